@@ -1,0 +1,94 @@
+/**
+ * The StorageShard actor: owns one {@link ShardStore}. Keys are spread over shards by
+ * {@link shardOf}. After every change that moves its earliest expiry, the shard tells
+ * the TTL reaper, which wakes it with `sweep` when that time comes.
+ */
+import { dispatch, spawn, type Ref } from 'nact'
+import type { Clock } from '../../src/clock.js'
+import { assertNever, type ReplyTo } from '../../src/actors/ask.js'
+import type { RepramRecord } from '../../src/record.js'
+import type { TtlReaperMsg } from '../ttl-reaper/index.js'
+import { ShardStore, type RemovalListener, type WriteOutcome } from './storage-shard.js'
+
+export { ShardStore, Entry, type WriteOutcome, type RemovalListener } from './storage-shard.js'
+
+/** Counts held by a shard. */
+export interface ShardStats { records: number, bytes: number, capacityBytes: number, nextExpiry: number }
+
+/** Every message a shard understands. */
+export type StorageShardMsg =
+  | { type: 'write', record: RepramRecord, local: boolean, replyTo: ReplyTo<WriteOutcome> }
+  | { type: 'get', key: string, replyTo: ReplyTo<RepramRecord | undefined> }
+  | { type: 'keys', prefix: string, after: string | undefined, limit: number, replyTo: ReplyTo<string[]> }
+  | { type: 'sweep' }
+  | { type: 'stats', replyTo: ReplyTo<ShardStats> }
+  | { type: 'snapshot', replyTo: ReplyTo<RepramRecord[]> }
+
+/** What a shard is built from. */
+export interface StorageShardInit {
+  index: number
+  capacityBytes: number
+  clock: Clock
+  reaper: Ref<TtlReaperMsg>
+  onRemove: RemovalListener
+}
+
+interface ShardState { store: ShardStore, reported: number }
+
+/** FNV-1a over UTF-16 code units: fast, well spread, and stable across processes. */
+export function shardOf (key: string, shards: number): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i)
+    h = Math.imul(h, 0x01000193)
+  }
+  return (h >>> 0) % shards
+}
+
+/** Spawns a shard under `parent`. */
+export function spawnStorageShard (parent: Parameters<typeof spawn>[0], init: StorageShardInit): Ref<StorageShardMsg> {
+  const { clock, reaper, index } = init
+  const report = (s: ShardState): void => {
+    const next = s.store.nextExpiry
+    // Only an earlier deadline needs telling: a later one costs at most one idle sweep.
+    if (next < s.reported) {
+      s.reported = next
+      dispatch(reaper, { type: 'schedule', shard: index, at: next })
+    }
+  }
+  return spawn(parent, (state: ShardState, msg: StorageShardMsg): ShardState => {
+    switch (msg.type) {
+      case 'write': {
+        const out = state.store.write(msg.record, clock.now(), msg.local)
+        if (out.status === 'stored') report(state)
+        msg.replyTo(out)
+        return state
+      }
+      case 'get':
+        msg.replyTo(state.store.live(msg.key, clock.now()))
+        report(state)
+        return state
+      case 'keys':
+        msg.replyTo(state.store.keys(msg.prefix, msg.after, msg.limit, clock.now()))
+        return state
+      case 'sweep':
+        state.store.sweep(clock.now())
+        state.reported = Infinity
+        report(state)
+        return state
+      case 'stats':
+        msg.replyTo({ records: state.store.count, bytes: state.store.bytes, capacityBytes: state.store.capacityBytes, nextExpiry: state.store.nextExpiry })
+        return state
+      case 'snapshot':
+        msg.replyTo([...state.store.liveRecords(clock.now())])
+        return state
+      default:
+        return assertNever(msg)
+    }
+  }, `shard-${index}`, {
+    initialState: { store: new ShardStore(init.capacityBytes, init.onRemove), reported: Infinity },
+    // The store's invariants hold after any throw (every mutation is a single step at the end),
+    // so a crash on one message must not drop the records of the shard: resume.
+    onCrash: (_msg, _err, ctx) => ctx.resume
+  })
+}

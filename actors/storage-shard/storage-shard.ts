@@ -1,0 +1,125 @@
+/**
+ * The state and behaviour of one storage shard: a map of live records, an expiry heap
+ * over the same entries, and byte/record accounting against the shard's capacity.
+ * Pure and synchronous, so it is tested without an actor system; the actor in
+ * `index.ts` owns one instance and feeds it messages.
+ */
+import { compareUtf8, compareWrites, utf8Length, type RepramRecord } from '../../src/record.js'
+import { ExpiryHeap } from './expiry-heap.js'
+
+/** A stored entry: the record plus its position in the expiry heap. */
+export class Entry implements RepramRecord {
+  heapIndex = -1
+  constructor (
+    readonly key: string,
+    readonly value: Uint8Array,
+    readonly createdAt: number,
+    readonly expiresAt: number,
+    readonly writeId: string
+  ) {}
+}
+
+/** Outcome of a write. */
+export type WriteOutcome =
+  | { status: 'stored', record: RepramRecord, replaced: boolean }
+  | { status: 'stale' }
+  | { status: 'expired' }
+  | { status: 'capacity', needed: number, free: number }
+
+/** Why a record left the shard. */
+export type RemovalReason = 'expired'
+
+/** Called for each record the shard removes. */
+export type RemovalListener = (record: RepramRecord, reason: RemovalReason) => void
+
+export class ShardStore {
+  private readonly records = new Map<string, Entry>()
+  private readonly heap = new ExpiryHeap<Entry>()
+  private usedBytes = 0
+
+  constructor (readonly capacityBytes: number, private readonly onRemove: RemovalListener = () => {}) {}
+
+  get bytes (): number { return this.usedBytes }
+  get count (): number { return this.records.size }
+
+  /** The earliest `expiresAt` in the shard, or Infinity when empty. */
+  get nextExpiry (): number { return this.heap.peek()?.expiresAt ?? Infinity }
+
+  /**
+   * Writes a record. `local` writes are new writes made on this node: if what the shard
+   * holds would win last-writer-wins (a peer's clock ran ahead), the new write's
+   * `createdAt` is moved just past it so a later write on this node always wins.
+   * Remote writes (`local` false) are merged: the loser is dropped as `stale`.
+   */
+  write (rec: RepramRecord, now: number, local: boolean): WriteOutcome {
+    if (rec.expiresAt <= now) return { status: 'expired' }
+    const old = this.live(rec.key, now)
+    let createdAt = rec.createdAt
+    if (old !== undefined && compareWrites(rec, old) <= 0) {
+      if (!local) return { status: 'stale' }
+      createdAt = old.createdAt + 1
+    }
+    const size = utf8Length(rec.key) + rec.value.byteLength
+    const oldSize = old === undefined ? 0 : utf8Length(old.key) + old.value.byteLength
+    const free = this.capacityBytes - this.usedBytes + oldSize
+    if (size > free) return { status: 'capacity', needed: size, free }
+    const entry = new Entry(rec.key, rec.value, createdAt, rec.expiresAt, rec.writeId)
+    this.records.set(rec.key, entry)
+    if (old === undefined) this.heap.push(entry)
+    else this.heap.replace(old, entry)
+    this.usedBytes += size - oldSize
+    return { status: 'stored', record: entry, replaced: old !== undefined }
+  }
+
+  /** The live record under `key`; an expired one is removed on the spot and never returned. */
+  live (key: string, now: number): Entry | undefined {
+    const e = this.records.get(key)
+    if (e === undefined) return undefined
+    if (e.expiresAt <= now) {
+      this.delete(e, 'expired')
+      return undefined
+    }
+    return e
+  }
+
+  /** Removes every record whose `expiresAt` is at or before `now`. Returns how many. */
+  sweep (now: number): number {
+    let n = 0
+    for (let e = this.heap.peek(); e !== undefined && e.expiresAt <= now; e = this.heap.peek()) {
+      this.delete(e, 'expired')
+      n++
+    }
+    return n
+  }
+
+  /**
+   * Live keys that start with `prefix` and sort after `after` (UTF-8 byte order),
+   * at most `limit` of them, sorted.
+   */
+  keys (prefix: string, after: string | undefined, limit: number, now: number): string[] {
+    const out: string[] = []
+    for (const e of this.records.values()) {
+      if (e.expiresAt <= now) continue
+      const k = e.key
+      if (!k.startsWith(prefix)) continue
+      if (after !== undefined && compareUtf8(k, after) <= 0) continue
+      out.push(k)
+    }
+    out.sort(compareUtf8)
+    if (out.length > limit) out.length = limit
+    return out
+  }
+
+  /** Every live record, for anti-entropy and tests. */
+  * liveRecords (now: number): IterableIterator<RepramRecord> {
+    for (const e of this.records.values()) if (e.expiresAt > now) yield e
+  }
+
+  private delete (e: Entry, reason: RemovalReason): void {
+    if (this.records.get(e.key) !== e) return
+    this.records.delete(e.key)
+    this.heap.remove(e)
+    this.usedBytes -= utf8Length(e.key) + e.value.byteLength
+    this.onRemove(e, reason)
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Request/reply over nact `dispatch` without nact's `query`: nact's query ids are
+ * 32-bit random numbers that collide under load (STACK.md). Here the reply channel is
+ * a function carried in the message (`replyTo`), so there is no id to collide, and all
+ * deadlines are checked by one timer per {@link Asker} instead of one timer per request.
+ */
+import { dispatch, type Ref } from 'nact'
+import { NodeStoppedError, TimeoutError } from '../errors.js'
+
+/** The reply channel inside a message. Calling it more than once has no effect. */
+export type ReplyTo<T> = (reply: T) => void
+
+interface Pending {
+  deadline: number
+  reject: (err: Error) => void
+  settled: boolean
+}
+
+/** Sends messages that expect one reply, with a deadline on each. */
+export class Asker {
+  private readonly pending = new Set<Pending>()
+  private timer: NodeJS.Timeout | undefined
+  private closed = false
+
+  /** @param sweepMs how often deadlines are checked; a reply is late by at most this much. */
+  constructor (private readonly sweepMs = 100) {}
+
+  /**
+   * Dispatches `build(replyTo)` to `ref` and resolves with the reply, or rejects with
+   * {@link TimeoutError} after `timeoutMs`.
+   */
+  ask<T, M> (ref: Ref<M>, build: (replyTo: ReplyTo<T>) => M, timeoutMs: number, what = 'actor'): Promise<T> {
+    if (this.closed) return Promise.reject(new NodeStoppedError())
+    return new Promise<T>((resolve, reject) => {
+      const p: Pending = {
+        deadline: Date.now() + timeoutMs,
+        reject: (err) => { if (!p.settled) { p.settled = true; this.pending.delete(p); reject(err) } },
+        settled: false
+      }
+      this.pending.add(p)
+      this.arm()
+      const replyTo: ReplyTo<T> = (reply) => {
+        if (p.settled) return
+        p.settled = true
+        this.pending.delete(p)
+        resolve(reply)
+      }
+      try {
+        dispatch(ref, build(replyTo))
+      } catch (err) {
+        p.reject(err instanceof Error ? err : new Error(String(err)))
+      }
+    }).catch((err: unknown) => {
+      if (err instanceof TimeoutError) throw new TimeoutError(`${what} did not answer within ${timeoutMs} ms`)
+      throw err
+    })
+  }
+
+  /** Rejects everything still pending and refuses new asks. */
+  close (): void {
+    this.closed = true
+    if (this.timer !== undefined) clearInterval(this.timer)
+    this.timer = undefined
+    for (const p of [...this.pending]) p.reject(new NodeStoppedError())
+  }
+
+  /** Requests still waiting for a reply. */
+  get inFlight (): number {
+    return this.pending.size
+  }
+
+  private arm (): void {
+    if (this.timer !== undefined) return
+    this.timer = setInterval(() => this.sweep(), this.sweepMs)
+    this.timer.unref()
+  }
+
+  private sweep (): void {
+    const now = Date.now()
+    for (const p of this.pending) {
+      if (p.deadline <= now) p.reject(new TimeoutError('timeout'))
+    }
+    if (this.pending.size === 0 && this.timer !== undefined) {
+      clearInterval(this.timer)
+      this.timer = undefined
+    }
+  }
+}
+
+/** Exhaustiveness check for message switches. */
+export function assertNever (x: never): never {
+  throw new Error(`unexpected message ${JSON.stringify(x)}`)
+}

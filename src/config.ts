@@ -1,0 +1,240 @@
+/**
+ * The one validated configuration of a node: defaults (by profile) ← config file ←
+ * `REPRAM_*` environment ← CLI flags. Every field is listed once in {@link CONFIG_FIELDS}
+ * with its env name, flag, default and reason; the CLI, the docs and the container checks
+ * are all derived from that table.
+ *
+ * @example
+ * import { loadConfig } from 'repram'
+ * const config = loadConfig({ profile: 'test', overrides: { maxKeyBytes: 256 } })
+ */
+import { readFileSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { z } from 'zod'
+import { ConfigError } from './errors.js'
+
+/** Parses `250ms`, `5s`, `2m`, `1h` or a bare number of seconds into milliseconds. */
+export function parseDuration (input: string | number): number {
+  if (typeof input === 'number') return input * 1000
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(input)
+  if (m == null) throw new Error(`"${input}" is not a duration (use e.g. 500ms, 5s, 2m)`)
+  const n = Number(m[1])
+  switch (m[2]) {
+    case 'ms': return n
+    case 'm': return n * 60_000
+    case 'h': return n * 3_600_000
+    default: return n * 1000
+  }
+}
+
+const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])])
+  .transform(v => typeof v === 'boolean' ? v : ['true', '1', 'yes', 'on'].includes(v))
+const int = (min: number, max = Number.MAX_SAFE_INTEGER): z.ZodType<number, unknown> =>
+  z.coerce.number().int().min(min).max(max) as unknown as z.ZodType<number, unknown>
+const durationMs = (min: number, max: number): z.ZodType<number, unknown> => z.union([z.number(), z.string()])
+  .transform((v, ctx) => {
+    try {
+      return typeof v === 'number' ? v : parseDuration(v)
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message })
+      return z.NEVER
+    }
+  })
+  .pipe(z.number().int().min(min).max(max)) as unknown as z.ZodType<number, unknown>
+const list = z.union([z.array(z.string()), z.string()])
+  .transform(v => (Array.isArray(v) ? v : v.split(/[\s,]+/)).map(s => s.trim()).filter(s => s.length > 0))
+const name = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 . _ -')
+
+/** The zod schema of the config. Field docs live in {@link CONFIG_FIELDS}. */
+export const configSchema = z.object({
+  profile: z.enum(['default', 'test', 'docker']),
+  httpPort: int(0, 65535),
+  httpHost: z.string().min(1),
+  enclave: name,
+  network: z.enum(['private', 'public']),
+  peers: list,
+  listen: list,
+  mdns: bool,
+  dataDir: z.string().min(1),
+  clusterSecret: z.string().min(8, 'must be at least 8 characters').optional(),
+  replication: int(1, 64),
+  writeTimeoutMs: durationMs(1, 600_000),
+  minTtl: int(1),
+  maxTtl: int(1),
+  defaultTtl: int(1),
+  ttlPolicy: z.enum(['clamp', 'reject']),
+  maxKeyBytes: int(1, 65_536),
+  maxValueBytes: int(0, 1024 * 1024 * 1024),
+  maxStorageMb: int(1, 1024 * 1024),
+  shards: int(1, 256),
+  rateLimit: int(0),
+  trustProxy: bool,
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  drainTimeoutMs: durationMs(0, 120_000),
+  keysLimitMax: int(1, 100_000)
+}).superRefine((c, ctx) => {
+  if (c.minTtl > c.maxTtl) ctx.addIssue({ code: 'custom', path: ['minTtl'], message: `minTtl (${c.minTtl}) must not exceed maxTtl (${c.maxTtl})` })
+  if (c.defaultTtl < c.minTtl || c.defaultTtl > c.maxTtl) ctx.addIssue({ code: 'custom', path: ['defaultTtl'], message: `defaultTtl (${c.defaultTtl}) must lie within [minTtl, maxTtl]` })
+})
+
+/** A complete, validated node configuration. */
+export type RepramConfig = z.output<typeof configSchema>
+/** Any subset of the config, before validation (strings are accepted as from env). */
+export type RepramConfigInput = { [K in keyof RepramConfig]?: RepramConfig[K] | string }
+/** Named default sets. `test`: port 0, loopback, TTLs from 1 s, mDNS off. */
+export type ConfigProfile = RepramConfig['profile']
+
+/** One row of the config table: where a field comes from and why it exists. */
+export interface ConfigField {
+  key: keyof RepramConfig
+  env: string
+  flag: string
+  description: string
+}
+
+/** Every configurable field, its env var, its CLI flag and its reason. */
+export const CONFIG_FIELDS: readonly ConfigField[] = [
+  { key: 'profile', env: 'REPRAM_PROFILE', flag: '--profile <name>', description: 'default set: default, test (port 0, min TTL 1 s, mDNS off) or docker' },
+  { key: 'httpPort', env: 'REPRAM_HTTP_PORT', flag: '--http-port <port>', description: 'HTTP API port (0 = any free port)' },
+  { key: 'httpHost', env: 'REPRAM_HTTP_HOST', flag: '--http-host <host>', description: 'HTTP API bind address' },
+  { key: 'enclave', env: 'REPRAM_ENCLAVE', flag: '--enclave <name>', description: 'replication scope: nodes replicate only within their enclave' },
+  { key: 'network', env: 'REPRAM_NETWORK', flag: '--network <mode>', description: 'private (LAN/cluster) or public (open peer-to-peer network)' },
+  { key: 'peers', env: 'REPRAM_PEERS', flag: '--peers <multiaddrs>', description: 'bootstrap multiaddrs, comma or space separated, dialled at start and re-dialled with backoff' },
+  { key: 'listen', env: 'REPRAM_LISTEN', flag: '--listen <multiaddrs>', description: 'libp2p listen multiaddrs' },
+  { key: 'mdns', env: 'REPRAM_MDNS', flag: '--mdns <bool>', description: 'discover LAN peers by mDNS (multicasts on every interface)' },
+  { key: 'dataDir', env: 'REPRAM_DATA_DIR', flag: '--data-dir <dir>', description: 'where the node identity is kept (records are never written to disk)' },
+  { key: 'clusterSecret', env: 'REPRAM_CLUSTER_SECRET', flag: '--cluster-secret <secret>', description: 'private cluster secret: the pnet pre-shared key is derived from it' },
+  { key: 'replication', env: 'REPRAM_REPLICATION', flag: '--replication <n>', description: 'replication factor R: a write is confirmed at floor(min(R, enclave size)/2)+1 copies' },
+  { key: 'writeTimeoutMs', env: 'REPRAM_WRITE_TIMEOUT', flag: '--write-timeout <duration>', description: 'how long a PUT waits for quorum before answering 202 (e.g. 5s, 500ms; bare numbers are seconds)' },
+  { key: 'minTtl', env: 'REPRAM_MIN_TTL', flag: '--min-ttl <seconds>', description: 'smallest TTL; shorter TTLs are clamped up (or rejected)' },
+  { key: 'maxTtl', env: 'REPRAM_MAX_TTL', flag: '--max-ttl <seconds>', description: 'largest TTL; longer TTLs are clamped down (or rejected)' },
+  { key: 'defaultTtl', env: 'REPRAM_DEFAULT_TTL', flag: '--default-ttl <seconds>', description: 'TTL of a write that names none' },
+  { key: 'ttlPolicy', env: 'REPRAM_TTL_POLICY', flag: '--ttl-policy <policy>', description: 'clamp out-of-range TTLs, or reject them with 400' },
+  { key: 'maxKeyBytes', env: 'REPRAM_MAX_KEY_BYTES', flag: '--max-key-bytes <n>', description: 'largest key, in UTF-8 bytes' },
+  { key: 'maxValueBytes', env: 'REPRAM_MAX_VALUE_BYTES', flag: '--max-value-bytes <n>', description: 'largest value, in bytes (413 above)' },
+  { key: 'maxStorageMb', env: 'REPRAM_MAX_STORAGE_MB', flag: '--max-storage-mb <n>', description: 'capacity for keys plus values, in MiB, split evenly across shards (507 above)' },
+  { key: 'shards', env: 'REPRAM_SHARDS', flag: '--shards <n>', description: 'number of storage shard actors' },
+  { key: 'rateLimit', env: 'REPRAM_RATE_LIMIT', flag: '--rate-limit <n>', description: 'requests per second per client IP, burst 2x (0 = off)' },
+  { key: 'trustProxy', env: 'REPRAM_TRUST_PROXY', flag: '--trust-proxy <bool>', description: 'take client IPs from X-Forwarded-For / X-Real-IP (only behind a proxy you run)' },
+  { key: 'logLevel', env: 'REPRAM_LOG_LEVEL', flag: '--log-level <level>', description: 'fatal, error, warn, info, debug, trace or silent' },
+  { key: 'drainTimeoutMs', env: 'REPRAM_DRAIN_TIMEOUT', flag: '--drain-timeout <duration>', description: 'how long shutdown waits for in-flight requests' },
+  { key: 'keysLimitMax', env: 'REPRAM_KEYS_LIMIT_MAX', flag: '--keys-limit-max <n>', description: 'largest page size of GET /v1/keys' }
+]
+
+const MiB = 1024 * 1024
+
+/** Defaults per profile. */
+export function profileDefaults (profile: ConfigProfile = 'default'): RepramConfig {
+  const base: RepramConfig = {
+    profile: 'default',
+    httpPort: 8080,
+    httpHost: '0.0.0.0',
+    enclave: 'default',
+    network: 'private',
+    peers: [],
+    listen: ['/ip4/0.0.0.0/tcp/9090'],
+    mdns: true,
+    dataDir: join(homedir(), '.repram'),
+    clusterSecret: undefined,
+    replication: 3,
+    writeTimeoutMs: 5000,
+    minTtl: 300,
+    maxTtl: 86_400,
+    defaultTtl: 3600,
+    ttlPolicy: 'clamp',
+    maxKeyBytes: 1024,
+    maxValueBytes: 10 * MiB,
+    maxStorageMb: 1024,
+    shards: 4,
+    rateLimit: 100,
+    trustProxy: false,
+    logLevel: 'info',
+    drainTimeoutMs: 8000,
+    keysLimitMax: 1000
+  }
+  switch (profile) {
+    case 'default':
+      return base
+    case 'test':
+      return {
+        ...base,
+        profile: 'test',
+        httpPort: 0,
+        httpHost: '127.0.0.1',
+        listen: ['/ip4/127.0.0.1/tcp/0'],
+        mdns: false,
+        minTtl: 1,
+        writeTimeoutMs: 1000,
+        rateLimit: 0,
+        logLevel: 'silent',
+        drainTimeoutMs: 2000
+      }
+    case 'docker':
+      return { ...base, profile: 'docker', dataDir: '/data' }
+  }
+}
+
+/** Where each source of configuration comes from. */
+export interface LoadConfigOptions {
+  /** Profile; else `REPRAM_PROFILE`, else `default`. */
+  profile?: ConfigProfile
+  /** Environment to read `REPRAM_*` from. @default process.env */
+  env?: Record<string, string | undefined>
+  /** A JSON config file; else `REPRAM_CONFIG`. */
+  file?: string
+  /** Highest precedence: CLI flags or programmatic overrides. */
+  overrides?: RepramConfigInput
+}
+
+/** Builds and validates the config. Throws {@link ConfigError} naming the bad field. */
+export function loadConfig (opts: LoadConfigOptions = {}): RepramConfig {
+  const env = opts.env ?? process.env
+  const profileInput = opts.overrides?.profile ?? opts.profile ?? env.REPRAM_PROFILE ?? 'default'
+  const profile = z.enum(['default', 'test', 'docker']).safeParse(profileInput)
+  if (!profile.success) throw new ConfigError('profile', `"${String(profileInput)}" is not one of default, test, docker`)
+  const merged: Record<string, unknown> = { ...profileDefaults(profile.data) }
+
+  const file = opts.file ?? env.REPRAM_CONFIG
+  if (file !== undefined && file !== '') {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'))
+    } catch (err) {
+      throw new ConfigError('configFile', `cannot read ${file}: ${(err as Error).message}`)
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError('configFile', `${file} must hold a JSON object`)
+    for (const [k, v] of Object.entries(parsed)) {
+      if (!CONFIG_FIELDS.some(f => f.key === k)) throw new ConfigError(k, `unknown field in ${file}`)
+      merged[k] = v
+    }
+  }
+  for (const f of CONFIG_FIELDS) {
+    const v = env[f.env]
+    if (v !== undefined && v !== '') merged[f.key] = v
+  }
+  for (const [k, v] of Object.entries(opts.overrides ?? {})) {
+    if (v === undefined) continue
+    if (!CONFIG_FIELDS.some(f => f.key === k)) throw new ConfigError(k, 'unknown config field')
+    merged[k] = v
+  }
+  merged.profile = profile.data
+  return validateConfig(merged)
+}
+
+/** Validates a complete config object. Throws {@link ConfigError} naming the first bad field. */
+export function validateConfig (input: unknown): RepramConfig {
+  const result = configSchema.safeParse(input)
+  if (result.success) return result.data
+  const issue = result.error.issues[0]
+  const key = String(issue.path[0] ?? 'config')
+  const field = CONFIG_FIELDS.find(f => f.key === key)
+  const where = field != null ? ` (${field.env}, ${field.flag.split(' ')[0]})` : ''
+  const got = (input as Record<string, unknown>)[key]
+  throw new ConfigError(key, `${issue.message}${where}${got !== undefined && key !== 'clusterSecret' ? `; got ${JSON.stringify(got)}` : ''}`)
+}
+
+/** Capacity in bytes (keys plus values). */
+export function capacityBytes (config: RepramConfig): number {
+  return config.maxStorageMb * MiB
+}

@@ -1,0 +1,67 @@
+/**
+ * Typed errors of the library. Each has a stable `name` (match on `err.name`) and a
+ * `code` that the HTTP layer turns into `{error: code, message}` with `status`.
+ */
+export class RepramError extends Error {
+  /** Machine-readable code, used as the `error` field of HTTP error bodies. */
+  readonly code: string
+  /** The HTTP status this error maps to. */
+  readonly status: number
+
+  constructor (message: string, code: string, status: number) {
+    super(message)
+    this.name = 'RepramError'
+    this.code = code
+    this.status = status
+  }
+}
+
+/** The key is empty, too long, or not valid UTF-8. */
+export class InvalidKeyError extends RepramError {
+  constructor (message: string) { super(message, 'invalid_key', 400); this.name = 'InvalidKeyError' }
+}
+
+/** A percent-escape in the key is malformed. */
+export class InvalidEncodingError extends RepramError {
+  constructor (message: string) { super(message, 'invalid_encoding', 400); this.name = 'InvalidEncodingError' }
+}
+
+/** The TTL is not a positive integer, or is out of range under `ttlPolicy: 'reject'`. */
+export class InvalidTtlError extends RepramError {
+  constructor (message: string) { super(message, 'invalid_ttl', 400); this.name = 'InvalidTtlError' }
+}
+
+/** A query parameter or other request field is malformed. */
+export class BadRequestError extends RepramError {
+  constructor (message: string, code = 'bad_request') { super(message, code, 400); this.name = 'BadRequestError' }
+}
+
+/** The value exceeds `maxValueBytes`. */
+export class ValueTooLargeError extends RepramError {
+  constructor (message: string) { super(message, 'value_too_large', 413); this.name = 'ValueTooLargeError' }
+}
+
+/** Storing the record would exceed the node's capacity. */
+export class CapacityExceededError extends RepramError {
+  constructor (message: string) { super(message, 'capacity_exceeded', 507); this.name = 'CapacityExceededError' }
+}
+
+/** The node is stopping or stopped. */
+export class NodeStoppedError extends RepramError {
+  constructor (message = 'the node is shutting down') { super(message, 'shutting_down', 503); this.name = 'NodeStoppedError' }
+}
+
+/** An actor did not answer in time. */
+export class TimeoutError extends RepramError {
+  constructor (message: string) { super(message, 'timeout', 503); this.name = 'TimeoutError' }
+}
+
+/** The configuration is invalid; `field` names the offending field. */
+export class ConfigError extends RepramError {
+  readonly field: string
+  constructor (field: string, message: string) {
+    super(`invalid config ${field}: ${message}`, 'invalid_config', 500)
+    this.name = 'ConfigError'
+    this.field = field
+  }
+}

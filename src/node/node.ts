@@ -1,0 +1,316 @@
+/**
+ * The node facade: the library API of DESIGN §3 on top of the storage shards and the
+ * TTL reaper. It owns no records itself; every read and write is a message to the
+ * shard that owns the key.
+ *
+ * @example
+ * import { createRepramNode } from 'repram'
+ * const node = await createRepramNode({ config: { profile: 'test' } })
+ * const put = await node.put('app/session/42', new TextEncoder().encode('hi'), { ttl: 60 })
+ * const rec = await node.get('app/session/42')
+ * await node.stop()
+ */
+import { EventEmitter } from 'node:events'
+import { randomUUID } from 'node:crypto'
+import { dispatch, start, stop as stopSystem, type Ref } from 'nact'
+import { Asker } from '../actors/ask.js'
+import { systemClock, type Clock } from '../clock.js'
+import { capacityBytes, profileDefaults, validateConfig, type RepramConfig, type RepramConfigInput } from '../config.js'
+import { BadRequestError, CapacityExceededError, NodeStoppedError } from '../errors.js'
+import { silentLogger, createLogger, type Logger } from '../logger.js'
+import { compareUtf8, newWriteId, resolveTtl, validateKey, validateValue, type RepramRecord } from '../record.js'
+import { shardOf, spawnStorageShard, type ShardStats, type StorageShardMsg, type WriteOutcome } from '../../actors/storage-shard/index.js'
+import { spawnTtlReaper, type TtlReaperMsg } from '../../actors/ttl-reaper/index.js'
+import { VERSION } from '../version.js'
+
+/** How long the facade waits for a shard before giving up. */
+const SHARD_TIMEOUT_MS = 10_000
+
+/** A record as returned by {@link RepramNode.get}. */
+export interface RecordView extends RepramRecord {
+  /** The TTL applied at write time, in seconds. */
+  readonly ttl: number
+}
+
+/** The outcome of {@link RepramNode.put}. */
+export interface PutResult {
+  key: string
+  /** Applied TTL in seconds (after clamping). */
+  ttl: number
+  createdAt: number
+  expiresAt: number
+  writeId: string
+  /** Copies confirmed, including this node's. */
+  replicas: number
+  /** True when the quorum confirmed the write (HTTP 201); false means stored locally only so far (202). */
+  quorum: boolean
+}
+
+/** Options of {@link RepramNode.put}. */
+export interface PutOptions {
+  /** TTL in seconds; the default TTL when absent. Strings are parsed strictly. */
+  ttl?: number | string
+}
+
+/** Options of {@link RepramNode.keys}. */
+export interface KeysOptions {
+  prefix?: string
+  /** Page size. @default 100 */
+  limit?: number
+  /** Exclusive: list keys after this one. */
+  cursor?: string
+}
+
+/** One page of keys. */
+export interface KeysPage { keys: string[], nextCursor?: string }
+
+/** Payload of `record:stored` and `record:expired`. Holds the key: never log it. */
+export interface RecordEvent {
+  key: string
+  createdAt: number
+  expiresAt: number
+  writeId: string
+  size: number
+  /** The first bit of the value: the compliance flag of SDK envelopes (DESIGN §6). */
+  flagged: boolean
+  /** `local` for writes made on this node, `remote` for replicated ones. */
+  origin?: 'local' | 'remote'
+}
+
+/** Payload of `peer:joined` and `peer:left`. */
+export interface PeerEvent { peerId: string, enclave?: string, reason?: string }
+
+/** Events of a node. */
+export interface RepramNodeEvents {
+  'record:stored': [RecordEvent]
+  'record:expired': [RecordEvent]
+  'peer:joined': [PeerEvent]
+  'peer:left': [PeerEvent]
+}
+
+/** Lifecycle of a node. */
+export type NodeState = 'starting' | 'started' | 'stopping' | 'stopped'
+
+/**
+ * Replication seam: the cluster layer implements this. A single node without one
+ * confirms every write alone.
+ */
+export interface Replicator {
+  /** Called once the node's storage is up. */
+  start(node: RepramNode): Promise<void>
+  /** Spreads a write that was stored locally; resolves at quorum or at the write timeout. */
+  replicate(record: RepramRecord): Promise<{ replicas: number, quorum: boolean }>
+  /** Peer id, listen addresses and peers, for status. */
+  info(): { nodeId: string, addresses: string[], peers: number }
+  /** Stops networking. Pending writes resolve as not-quorum. */
+  stop(): Promise<void>
+}
+
+/** What {@link createRepramNode} takes. */
+export interface RepramNodeInit {
+  /** Config fields over the profile's defaults (`config.profile`, default `default`). Env is not read here; the CLI does that. */
+  config?: RepramConfig | RepramConfigInput
+  /** Time source. @default systemClock */
+  clock?: Clock
+  /** Logger. @default a pino logger at `config.logLevel` */
+  logger?: Logger
+  /** Replication layer (cluster). @default none: a single node */
+  replicator?: Replicator
+}
+
+/** Counts for status and metrics. */
+export interface NodeStats { records: number, bytes: number, capacityBytes: number }
+
+/** A running REPRAM node. Create with {@link createRepramNode}. */
+export class RepramNode extends EventEmitter<RepramNodeEvents> {
+  readonly config: RepramConfig
+  readonly clock: Clock
+  readonly logger: Logger
+  readonly version = VERSION
+  readonly startedAt: number
+  private status: NodeState = 'starting'
+  private readonly system: ReturnType<typeof start>
+  private readonly shards: Array<Ref<StorageShardMsg>>
+  private readonly reaper: Ref<TtlReaperMsg>
+  private readonly asker = new Asker()
+  private readonly replicator: Replicator | undefined
+  private readonly localId = randomUUID()
+  private stopping: Promise<void> | undefined
+
+  /** Use {@link createRepramNode}. */
+  constructor (init: RepramNodeInit = {}) {
+    super()
+    const input = init.config ?? {}
+    const profile = (input.profile ?? 'default') as RepramConfig['profile']
+    this.config = validateConfig({ ...profileDefaults(profile), ...input })
+    this.clock = init.clock ?? systemClock
+    this.logger = (init.logger ?? (this.config.logLevel === 'silent' ? silentLogger() : createLogger(this.config.logLevel))).child({ component: 'repram:node' })
+    this.replicator = init.replicator
+    this.startedAt = this.clock.now()
+    this.system = start()
+    this.reaper = spawnTtlReaper(this.system, this.clock)
+    const perShard = Math.floor(capacityBytes(this.config) / this.config.shards)
+    this.shards = Array.from({ length: this.config.shards }, (_, index) => spawnStorageShard(this.system, {
+      index,
+      capacityBytes: perShard,
+      clock: this.clock,
+      reaper: this.reaper,
+      onRemove: (rec) => this.emit('record:expired', recordEvent(rec))
+    }))
+    dispatch(this.reaper, { type: 'attach', shards: this.shards })
+  }
+
+  /** Lifecycle state. */
+  get state (): NodeState { return this.status }
+
+  /** The node id: the libp2p peer id when networked, else a random id for this process. */
+  get nodeId (): string { return this.replicator?.info().nodeId ?? this.localId }
+
+  /** @internal Called by {@link createRepramNode}. */
+  async start (): Promise<void> {
+    if (this.status !== 'starting') return
+    try {
+      await this.replicator?.start(this)
+      this.status = 'started'
+    } catch (err) {
+      await this.stop()
+      throw err
+    }
+  }
+
+  /**
+   * Stores `value` under `key` for `ttl` seconds and replicates it. Rejects with a typed
+   * error (InvalidKeyError, ValueTooLargeError, InvalidTtlError, CapacityExceededError,
+   * NodeStoppedError) and stores nothing on bad input.
+   */
+  async put (key: string, value: Uint8Array, opts: PutOptions = {}): Promise<PutResult> {
+    this.assertRunning()
+    const c = this.config
+    validateKey(key, c.maxKeyBytes)
+    validateValue(value, c.maxValueBytes)
+    const ttl = resolveTtl(opts.ttl, c)
+    const now = this.clock.now()
+    const rec: RepramRecord = { key, value, createdAt: now, expiresAt: now + ttl * 1000, writeId: newWriteId() }
+    const out = await this.write(rec, true)
+    if (out.status !== 'stored') {
+      if (out.status === 'capacity') throw new CapacityExceededError(`node capacity exceeded: ${out.needed} bytes needed, ${out.free} free in the key's shard`)
+      throw new Error(`local write was not stored (${out.status})`)
+    }
+    this.emit('record:stored', recordEvent(out.record, 'local'))
+    const rep = this.replicator === undefined ? { replicas: 1, quorum: true } : await this.replicator.replicate(out.record)
+    return { key, ttl, createdAt: out.record.createdAt, expiresAt: out.record.expiresAt, writeId: out.record.writeId, replicas: rep.replicas, quorum: rep.quorum }
+  }
+
+  /**
+   * Merges a record that came from a peer, by last-writer-wins. Expired and losing
+   * records are dropped. Callers (the cluster layer) validate limits before this.
+   */
+  async merge (rec: RepramRecord): Promise<WriteOutcome> {
+    this.assertRunning()
+    const out = await this.write(rec, false)
+    if (out.status === 'stored') this.emit('record:stored', recordEvent(out.record, 'remote'))
+    return out
+  }
+
+  /** The live record under `key`, or undefined. Never returns an expired record. */
+  async get (key: string): Promise<RecordView | undefined> {
+    this.assertRunning()
+    validateKey(key, this.config.maxKeyBytes)
+    const rec = await this.asker.ask<RepramRecord | undefined, StorageShardMsg>(this.shardFor(key), replyTo => ({ type: 'get', key, replyTo }), SHARD_TIMEOUT_MS, 'storage shard')
+    if (rec === undefined) return undefined
+    return { key: rec.key, value: rec.value, createdAt: rec.createdAt, expiresAt: rec.expiresAt, writeId: rec.writeId, ttl: Math.round((rec.expiresAt - rec.createdAt) / 1000) }
+  }
+
+  /** Whether a live record exists under `key`. */
+  async has (key: string): Promise<boolean> {
+    return (await this.get(key)) !== undefined
+  }
+
+  /** Lists live keys in UTF-8 byte order, a page at a time. */
+  async keys (opts: KeysOptions = {}): Promise<KeysPage> {
+    this.assertRunning()
+    const prefix = opts.prefix ?? ''
+    const limit = opts.limit ?? 100
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > this.config.keysLimitMax) {
+      throw new BadRequestError(`limit must be an integer in [1, ${this.config.keysLimitMax}]`, 'invalid_limit')
+    }
+    const after = opts.cursor === undefined || opts.cursor === '' ? undefined : opts.cursor
+    const parts = await Promise.all(this.shards.map(ref => this.asker.ask<string[], StorageShardMsg>(ref, replyTo => ({ type: 'keys', prefix, after, limit: limit + 1, replyTo }), SHARD_TIMEOUT_MS, 'storage shard')))
+    const all = parts.flat().sort(compareUtf8)
+    const more = all.length > limit
+    const keys = more ? all.slice(0, limit) : all
+    return more ? { keys, nextCursor: keys[keys.length - 1] } : { keys }
+  }
+
+  /** Every live record, shard by shard (anti-entropy, tests). */
+  async snapshot (): Promise<RepramRecord[]> {
+    this.assertRunning()
+    const parts = await Promise.all(this.shards.map(ref => this.asker.ask<RepramRecord[], StorageShardMsg>(ref, replyTo => ({ type: 'snapshot', replyTo }), SHARD_TIMEOUT_MS, 'storage shard')))
+    return parts.flat()
+  }
+
+  /** Record and byte counts over all shards. */
+  async stats (): Promise<NodeStats> {
+    if (this.status === 'stopped') return { records: 0, bytes: 0, capacityBytes: capacityBytes(this.config) }
+    const parts = await Promise.all(this.shards.map(ref => this.asker.ask<ShardStats, StorageShardMsg>(ref, replyTo => ({ type: 'stats', replyTo }), SHARD_TIMEOUT_MS, 'storage shard')))
+    return {
+      records: parts.reduce((n, p) => n + p.records, 0),
+      bytes: parts.reduce((n, p) => n + p.bytes, 0),
+      capacityBytes: parts.reduce((n, p) => n + p.capacityBytes, 0)
+    }
+  }
+
+  /** Network facts for status: node id, full listen multiaddrs, peer count. */
+  networkInfo (): { nodeId: string, addresses: string[], peers: number } {
+    return this.replicator?.info() ?? { nodeId: this.localId, addresses: [], peers: 0 }
+  }
+
+  /** Stops networking, then the actors. Safe to call twice; the second call waits for the first. */
+  async stop (): Promise<void> {
+    if (this.stopping !== undefined) return await this.stopping
+    this.stopping = (async () => {
+      this.status = 'stopping'
+      try {
+        await this.replicator?.stop()
+      } catch (err) {
+        this.logger.warn({ err }, 'replicator stop failed')
+      }
+      dispatch(this.reaper, { type: 'halt' })
+      this.asker.close()
+      stopSystem(this.system)
+      this.status = 'stopped'
+    })()
+    return await this.stopping
+  }
+
+  private write (rec: RepramRecord, local: boolean): Promise<WriteOutcome> {
+    return this.asker.ask<WriteOutcome, StorageShardMsg>(this.shardFor(rec.key), replyTo => ({ type: 'write', record: rec, local, replyTo }), SHARD_TIMEOUT_MS, 'storage shard')
+  }
+
+  private shardFor (key: string): Ref<StorageShardMsg> {
+    return this.shards[shardOf(key, this.shards.length)]
+  }
+
+  private assertRunning (): void {
+    if (this.status === 'stopping' || this.status === 'stopped') throw new NodeStoppedError()
+  }
+}
+
+function recordEvent (rec: RepramRecord, origin?: 'local' | 'remote'): RecordEvent {
+  return {
+    key: rec.key,
+    createdAt: rec.createdAt,
+    expiresAt: rec.expiresAt,
+    writeId: rec.writeId,
+    size: rec.value.byteLength,
+    flagged: rec.value.byteLength > 0 && (rec.value[0] & 0x80) !== 0,
+    origin
+  }
+}
+
+/** Creates and starts a node. */
+export async function createRepramNode (init: RepramNodeInit = {}): Promise<RepramNode> {
+  const node = new RepramNode(init)
+  await node.start()
+  return node
+}

@@ -1,0 +1,120 @@
+/**
+ * Records and the rules every path applies to them: key validation, TTL resolution,
+ * write ids and the last-writer-wins order.
+ */
+import { randomBytes } from 'node:crypto'
+import { InvalidKeyError, InvalidTtlError, ValueTooLargeError } from './errors.js'
+
+/** A stored record. Immutable once created: a write replaces the whole record. */
+export interface RepramRecord {
+  readonly key: string
+  readonly value: Uint8Array
+  /** ms since epoch, on the writing node's clock. */
+  readonly createdAt: number
+  /** Absolute expiry, ms since epoch. The record is gone at this instant. */
+  readonly expiresAt: number
+  /** Unique per write; breaks `createdAt` ties in last-writer-wins. */
+  readonly writeId: string
+}
+
+/** The limits every write is checked against. */
+export interface RecordLimits {
+  maxKeyBytes: number
+  maxValueBytes: number
+  minTtl: number
+  maxTtl: number
+  defaultTtl: number
+  ttlPolicy: 'clamp' | 'reject'
+}
+
+/** UTF-8 length of a string without allocating. Returns -1 for lone surrogates. */
+export function utf8Length (s: string): number {
+  let n = 0
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x80) n += 1
+    else if (c < 0x800) n += 2
+    else if (c >= 0xD800 && c <= 0xDBFF) {
+      const d = s.charCodeAt(i + 1)
+      if (!(d >= 0xDC00 && d <= 0xDFFF)) return -1
+      n += 4
+      i++
+    } else if (c >= 0xDC00 && c <= 0xDFFF) return -1
+    else n += 3
+  }
+  return n
+}
+
+/** Throws {@link InvalidKeyError} unless the key is 1..maxKeyBytes of valid UTF-8. Returns its byte length. */
+export function validateKey (key: unknown, maxKeyBytes: number): number {
+  if (typeof key !== 'string' || key.length === 0) throw new InvalidKeyError('key must not be empty')
+  const len = utf8Length(key)
+  if (len < 0) throw new InvalidKeyError('key is not valid UTF-8')
+  if (len > maxKeyBytes) throw new InvalidKeyError(`key is ${len} bytes; the limit is ${maxKeyBytes}`)
+  return len
+}
+
+/** Throws {@link ValueTooLargeError} if the value exceeds the limit. */
+export function validateValue (value: Uint8Array, maxValueBytes: number): void {
+  if (!(value instanceof Uint8Array)) throw new TypeError('value must be a Uint8Array')
+  if (value.byteLength > maxValueBytes) throw new ValueTooLargeError(`value is ${value.byteLength} bytes; the limit is ${maxValueBytes}`)
+}
+
+/**
+ * Resolves a requested TTL (seconds) to the applied one: default when absent,
+ * clamped to [minTtl, maxTtl] (or rejected under `ttlPolicy: 'reject'`).
+ * A TTL that is not a positive integer is always rejected.
+ */
+export function resolveTtl (requested: number | string | undefined, limits: RecordLimits): number {
+  if (requested === undefined) return limits.defaultTtl
+  let ttl: number
+  if (typeof requested === 'string') {
+    if (!/^\d{1,15}$/.test(requested.trim())) throw new InvalidTtlError(`TTL "${requested.slice(0, 32)}" is not a positive integer number of seconds`)
+    ttl = Number(requested.trim())
+  } else {
+    ttl = requested
+  }
+  if (!Number.isSafeInteger(ttl) || ttl <= 0) throw new InvalidTtlError(`TTL ${String(requested).slice(0, 32)} is not a positive integer number of seconds`)
+  if (ttl < limits.minTtl || ttl > limits.maxTtl) {
+    if (limits.ttlPolicy === 'reject') throw new InvalidTtlError(`TTL ${ttl} is outside [${limits.minTtl}, ${limits.maxTtl}] seconds`)
+    return Math.min(limits.maxTtl, Math.max(limits.minTtl, ttl))
+  }
+  return ttl
+}
+
+const ID_BYTES = 12
+let idPool = Buffer.alloc(0)
+let idOffset = 0
+
+/** A fresh write id: 12 random bytes as 16 base64url characters. */
+export function newWriteId (): string {
+  if (idOffset + ID_BYTES > idPool.length) {
+    idPool = randomBytes(ID_BYTES * 256)
+    idOffset = 0
+  }
+  const id = idPool.toString('base64url', idOffset, idOffset + ID_BYTES)
+  idOffset += ID_BYTES
+  return id
+}
+
+/** Last-writer-wins order: positive when `a` wins over `b`. */
+export function compareWrites (a: { createdAt: number, writeId: string }, b: { createdAt: number, writeId: string }): number {
+  if (a.createdAt !== b.createdAt) return a.createdAt - b.createdAt
+  return a.writeId < b.writeId ? -1 : a.writeId > b.writeId ? 1 : 0
+}
+
+/** Orders strings by their UTF-8 bytes (which is code point order, not UTF-16 order). */
+export function compareUtf8 (a: string, b: string): number {
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i)
+    const y = b.charCodeAt(i)
+    if (x === y) continue
+    // Surrogates (0xD800-0xDFFF) encode code points above 0xFFFF, which sort after 0xE000-0xFFFF.
+    const xs = x >= 0xD800 && x <= 0xDFFF
+    const ys = y >= 0xD800 && y <= 0xDFFF
+    if (xs !== ys) return xs ? (y >= 0xE000 ? 1 : (x - y)) : (x >= 0xE000 ? -1 : (x - y))
+    return x - y
+  }
+  return a.length - b.length
+}

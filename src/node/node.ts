@@ -22,6 +22,7 @@ import { compareUtf8, newWriteId, resolveTtl, validateKey, validateValue, type R
 import { shardOf, spawnStorageShard, type ShardStats, type StorageShardMsg, type WriteOutcome } from '../../actors/storage-shard/index.js'
 import { spawnTtlReaper, type TtlReaperMsg } from '../../actors/ttl-reaper/index.js'
 import { VERSION } from '../version.js'
+import { Registry } from 'prom-client'
 
 /** How long the facade waits for a shard before giving up. */
 const SHARD_TIMEOUT_MS = 10_000
@@ -88,6 +89,17 @@ export interface RepramNodeEvents {
   'peer:left': [PeerEvent]
 }
 
+/** One peer as shown by `/v1/topology`. */
+export interface TopologyPeer {
+  id: string
+  addresses: string[]
+  enclave: string
+  rtt_ms: number | null
+  healthy: boolean
+  /** ms since epoch. */
+  last_seen: number
+}
+
 /** Lifecycle of a node. */
 export type NodeState = 'starting' | 'started' | 'stopping' | 'stopped'
 
@@ -102,6 +114,8 @@ export interface Replicator {
   replicate(record: RepramRecord): Promise<{ replicas: number, quorum: boolean }>
   /** Peer id, listen addresses and peers, for status. */
   info(): { nodeId: string, addresses: string[], peers: number }
+  /** Known peers with health, for `/v1/topology`. */
+  topology(): TopologyPeer[]
   /** Stops networking. Pending writes resolve as not-quorum. */
   stop(): Promise<void>
 }
@@ -128,6 +142,8 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
   readonly logger: Logger
   readonly version = VERSION
   readonly startedAt: number
+  /** Prometheus registry of this node: every component registers its metrics here. */
+  readonly registry = new Registry()
   private status: NodeState = 'starting'
   private readonly system: ReturnType<typeof start>
   private readonly shards: Array<Ref<StorageShardMsg>>
@@ -263,6 +279,11 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
   /** Network facts for status: node id, full listen multiaddrs, peer count. */
   networkInfo (): { nodeId: string, addresses: string[], peers: number } {
     return this.replicator?.info() ?? { nodeId: this.localId, addresses: [], peers: 0 }
+  }
+
+  /** Known peers with health, for `/v1/topology`. */
+  topology (): TopologyPeer[] {
+    return this.replicator?.topology() ?? []
   }
 
   /** Stops networking, then the actors. Safe to call twice; the second call waits for the first. */

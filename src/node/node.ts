@@ -23,6 +23,7 @@ import { shardOf, spawnStorageShard, type ShardStats, type StorageShardMsg, type
 import { spawnTtlReaper, type TtlReaperMsg } from '../../actors/ttl-reaper/index.js'
 import { VERSION } from '../version.js'
 import { Registry } from 'prom-client'
+import { createNodeMetrics } from './metrics.js'
 
 /** How long the facade waits for a shard before giving up. */
 const SHARD_TIMEOUT_MS = 10_000
@@ -174,6 +175,7 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
       onRemove: (rec) => this.emit('record:expired', recordEvent(rec))
     }))
     dispatch(this.reaper, { type: 'attach', shards: this.shards })
+    createNodeMetrics(this, this.registry)
   }
 
   /** Lifecycle state. */

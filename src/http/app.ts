@@ -1,0 +1,231 @@
+/**
+ * The HTTP API v1 (DESIGN §2) as a hono app over any {@link RepramNode}. No socket here:
+ * tests drive it with `app.request()`; {@link startHttpServer} puts it on a port.
+ *
+ * @example
+ * import { createRepramNode, createHttpApp } from 'repram'
+ * const node = await createRepramNode({ config: { profile: 'test' } })
+ * const { app } = createHttpApp(node)
+ * const res = await app.request('/v1/data/greeting?ttl=60', { method: 'PUT', body: 'hello' })
+ * console.log(res.status) // 201
+ */
+import { Hono, type Context } from 'hono'
+import { cors } from 'hono/cors'
+import { HTTPException } from 'hono/http-exception'
+import { BadRequestError, InvalidEncodingError, InvalidKeyError, NodeStoppedError, RepramError } from '../errors.js'
+import type { RepramNode } from '../node/node.js'
+import { readBodyLimited } from './body.js'
+import { createHttpMetrics, type HttpMetrics } from './metrics.js'
+import { RateLimitedError, TokenBuckets, rateLimit } from './middleware/rate-limit.js'
+import { securityHeaders } from './middleware/security-headers.js'
+
+/** Headers that carry TTL facts; exposed to browsers through CORS. */
+export const TTL_HEADERS = ['X-Original-TTL', 'X-Remaining-TTL', 'X-Expires-At', 'X-Created-At', 'X-Write-Id', 'Retry-After'] as const
+
+const DATA_PREFIX = '/v1/data/'
+
+/** Options of {@link createHttpApp}; defaults come from the node's config. */
+export interface HttpAppOptions {
+  /** Requests per second per client IP, burst 2× (0 = off). @default node.config.rateLimit */
+  rateLimit?: number
+  /** Believe X-Forwarded-For / X-Real-IP. @default node.config.trustProxy */
+  trustProxy?: boolean
+}
+
+/** Shared with the server: flipped to `draining` on shutdown. */
+export interface HttpAppState { draining: boolean, inFlight: number }
+
+/** Builds the API for `node`. */
+export function createHttpApp (node: RepramNode, opts: HttpAppOptions = {}): { app: Hono, state: HttpAppState, metrics: HttpMetrics } {
+  const config = node.config
+  const metrics = createHttpMetrics(node.registry)
+  const state: HttpAppState = { draining: false, inFlight: 0 }
+  const log = node.logger.child({ component: 'repram:http' })
+  const app = new Hono()
+  const limit = opts.rateLimit ?? config.rateLimit
+  const trustProxy = opts.trustProxy ?? config.trustProxy
+
+  // Accounting first, so every reply (errors included) is counted and timed.
+  app.use('*', async (c, next) => {
+    const t0 = performance.now()
+    state.inFlight++
+    try {
+      await next()
+    } finally {
+      state.inFlight--
+      const route = routeLabel(c)
+      const method = methodLabel(c.req.method)
+      metrics.requests.inc({ route, method, status: String(c.res.status) })
+      metrics.duration.observe({ route, method }, (performance.now() - t0) / 1000)
+      if (state.draining) c.header('Connection', 'close')
+    }
+  })
+  app.use('*', securityHeaders())
+  app.use('*', cors({
+    origin: '*',
+    allowMethods: ['GET', 'HEAD', 'PUT', 'OPTIONS'],
+    allowHeaders: ['Content-Type', 'X-TTL'],
+    exposeHeaders: [...TTL_HEADERS],
+    maxAge: 600
+  }))
+  app.use('*', async (c, next) => {
+    if (state.draining) {
+      if (c.req.path === '/v1/health') return c.json({ status: 'stopping' }, 503)
+      throw new NodeStoppedError()
+    }
+    await next()
+  })
+  if (limit > 0) {
+    const buckets = new TokenBuckets({ ratePerSecond: limit })
+    const limiter = rateLimit({ buckets, trustProxy, onLimited: () => metrics.rateLimited.inc() })
+    // Probes and scrapes are never rate limited: a busy client must not make a node look dead.
+    app.use('/v1/data/*', limiter)
+    app.use('/v1/keys', limiter)
+    app.use('/v1/status', limiter)
+    app.use('/v1/topology', limiter)
+  }
+
+  app.put('/v1/data/*', async (c) => {
+    const key = keyFromUrl(c.req.url)
+    const ttl = c.req.query('ttl') ?? c.req.header('x-ttl')
+    const value = await readBodyLimited(c, config.maxValueBytes)
+    const r = await node.put(key, value, { ttl })
+    c.header('X-Original-TTL', String(r.ttl))
+    c.header('X-Expires-At', String(r.expiresAt))
+    c.header('X-Write-Id', r.writeId)
+    return c.json({ key: r.key, ttl: r.ttl, expiresAt: r.expiresAt, writeId: r.writeId, replicas: r.replicas }, r.quorum ? 201 : 202)
+  })
+
+  app.get('/v1/data/*', async (c) => {
+    const key = keyFromUrl(c.req.url)
+    const rec = await node.get(key)
+    if (rec === undefined) return notFound(c)
+    const now = node.clock.now()
+    c.header('Content-Type', 'application/octet-stream')
+    c.header('X-Created-At', new Date(rec.createdAt).toISOString())
+    c.header('X-Original-TTL', String(rec.ttl))
+    c.header('X-Remaining-TTL', String(Math.max(0, Math.floor((rec.expiresAt - now) / 1000))))
+    c.header('X-Expires-At', String(rec.expiresAt))
+    return c.body(rec.value as Uint8Array<ArrayBuffer>, 200)
+  })
+
+  app.all('/v1/data/*', (c) => methodNotAllowed(c, 'GET, HEAD, PUT, OPTIONS'))
+
+  app.get('/v1/keys', async (c) => {
+    const q = c.req.query()
+    let limitN: number | undefined
+    if (q.limit !== undefined) {
+      if (!/^\d{1,9}$/.test(q.limit)) throw new BadRequestError(`limit must be an integer in [1, ${config.keysLimitMax}]`, 'invalid_limit')
+      limitN = Number(q.limit)
+    }
+    const page = await node.keys({ prefix: q.prefix ?? '', limit: limitN, cursor: q.cursor })
+    return c.json(page.nextCursor === undefined ? { keys: page.keys } : { keys: page.keys, next_cursor: page.nextCursor })
+  })
+
+  app.get('/v1/health', (c) => {
+    const info = node.networkInfo()
+    return c.json({ status: 'healthy', node_id: info.nodeId, network: config.network, enclave: config.enclave })
+  })
+
+  app.get('/v1/status', async (c) => {
+    const stats = await node.stats()
+    const info = node.networkInfo()
+    const mem = process.memoryUsage()
+    return c.json({
+      node_id: info.nodeId,
+      version: node.version,
+      network: config.network,
+      enclave: config.enclave,
+      uptime_seconds: Math.floor((node.clock.now() - node.startedAt) / 1000),
+      memory: { rss: mem.rss, heap_used: mem.heapUsed, heap_total: mem.heapTotal, external: mem.external },
+      records: stats.records,
+      bytes: stats.bytes,
+      capacity_bytes: stats.capacityBytes,
+      peers: info.peers,
+      listen_addresses: info.addresses,
+      replication: config.replication,
+      limits: { max_key_bytes: config.maxKeyBytes, max_value_bytes: config.maxValueBytes, min_ttl: config.minTtl, max_ttl: config.maxTtl, default_ttl: config.defaultTtl, ttl_policy: config.ttlPolicy, rate_limit: limit }
+    })
+  })
+
+  app.get('/v1/topology', (c) => c.json({ node_id: node.networkInfo().nodeId, enclave: config.enclave, peers: node.topology() }))
+
+  app.get('/v1/metrics', async (c) => {
+    const text = await node.registry.metrics()
+    return c.text(text, 200, { 'Content-Type': node.registry.contentType })
+  })
+
+  for (const path of ['/v1/keys', '/v1/health', '/v1/status', '/v1/topology', '/v1/metrics']) {
+    app.all(path, (c) => methodNotAllowed(c, 'GET, HEAD, OPTIONS'))
+  }
+
+  app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${safePath(c.req.path)}` }, 404))
+
+  app.onError((err, c) => {
+    if (err instanceof RepramError) {
+      if (err.status === 413) {
+        metrics.oversized.inc()
+        // The rest of an oversized body is not read: close rather than drain it.
+        c.header('Connection', 'close')
+      }
+      if (err instanceof RateLimitedError) c.header('Retry-After', String(err.retryAfterSeconds))
+      if (err.status === 503) c.header('Retry-After', '1')
+      return c.json({ error: err.code, message: err.message }, err.status as 400)
+    }
+    if (err instanceof HTTPException) {
+      return c.json({ error: 'http_error', message: err.message === '' ? 'request failed' : err.message }, err.status)
+    }
+    // Never echo internals or user data; log the error (no key, no value).
+    log.error({ err: { name: err.name, message: err.message, stack: err.stack } }, 'unhandled error')
+    return c.json({ error: 'internal', message: 'internal error' }, 500)
+  })
+
+  return { app, state, metrics }
+}
+
+/**
+ * The key of a `/v1/data/{key}` URL, percent-decoded once. Keys may contain `/`;
+ * a malformed escape or an escape of invalid UTF-8 is a 400.
+ */
+export function keyFromUrl (url: string): string {
+  const start = url.indexOf(DATA_PREFIX, url.indexOf('//') + 2)
+  if (start < 0) throw new InvalidKeyError('key must not be empty')
+  let end = url.indexOf('?', start)
+  if (end < 0) end = url.length
+  const hash = url.indexOf('#', start)
+  if (hash >= 0 && hash < end) end = hash
+  const raw = url.slice(start + DATA_PREFIX.length, end)
+  if (raw.length === 0) throw new InvalidKeyError('key must not be empty')
+  if (!raw.includes('%')) return raw
+  try {
+    return decodeURIComponent(raw)
+  } catch {
+    throw new InvalidEncodingError('key has a malformed percent-escape or is not valid UTF-8')
+  }
+}
+
+function notFound (c: Context): Response {
+  return c.json({ error: 'not_found', message: 'no live record under this key' }, 404)
+}
+
+function methodNotAllowed (c: Context, allow: string): Response {
+  c.header('Allow', allow)
+  return c.json({ error: 'method_not_allowed', message: `${methodLabel(c.req.method)} is not allowed here; allowed: ${allow}` }, 405)
+}
+
+const ROUTES = new Set(['/v1/data/*', '/v1/keys', '/v1/health', '/v1/status', '/v1/topology', '/v1/metrics'])
+function routeLabel (c: Context): string {
+  const p = c.req.path
+  if (p.startsWith(DATA_PREFIX)) return '/v1/data/*'
+  return ROUTES.has(p) ? p : 'other'
+}
+
+const METHODS = new Set(['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH', 'OPTIONS'])
+function methodLabel (m: string): string {
+  return METHODS.has(m) ? m : 'OTHER'
+}
+
+/** A path for error messages: never the key part of a data route. */
+function safePath (path: string): string {
+  return path.startsWith(DATA_PREFIX) ? '/v1/data/…' : path.slice(0, 64)
+}

@@ -1,0 +1,36 @@
+/**
+ * Metrics of the storage layer, registered on the node's registry. Gauges are read
+ * from the shards at scrape time, so the hot path pays nothing for them.
+ */
+import { Counter, Gauge, collectDefaultMetrics, type Registry } from 'prom-client'
+import type { RepramNode } from './node.js'
+
+/** The storage metrics of a node. */
+export interface NodeMetrics {
+  records: Gauge
+  bytes: Gauge
+  capacity: Gauge
+  expirations: Counter
+  writes: Counter<'origin'>
+}
+
+/** Registers node metrics (and process metrics) on `registry`. */
+export function createNodeMetrics (node: RepramNode, registry: Registry): NodeMetrics {
+  collectDefaultMetrics({ register: registry, prefix: 'repram_' })
+  let last: Promise<{ records: number, bytes: number, capacityBytes: number }> | undefined
+  // One stats round-trip per scrape, shared by the three gauges.
+  const stats = async (): Promise<{ records: number, bytes: number, capacityBytes: number }> => {
+    last ??= node.stats().finally(() => { setImmediate(() => { last = undefined }) })
+    return await last
+  }
+  const metrics: NodeMetrics = {
+    records: new Gauge({ name: 'repram_records', help: 'Live records stored on this node', registers: [registry], async collect () { this.set((await stats()).records) } }),
+    bytes: new Gauge({ name: 'repram_bytes_stored', help: 'Bytes of keys plus values stored on this node', registers: [registry], async collect () { this.set((await stats()).bytes) } }),
+    capacity: new Gauge({ name: 'repram_capacity_bytes', help: 'Storage capacity of this node in bytes', registers: [registry], async collect () { this.set((await stats()).capacityBytes) } }),
+    expirations: new Counter({ name: 'repram_expirations_total', help: 'Records deleted because their TTL ran out', registers: [registry] }),
+    writes: new Counter({ name: 'repram_writes_total', help: 'Records stored, by origin', labelNames: ['origin'] as const, registers: [registry] })
+  }
+  node.on('record:expired', () => metrics.expirations.inc())
+  node.on('record:stored', (e) => metrics.writes.inc({ origin: e.origin ?? 'local' }))
+  return metrics
+}

@@ -52,6 +52,12 @@ export class ManualClock implements Clock {
   setTimeout (fn: () => void, ms: number): TimerHandle {
     const timer: ManualTimer = { __timer: true, at: this.current + Math.max(0, ms), seq: this.seq++, fn }
     this.timers.add(timer)
+    // A timer that is already due runs soon without time moving, as a real one would.
+    if (ms <= 0) {
+      setImmediate(() => {
+        if (this.timers.delete(timer)) timer.fn()
+      })
+    }
     return timer
   }
 

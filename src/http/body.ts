@@ -13,7 +13,7 @@ export async function readBodyLimited (c: Context, limit: number): Promise<Uint8
     if (!Number.isSafeInteger(n) || n < 0) throw new BadRequestError('Content-Length is not a valid length')
     if (n > limit) throw new ValueTooLargeError(`value is ${n} bytes; the limit is ${limit}`)
   }
-  const incoming = (c.env as { incoming?: NodeJS.ReadableStream & { readableDidRead?: boolean, destroy?: () => void } } | undefined)?.incoming
+  const incoming = (c.env as { incoming?: Partial<NodeJS.ReadableStream> & { readableDidRead?: boolean } } | undefined)?.incoming
   const chunks: Uint8Array[] = []
   let total = 0
   const add = (chunk: Uint8Array): void => {
@@ -21,8 +21,9 @@ export async function readBodyLimited (c: Context, limit: number): Promise<Uint8
     if (total > limit) throw new ValueTooLargeError(`value exceeds the limit of ${limit} bytes`)
     chunks.push(chunk)
   }
-  if (incoming !== undefined && incoming.readableDidRead !== true) {
-    for await (const chunk of incoming) add(chunk as Uint8Array)
+  if (incoming?.[Symbol.asyncIterator] !== undefined && incoming.readableDidRead !== true) {
+    // On a Node server, read the socket directly: cheaper than the web-stream bridge.
+    for await (const chunk of incoming as AsyncIterable<Uint8Array>) add(chunk)
   } else {
     const body = c.req.raw.body
     if (body === null) return new Uint8Array(0)

@@ -1,0 +1,85 @@
+import { request, Agent } from 'node:http'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createRepramNode, type RepramNode } from '../../src/node/index.js'
+import { startHttpServer, type RepramHttpServer } from '../../src/http/server.js'
+import { until } from '../helpers/until.js'
+
+let cleanup: Array<() => Promise<void>> = []
+afterEach(async () => {
+  for (const f of cleanup.reverse()) await f()
+  cleanup = []
+})
+
+async function serve (config: Record<string, unknown> = {}): Promise<{ node: RepramNode, server: RepramHttpServer }> {
+  const node = await createRepramNode({ config: { profile: 'test', ...config } })
+  const server = await startHttpServer(node, { port: 0, host: '127.0.0.1' })
+  cleanup.push(async () => { await server.close(); await node.stop() })
+  return { node, server }
+}
+
+function raw (server: RepramHttpServer, opts: { method: string, path: string, headers?: Record<string, string>, agent?: Agent }): { req: ReturnType<typeof request>, done: Promise<{ status: number, body: string, headers: Record<string, unknown> }> } {
+  const req = request({ host: '127.0.0.1', port: server.port, method: opts.method, path: opts.path, headers: opts.headers, agent: opts.agent })
+  const done = new Promise<{ status: number, body: string, headers: Record<string, unknown> }>((resolve, reject) => {
+    req.on('response', (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), headers: res.headers }))
+      res.on('error', reject)
+    })
+    req.on('error', reject)
+  })
+  return { req, done }
+}
+
+describe('HTTP server on a real socket', () => {
+  it('stores and serves binary values over TCP', async () => {
+    const { server } = await serve()
+    const value = new Uint8Array(256).map((_, i) => i)
+    const put = await fetch(`${server.url}/v1/data/bin/1?ttl=60`, { method: 'PUT', body: value })
+    expect(put.status).toBe(201)
+    const get = await fetch(`${server.url}/v1/data/bin/1`)
+    expect(new Uint8Array(await get.arrayBuffer())).toEqual(value)
+  })
+
+  it('answers 413 to a chunked body with no Content-Length as soon as it passes the limit', async () => {
+    const { server } = await serve({ maxValueBytes: 1024 })
+    const { req, done } = raw(server, { method: 'PUT', path: '/v1/data/big', headers: { 'Transfer-Encoding': 'chunked' } })
+    req.write(Buffer.alloc(1000))
+    req.write(Buffer.alloc(1000))
+    // The client never ends the body: the server must answer without waiting for it.
+    const res = await done
+    expect(res.status).toBe(413)
+    expect(JSON.parse(res.body).error).toBe('value_too_large')
+    expect(res.headers.connection).toBe('close')
+    req.destroy()
+    expect((await fetch(`${server.url}/v1/data/big`)).status).toBe(404)
+  })
+
+  it('drains on close: in-flight requests finish, idle keep-alive sockets close, new requests are refused', async () => {
+    const { server } = await serve()
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    cleanup.push(async () => { agent.destroy() })
+    // An idle keep-alive connection.
+    const idle = raw(server, { method: 'GET', path: '/v1/health', agent })
+    idle.req.end()
+    expect((await idle.done).status).toBe(200)
+    const idleSocketClosed = new Promise<void>(resolve => {
+      const sockets = Object.values(agent.freeSockets).flat()
+      expect(sockets.length).toBe(1)
+      sockets[0]?.once('close', () => resolve())
+    })
+    // A request in flight: headers sent, body not finished.
+    const slow = raw(server, { method: 'PUT', path: '/v1/data/slow?ttl=60', headers: { 'Transfer-Encoding': 'chunked' } })
+    slow.req.write('part one, ')
+    await until(() => server.state.inFlight === 1)
+    const closing = server.close()
+    await idleSocketClosed
+    expect(server.state.draining).toBe(true)
+    await expect(fetch(`${server.url}/v1/health`)).rejects.toThrow()
+    slow.req.end('part two')
+    const res = await slow.done
+    expect(res.status).toBe(201)
+    await closing
+    expect(server.server.listening).toBe(false)
+  })
+})

@@ -7,16 +7,47 @@
 import { compareUtf8, compareWrites, utf8Length, type RepramRecord } from '../../src/record.js'
 import { ExpiryHeap } from './expiry-heap.js'
 
+/**
+ * Values up to this size are kept as latin1 strings on the V8 heap (16 B of header)
+ * instead of a Uint8Array (~200 B of typed array, ArrayBuffer and backing store per
+ * record). Reads copy them back into a fresh Buffer, which for small values costs less
+ * than the memory it saves. Larger values stay as they are.
+ */
+export const COMPACT_VALUE_MAX = 16 * 1024
+
 /** A stored entry: the record plus its position in the expiry heap. */
 export class Entry implements RepramRecord {
   heapIndex = -1
+  private readonly data: string | Uint8Array
   constructor (
     readonly key: string,
-    readonly value: Uint8Array,
+    value: Uint8Array,
     readonly createdAt: number,
     readonly expiresAt: number,
     readonly writeId: string
-  ) {}
+  ) {
+    if (value.byteLength <= COMPACT_VALUE_MAX) this.data = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1')
+    // A view into a bigger buffer (a socket chunk, a gossip batch) would pin all of it.
+    else this.data = value.byteOffset === 0 && value.byteLength === value.buffer.byteLength ? value : value.slice()
+  }
+
+  /** The value bytes. Compact values are copied out on each call: callers own the result. */
+  get value (): Uint8Array {
+    if (typeof this.data !== 'string') return this.data
+    const b = Buffer.from(this.data, 'latin1')
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
+  }
+
+  /** Size of the value in bytes, without copying it. */
+  get size (): number {
+    return typeof this.data === 'string' ? this.data.length : this.data.byteLength
+  }
+
+  /** The first byte of the value (the SDK's compliance flag lives in its top bit), or -1 when empty. */
+  get firstByte (): number {
+    if (this.size === 0) return -1
+    return typeof this.data === 'string' ? this.data.charCodeAt(0) : this.data[0]
+  }
 }
 
 /** Outcome of a write. */
@@ -60,7 +91,7 @@ export class ShardStore {
       createdAt = old.createdAt + 1
     }
     const size = utf8Length(rec.key) + rec.value.byteLength
-    const oldSize = old === undefined ? 0 : utf8Length(old.key) + old.value.byteLength
+    const oldSize = old === undefined ? 0 : utf8Length(old.key) + old.size
     const free = this.capacityBytes - this.usedBytes + oldSize
     if (size > free) return { status: 'capacity', needed: size, free }
     const entry = new Entry(rec.key, rec.value, createdAt, rec.expiresAt, rec.writeId)
@@ -119,7 +150,7 @@ export class ShardStore {
     if (this.records.get(e.key) !== e) return
     this.records.delete(e.key)
     this.heap.remove(e)
-    this.usedBytes -= utf8Length(e.key) + e.value.byteLength
+    this.usedBytes -= utf8Length(e.key) + e.size
     this.onRemove(e, reason)
   }
 }

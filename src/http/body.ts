@@ -38,11 +38,8 @@ export async function readBodyLimited (c: Context, limit: number): Promise<Uint8
       reader.releaseLock()
     }
   }
-  if (chunks.length === 1) {
-    const only = chunks[0]
-    // Copy small values out of shared pool slabs so a stored record never pins a slab.
-    return only.byteOffset === 0 && only.byteLength === only.buffer.byteLength ? only : only.slice()
-  }
+  // Storage copies what it keeps, so a single chunk is returned as it is.
+  if (chunks.length === 1) return chunks[0]
   const out = new Uint8Array(total)
   let off = 0
   for (const ch of chunks) { out.set(ch, off); off += ch.byteLength }

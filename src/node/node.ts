@@ -19,10 +19,11 @@ import { capacityBytes, profileDefaults, validateConfig, type RepramConfig, type
 import { BadRequestError, CapacityExceededError, NodeStoppedError } from '../errors.js'
 import { silentLogger, createLogger, type Logger } from '../logger.js'
 import { compareUtf8, newWriteId, resolveTtl, validateKey, validateValue, type RepramRecord } from '../record.js'
-import { shardOf, spawnStorageShard, type ShardStats, type StorageShardMsg, type WriteOutcome } from '../../actors/storage-shard/index.js'
+import { Entry, shardOf, spawnStorageShard, type ShardStats, type StorageShardMsg, type WriteOutcome } from '../../actors/storage-shard/index.js'
 import { spawnTtlReaper, type TtlReaperMsg } from '../../actors/ttl-reaper/index.js'
 import { VERSION } from '../version.js'
 import { Registry } from 'prom-client'
+import type { Libp2p } from '@libp2p/interface'
 import { createNodeMetrics } from './metrics.js'
 
 /** How long the facade waits for a shard before giving up. */
@@ -129,8 +130,16 @@ export interface RepramNodeInit {
   clock?: Clock
   /** Logger. @default a pino logger at `config.logLevel` */
   logger?: Logger
-  /** Replication layer (cluster). @default none: a single node */
+  /** Replication layer (cluster). @default a libp2p cluster layer when networking is on (see `network`), else none */
   replicator?: Replicator
+  /**
+   * Whether to join the network: build a libp2p node from the config (listen, peers, mdns,
+   * clusterSecret, dataDir identity) and replicate. `false` makes a purely local node.
+   * @default true, except under the `test` profile (and always true when `libp2p` is given)
+   */
+  network?: boolean
+  /** An existing, started libp2p node (with a gossipsub service) to run on instead of creating one. Not stopped by the node. */
+  libp2p?: Libp2p<any>
 }
 
 /** Counts for status and metrics. */
@@ -320,20 +329,29 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
 }
 
 function recordEvent (rec: RepramRecord, origin?: 'local' | 'remote'): RecordEvent {
+  // Stored entries answer size and first byte without copying the value out.
+  const size = rec instanceof Entry ? rec.size : rec.value.byteLength
+  const first = rec instanceof Entry ? rec.firstByte : (size > 0 ? rec.value[0] : -1)
   return {
     key: rec.key,
     createdAt: rec.createdAt,
     expiresAt: rec.expiresAt,
     writeId: rec.writeId,
-    size: rec.value.byteLength,
-    flagged: rec.value.byteLength > 0 && (rec.value[0] & 0x80) !== 0,
+    size,
+    flagged: first >= 0 && (first & 0x80) !== 0,
     origin
   }
 }
 
 /** Creates and starts a node. */
 export async function createRepramNode (init: RepramNodeInit = {}): Promise<RepramNode> {
-  const node = new RepramNode(init)
+  let replicator = init.replicator
+  const networked = init.libp2p !== undefined || (init.network ?? (init.config?.profile ?? 'default') !== 'test')
+  if (replicator === undefined && networked) {
+    const { ClusterReplicator } = await import('../net/replicator.js')
+    replicator = new ClusterReplicator({ libp2p: init.libp2p })
+  }
+  const node = new RepramNode({ ...init, replicator })
   await node.start()
   return node
 }

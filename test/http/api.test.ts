@@ -13,7 +13,7 @@ async function setup (config: Record<string, unknown> = {}, clock = new ManualCl
   const node = await createRepramNode({ config: { profile: 'test', ...config }, clock })
   nodes.push(node)
   const { app, state } = createHttpApp(node)
-  const req = async (path: string, init: RequestInit & { ip?: string, headers?: Record<string, string> } = {}): Promise<Response> =>
+  const req = async (path: string, init: RequestInit & { ip?: string } = {}): Promise<Response> =>
     await app.request(path, init, { incoming: { socket: { remoteAddress: init.ip ?? '198.18.0.1' } } })
   return { node, app, state, clock, req }
 }

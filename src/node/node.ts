@@ -11,6 +11,7 @@
  * await node.stop()
  */
 import { EventEmitter } from 'node:events'
+import { getHeapStatistics } from 'node:v8'
 import { randomUUID } from 'node:crypto'
 import { dispatch, start, stop as stopSystem, type Ref } from 'nact'
 import { Asker } from '../actors/ask.js'
@@ -185,6 +186,10 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
     }))
     dispatch(this.reaper, { type: 'attach', shards: this.shards })
     createNodeMetrics(this, this.registry)
+    const heapLimit = getHeapStatistics().heap_size_limit
+    if (capacityBytes(this.config) * 1.5 > heapLimit) {
+      this.logger.warn({ capacityMb: this.config.maxStorageMb, heapLimitMb: Math.floor(heapLimit / 1048576) }, 'capacity exceeds what the V8 heap can hold (values up to 16 KiB live on the heap): lower REPRAM_MAX_STORAGE_MB or raise --max-old-space-size')
+    }
   }
 
   /** Lifecycle state. */

@@ -18,6 +18,7 @@ import { readBodyLimited } from './body.js'
 import { createHttpMetrics, type HttpMetrics } from './metrics.js'
 import { RateLimitedError, TokenBuckets, rateLimit } from './middleware/rate-limit.js'
 import { securityHeaders } from './middleware/security-headers.js'
+import { mountAttestationRoutes } from './attestations.js'
 
 /** Headers that carry TTL facts; exposed to browsers through CORS. */
 export const TTL_HEADERS = ['X-Original-TTL', 'X-Remaining-TTL', 'X-Expires-At', 'X-Created-At', 'X-Write-Id', 'Retry-After'] as const
@@ -83,6 +84,8 @@ export function createHttpApp (node: RepramNode, opts: HttpAppOptions = {}): { a
     app.use('/v1/keys', limiter)
     app.use('/v1/status', limiter)
     app.use('/v1/topology', limiter)
+    app.use('/v1/attestations', limiter)
+    app.use('/v1/attestations/*', limiter)
   }
 
   app.put('/v1/data/*', async (c) => {
@@ -155,6 +158,8 @@ export function createHttpApp (node: RepramNode, opts: HttpAppOptions = {}): { a
     return c.text(text, 200, { 'Content-Type': node.registry.contentType })
   })
 
+  mountAttestationRoutes(app, node)
+
   for (const path of ['/v1/keys', '/v1/health', '/v1/status', '/v1/topology', '/v1/metrics']) {
     app.all(path, (c) => methodNotAllowed(c, 'GET, HEAD, OPTIONS'))
   }
@@ -217,6 +222,7 @@ const ROUTES = new Set(['/v1/data/*', '/v1/keys', '/v1/health', '/v1/status', '/
 function routeLabel (c: Context): string {
   const p = c.req.path
   if (p.startsWith(DATA_PREFIX)) return '/v1/data/*'
+  if (p === '/v1/attestations' || p.startsWith('/v1/attestations/')) return '/v1/attestations'
   return ROUTES.has(p) ? p : 'other'
 }
 

@@ -9,6 +9,7 @@ import { serve } from '@hono/node-server'
 import type { Hono } from 'hono'
 import type { RepramNode } from '../node/node.js'
 import { createHttpApp, type HttpAppOptions, type HttpAppState } from './app.js'
+import { attachAttestationStream } from './attestations.js'
 
 /** Options of {@link startHttpServer}; defaults come from the node's config. */
 export interface HttpServerOptions extends HttpAppOptions {
@@ -48,6 +49,7 @@ export async function startHttpServer (node: RepramNode, opts: HttpServerOptions
   server.requestTimeout = 30_000
   server.headersTimeout = 10_000
   server.keepAliveTimeout = 5_000
+  const attestationStream = attachAttestationStream(server, node)
   const addr = server.address() as AddressInfo
   const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
   let closing: Promise<void> | undefined
@@ -61,6 +63,7 @@ export async function startHttpServer (node: RepramNode, opts: HttpServerOptions
     close: () => {
       closing ??= (async () => {
         state.draining = true
+        attestationStream.close()
         const closed = new Promise<void>(resolve => server.close(() => resolve()))
         server.closeIdleConnections()
         const deadline = Date.now() + drainTimeoutMs

@@ -1,0 +1,54 @@
+/**
+ * Shared helpers of the compliance suites: a single node on a {@link ManualClock}, a
+ * flagged value, and a fetch that routes SDK calls to hono apps without sockets.
+ */
+import { createRepramNode, type RepramNode } from '../../src/node/node.js'
+import { createHttpApp } from '../../src/http/app.js'
+import { ManualClock } from '../../src/clock.js'
+import type { RepramConfigInput } from '../../src/config.js'
+import type { Hono } from 'hono'
+import { until } from '../helpers/until.js'
+
+/** A value whose first bit is set: the compliance flag (DESIGN §6). */
+export function flagged (body = 'ciphertext'): Uint8Array {
+  const b = new TextEncoder().encode(`.${body}`)
+  b[0] = 0x80
+  return b
+}
+
+/** A value whose first bit is clear. */
+export function unflagged (body = 'plain'): Uint8Array {
+  return new TextEncoder().encode(body)
+}
+
+/** Nodes started by {@link startNode}; stop them with {@link stopNodes} in afterEach. */
+const live = new Set<RepramNode>()
+
+/** A local test-profile node on a manual clock (cycles of 60 s unless overridden). */
+export async function startNode (config: RepramConfigInput = {}, clock = new ManualClock(1_700_000_040_000)): Promise<{ node: RepramNode, clock: ManualClock, app: Hono }> {
+  const node = await createRepramNode({ config: { profile: 'test', attestationCycleMs: 60_000, ...config }, clock })
+  live.add(node)
+  return { node, clock, app: createHttpApp(node).app }
+}
+
+/** Stops every node {@link startNode} started. */
+export async function stopNodes (): Promise<void> {
+  const all = [...live]
+  live.clear()
+  await Promise.all(all.map(async n => { await n.stop() }))
+}
+
+/** A fetch for the SDK that sends `http://<name>/…` to `apps[name]` via `app.request()`. */
+export function routedFetch (apps: Record<string, Hono>): (input: string) => Promise<Response> {
+  return async (input: string) => {
+    const u = new URL(input)
+    const app = apps[u.host]
+    if (app === undefined) throw new TypeError(`fetch failed: no app for ${u.host}`)
+    return await app.request(u.pathname + u.search)
+  }
+}
+
+/** {@link until} typed for checks that return `undefined`/`false` until ready: resolves with the ready value. */
+export async function poll<T> (check: () => T | undefined | false | Promise<T | undefined | false>, opts: { timeoutMs?: number, what?: string } = {}): Promise<T> {
+  return await until(check, opts) as T
+}

@@ -72,11 +72,24 @@ export const configSchema = z.object({
   trustProxy: bool,
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   drainTimeoutMs: durationMs(0, 120_000),
-  keysLimitMax: int(1, 100_000)
+  keysLimitMax: int(1, 100_000),
+  memberTtlMs: durationMs(100, 86_400_000),
+  pingIntervalMs: durationMs(50, 3_600_000),
+  pingFailures: int(1, 100),
+  dialTimeoutMs: durationMs(50, 120_000),
+  maxClockSkewMs: durationMs(0, 3_600_000),
+  gossipBatchSize: int(1, 10_000),
+  gossipBatchDelayMs: durationMs(0, 1000),
+  maxGossipMessageBytes: int(1024, 4 * 1024 * 1024 - 64 * 1024),
+  gossipInlineBytes: int(0, 4 * 1024 * 1024 - 64 * 1024),
+  maxReplicateStreams: int(1, 1000),
+  attestationCycleMs: durationMs(100, 86_400_000),
+  attestationCycles: int(1, 1000),
+  maxAttestationsPerCycle: int(1, 1_000_000)
 }).superRefine((c, ctx) => {
   if (c.minTtl > c.maxTtl) ctx.addIssue({ code: 'custom', path: ['minTtl'], message: `minTtl (${c.minTtl}) must not exceed maxTtl (${c.maxTtl})` })
-  if (c.defaultTtl < c.minTtl || c.defaultTtl > c.maxTtl) ctx.addIssue({ code: 'custom', path: ['defaultTtl'], message: `defaultTtl (${c.defaultTtl}) must lie within [minTtl, maxTtl]` })
-})
+  if (c.gossipInlineBytes + c.maxKeyBytes + 256 > c.maxGossipMessageBytes) ctx.addIssue({ code: 'custom', path: ['gossipInlineBytes'], message: `gossipInlineBytes (${c.gossipInlineBytes}) plus a key must fit in maxGossipMessageBytes (${c.maxGossipMessageBytes})` })
+}).transform(c => ({ ...c, defaultTtl: Math.min(c.maxTtl, Math.max(c.minTtl, c.defaultTtl)) }))
 
 /** A complete, validated node configuration. */
 export type RepramConfig = z.output<typeof configSchema>
@@ -109,7 +122,7 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
   { key: 'writeTimeoutMs', env: 'REPRAM_WRITE_TIMEOUT', flag: '--write-timeout <duration>', description: 'how long a PUT waits for quorum before answering 202 (e.g. 5s, 500ms; bare numbers are seconds)' },
   { key: 'minTtl', env: 'REPRAM_MIN_TTL', flag: '--min-ttl <seconds>', description: 'smallest TTL; shorter TTLs are clamped up (or rejected)' },
   { key: 'maxTtl', env: 'REPRAM_MAX_TTL', flag: '--max-ttl <seconds>', description: 'largest TTL; longer TTLs are clamped down (or rejected)' },
-  { key: 'defaultTtl', env: 'REPRAM_DEFAULT_TTL', flag: '--default-ttl <seconds>', description: 'TTL of a write that names none' },
+  { key: 'defaultTtl', env: 'REPRAM_DEFAULT_TTL', flag: '--default-ttl <seconds>', description: 'TTL of a write that names none (clamped into [minTtl, maxTtl])' },
   { key: 'ttlPolicy', env: 'REPRAM_TTL_POLICY', flag: '--ttl-policy <policy>', description: 'clamp out-of-range TTLs, or reject them with 400' },
   { key: 'maxKeyBytes', env: 'REPRAM_MAX_KEY_BYTES', flag: '--max-key-bytes <n>', description: 'largest key, in UTF-8 bytes' },
   { key: 'maxValueBytes', env: 'REPRAM_MAX_VALUE_BYTES', flag: '--max-value-bytes <n>', description: 'largest value, in bytes (413 above)' },
@@ -119,7 +132,20 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
   { key: 'trustProxy', env: 'REPRAM_TRUST_PROXY', flag: '--trust-proxy <bool>', description: 'take client IPs from X-Forwarded-For / X-Real-IP (only behind a proxy you run)' },
   { key: 'logLevel', env: 'REPRAM_LOG_LEVEL', flag: '--log-level <level>', description: 'fatal, error, warn, info, debug, trace or silent' },
   { key: 'drainTimeoutMs', env: 'REPRAM_DRAIN_TIMEOUT', flag: '--drain-timeout <duration>', description: 'how long shutdown waits for in-flight requests' },
-  { key: 'keysLimitMax', env: 'REPRAM_KEYS_LIMIT_MAX', flag: '--keys-limit-max <n>', description: 'largest page size of GET /v1/keys' }
+  { key: 'keysLimitMax', env: 'REPRAM_KEYS_LIMIT_MAX', flag: '--keys-limit-max <n>', description: 'largest page size of GET /v1/keys' },
+  { key: 'memberTtlMs', env: 'REPRAM_MEMBER_TTL', flag: '--member-ttl <duration>', description: 'an enclave peer not seen for this long is forgotten and stops counting toward the quorum size (a crashed peer makes writes answer 202 until then)' },
+  { key: 'pingIntervalMs', env: 'REPRAM_PING_INTERVAL', flag: '--ping-interval <duration>', description: 'how often each enclave peer is pinged (health, RTT) and membership is announced; also the ping timeout' },
+  { key: 'pingFailures', env: 'REPRAM_PING_FAILURES', flag: '--ping-failures <n>', description: 'consecutive failed pings after which a peer is unhealthy and not chosen as a replica' },
+  { key: 'dialTimeoutMs', env: 'REPRAM_DIAL_TIMEOUT', flag: '--dial-timeout <duration>', description: 'bound on every dial: a dial with a wrong cluster secret hangs instead of failing' },
+  { key: 'maxClockSkewMs', env: 'REPRAM_MAX_CLOCK_SKEW', flag: '--max-clock-skew <duration>', description: 'allowance for peer clocks: records expiring beyond now + maxTtl + this, or created beyond now + this, are rejected' },
+  { key: 'gossipBatchSize', env: 'REPRAM_GOSSIP_BATCH_SIZE', flag: '--gossip-batch-size <n>', description: 'most writes per gossip message; also the most writes a received message may carry' },
+  { key: 'gossipBatchDelayMs', env: 'REPRAM_GOSSIP_BATCH_DELAY', flag: '--gossip-batch-delay <duration>', description: 'how long a write waits for others to share its gossip message (one signature per message, not per write)' },
+  { key: 'maxGossipMessageBytes', env: 'REPRAM_MAX_GOSSIP_MESSAGE_BYTES', flag: '--max-gossip-message-bytes <n>', description: 'largest gossip message sent or accepted (gossipsub silently drops messages near 4 MiB)' },
+  { key: 'gossipInlineBytes', env: 'REPRAM_GOSSIP_INLINE_BYTES', flag: '--gossip-inline-bytes <n>', description: 'values above this are announced on gossip and pulled by peers over a stream, so the mesh never floods with megabytes' },
+  { key: 'maxReplicateStreams', env: 'REPRAM_MAX_REPLICATE_STREAMS', flag: '--max-replicate-streams <n>', description: 'inbound and outbound /repram/replicate/1.0.0 streams per connection (one reused stream per peer is the norm)' },
+  { key: 'attestationCycleMs', env: 'REPRAM_ATTESTATION_CYCLE', flag: '--attestation-cycle <duration>', description: 'length of a deletion-attestation cycle: proofs are grouped, listed and streamed per cycle' },
+  { key: 'attestationCycles', env: 'REPRAM_ATTESTATION_CYCLES', flag: '--attestation-cycles <n>', description: 'closed attestation cycles kept (ring buffer); older cycles and their proofs are dropped' },
+  { key: 'maxAttestationsPerCycle', env: 'REPRAM_MAX_ATTESTATIONS_PER_CYCLE', flag: '--max-attestations-per-cycle <n>', description: 'most deletion attestations signed per cycle (bounds memory and CPU); further flagged expirations are counted as dropped' }
 ]
 
 const MiB = 1024 * 1024
@@ -151,7 +177,20 @@ export function profileDefaults (profile: ConfigProfile = 'default'): RepramConf
     trustProxy: false,
     logLevel: 'info',
     drainTimeoutMs: 8000,
-    keysLimitMax: 1000
+    keysLimitMax: 1000,
+    memberTtlMs: 60_000,
+    pingIntervalMs: 5000,
+    pingFailures: 3,
+    dialTimeoutMs: 5000,
+    maxClockSkewMs: 30_000,
+    gossipBatchSize: 256,
+    gossipBatchDelayMs: 2,
+    maxGossipMessageBytes: 1024 * 1024,
+    gossipInlineBytes: 64 * 1024,
+    maxReplicateStreams: 8,
+    attestationCycleMs: 60_000,
+    attestationCycles: 10,
+    maxAttestationsPerCycle: 10_000
   }
   switch (profile) {
     case 'default':
@@ -168,7 +207,12 @@ export function profileDefaults (profile: ConfigProfile = 'default'): RepramConf
         writeTimeoutMs: 1000,
         rateLimit: 0,
         logLevel: 'silent',
-        drainTimeoutMs: 2000
+        drainTimeoutMs: 2000,
+        memberTtlMs: 5000,
+        pingIntervalMs: 300,
+        pingFailures: 2,
+        dialTimeoutMs: 1000,
+        attestationCycleMs: 1000
       }
     case 'docker':
       return { ...base, profile: 'docker', dataDir: '/data' }

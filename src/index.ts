@@ -18,3 +18,5 @@ export { loadConfig, validateConfig, profileDefaults, parseDuration, CONFIG_FIEL
 export { systemClock, ManualClock, type Clock } from './clock.js'
 export { compareUtf8, compareWrites, resolveTtl, validateKey, type RepramRecord, type RecordLimits } from './record.js'
 export { VERSION } from './version.js'
+export * from './net/index.js'
+export * from './attest/index.js'

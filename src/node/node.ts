@@ -26,6 +26,8 @@ import { VERSION } from '../version.js'
 import { Registry } from 'prom-client'
 import type { Libp2p } from '@libp2p/interface'
 import { createNodeMetrics } from './metrics.js'
+import { Attestor } from '../attest/attestor.js'
+import type { AttestationSigner } from '../attest/signer.js'
 
 /** How long the facade waits for a shard before giving up. */
 const SHARD_TIMEOUT_MS = 10_000
@@ -141,6 +143,8 @@ export interface RepramNodeInit {
   network?: boolean
   /** An existing, started libp2p node (with a gossipsub service) to run on instead of creating one. Not stopped by the node. */
   libp2p?: Libp2p<any>
+  /** Signs deletion attestations. @default the libp2p identity in `dataDir` when networked, else an ephemeral Ed25519 identity */
+  attestationSigner?: AttestationSigner
 }
 
 /** Counts for status and metrics. */
@@ -155,6 +159,8 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
   readonly startedAt: number
   /** Prometheus registry of this node: every component registers its metrics here. */
   readonly registry = new Registry()
+  /** Signed proofs of deletion of flagged records (DESIGN §6). */
+  readonly attestations: Attestor
   private status: NodeState = 'starting'
   private readonly system: ReturnType<typeof start>
   private readonly shards: Array<Ref<StorageShardMsg>>
@@ -186,6 +192,7 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
     }))
     dispatch(this.reaper, { type: 'attach', shards: this.shards })
     createNodeMetrics(this, this.registry)
+    this.attestations = new Attestor(this, { signer: init.attestationSigner })
     const heapLimit = getHeapStatistics().heap_size_limit
     if (capacityBytes(this.config) * 1.5 > heapLimit) {
       this.logger.warn({ capacityMb: this.config.maxStorageMb, heapLimitMb: Math.floor(heapLimit / 1048576) }, 'capacity exceeds what the V8 heap can hold (values up to 16 KiB live on the heap): lower REPRAM_MAX_STORAGE_MB or raise --max-old-space-size')
@@ -203,6 +210,7 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
     if (this.status !== 'starting') return
     try {
       await this.replicator?.start(this)
+      await this.attestations.start()
       this.status = 'started'
     } catch (err) {
       await this.stop()
@@ -312,6 +320,7 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
       } catch (err) {
         this.logger.warn({ err }, 'replicator stop failed')
       }
+      await this.attestations.stop()
       dispatch(this.reaper, { type: 'halt' })
       this.asker.close()
       stopSystem(this.system)

@@ -1,0 +1,44 @@
+/**
+ * Protocol ids and fixed limits of the cluster layer. Tunables live in the config
+ * (`CONFIG_FIELDS`); these are the things that are not worth a knob, each with its reason.
+ */
+
+/** Direct replication, value pulls and graceful leaves, pipelined on one reused stream per peer. */
+export const REPLICATE_PROTOCOL = '/repram/replicate/1.0.0'
+
+/** Topic version suffix: `/repram/<network>/<enclave>/1`. */
+export const TOPIC_VERSION = 1
+
+/** The gossipsub service name looked up in an embedding libp2p node. */
+export const DEFAULT_PUBSUB_SERVICE = 'pubsub'
+
+/** File in `dataDir` holding the node's Ed25519 key (protobuf, mode 0600). */
+export const IDENTITY_FILE = 'peer-key'
+
+/** Domain separation for the pnet PSK derived from `clusterSecret`. */
+export const PSK_DOMAIN = 'repram/pnet/v1:'
+
+/** Protobuf framing and field overhead allowed on top of key + value in one replicate frame. */
+export const FRAME_OVERHEAD_BYTES = 64 * 1024
+
+/** Most writes in one replicate frame: bounds work per frame and the size of one ack. */
+export const REPLICATE_BATCH_MAX = 512
+
+/** Requests a server works on at once per stream; the next frame is read when one finishes. */
+export const REPLICATE_SERVER_CONCURRENCY = 64
+
+/** How long a graceful leave waits for each peer to acknowledge it. */
+export const LEAVE_TIMEOUT_MS = 500
+
+/** How long writeIds are remembered to skip duplicate merges (gossip after a direct push). */
+export const SEEN_WRITE_TTL_MS = 120_000
+
+/** Most remembered writeIds: bounds memory under a flood of unique writes. */
+export const SEEN_WRITE_MAX = 200_000
+
+/** Bootstrap re-dial backoff: first delay and cap. */
+export const REDIAL_MIN_MS = 500
+export const REDIAL_MAX_MS = 30_000
+
+/** Most addresses accepted in one membership announce. */
+export const ANNOUNCE_MAX_ADDRS = 16

@@ -1,0 +1,94 @@
+/**
+ * What the cluster layer needs from libp2p, whether it owns the libp2p node (standalone)
+ * or runs inside another application's node as a service (embedding). Two adapters:
+ * {@link hostFromLibp2p} and {@link hostFromComponents}.
+ */
+import type { Connection, Libp2p, Libp2pEvents, PeerId, PrivateKey, Stream, StreamHandler, StreamHandlerOptions, TypedEventTarget, PeerStore } from '@libp2p/interface'
+import type { ConnectionManager, Registrar, AddressManager } from '@libp2p/interface-internal'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import type { GossipSub } from '@libp2p/gossipsub'
+import type { Ping } from '@libp2p/ping'
+
+/** The libp2p surface used by the replicator. */
+export interface NetHost {
+  readonly peerId: PeerId
+  readonly privateKey?: PrivateKey
+  readonly pubsub: GossipSub
+  readonly events: TypedEventTarget<Libp2pEvents>
+  readonly peerStore: PeerStore
+  getMultiaddrs(): Multiaddr[]
+  handle(protocol: string, handler: StreamHandler, opts: StreamHandlerOptions): Promise<void>
+  unhandle(protocol: string): Promise<void>
+  newStream(peer: PeerId, protocol: string, opts: { signal: AbortSignal, maxOutboundStreams: number }): Promise<Stream>
+  dial(target: PeerId | Multiaddr | Multiaddr[], opts: { signal: AbortSignal }): Promise<Connection>
+  getConnections(peer?: PeerId): Connection[]
+  /** libp2p ping when the node has the service; undefined otherwise. */
+  ping?: (peer: PeerId, opts: { signal: AbortSignal }) => Promise<number>
+}
+
+/** Finds a gossipsub service among a node's services: by name, else by shape. */
+function findPubsub (services: Record<string, unknown>, name: string): GossipSub {
+  const byName = services[name] as GossipSub | undefined
+  if (byName != null && typeof byName.publish === 'function') return byName
+  for (const s of Object.values(services)) {
+    const g = s as GossipSub
+    if (g != null && typeof g.publish === 'function' && typeof g.subscribe === 'function' && g.topicValidators instanceof Map) return g
+  }
+  throw new Error(`the libp2p node has no gossipsub service (looked for services.${name}): add \`${name}: gossipsub()\` from @libp2p/gossipsub`)
+}
+
+/** Adapts a full libp2p node (created by us or passed in `createRepramNode({ libp2p })`). */
+export function hostFromLibp2p (libp2p: Libp2p<Record<string, unknown>>, pubsubService: string): NetHost {
+  const services = libp2p.services as Record<string, unknown>
+  const pinger = services.ping as Ping | undefined
+  return {
+    peerId: libp2p.peerId,
+    pubsub: findPubsub(services, pubsubService),
+    events: libp2p as unknown as TypedEventTarget<Libp2pEvents>,
+    peerStore: libp2p.peerStore,
+    getMultiaddrs: () => libp2p.getMultiaddrs(),
+    handle: async (p, h, o) => { await libp2p.handle(p, h, o) },
+    unhandle: async (p) => { await libp2p.unhandle(p) },
+    newStream: async (peer, protocol, opts) => await libp2p.dialProtocol(peer, protocol, opts),
+    dial: async (target, opts) => await libp2p.dial(target, opts),
+    getConnections: (peer) => libp2p.getConnections(peer),
+    ping: pinger != null && typeof pinger.ping === 'function' ? async (peer, opts) => await pinger.ping(peer, opts) : undefined
+  }
+}
+
+/** The components a repram service reads (DESIGN §3 embedding). */
+export interface HostComponents {
+  peerId: PeerId
+  privateKey: PrivateKey
+  registrar: Registrar
+  connectionManager: ConnectionManager
+  addressManager: AddressManager
+  peerStore: PeerStore
+  events: TypedEventTarget<Libp2pEvents>
+}
+
+/**
+ * Adapts the components of a libp2p service. Other services (gossipsub, ping) are read
+ * from the components by name: libp2p registers every service as a component.
+ */
+export function hostFromComponents (components: HostComponents, pubsubService: string, pingService = 'ping'): NetHost {
+  const lookup = (name: string): unknown => {
+    try { return (components as unknown as Record<string, unknown>)[name] } catch { return undefined }
+  }
+  const pubsub = findPubsub({ [pubsubService]: lookup(pubsubService) }, pubsubService)
+  const pinger = lookup(pingService) as Ping | undefined
+  return {
+    peerId: components.peerId,
+    privateKey: components.privateKey,
+    pubsub,
+    events: components.events,
+    peerStore: components.peerStore,
+    getMultiaddrs: () => components.addressManager.getAddresses(),
+    handle: async (p, h, o) => { await components.registrar.handle(p, h, o) },
+    unhandle: async (p) => { await components.registrar.unhandle(p) },
+    newStream: async (peer, protocol, opts) => await components.connectionManager.openStream(peer, protocol, opts),
+    dial: async (target, opts) => await components.connectionManager.openConnection(target, opts),
+    getConnections: (peer) => components.connectionManager.getConnections(peer),
+    ping: pinger != null && typeof pinger.ping === 'function' ? async (peer, opts) => await pinger.ping(peer, opts) : undefined
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Builds the libp2p node of a standalone REPRAM node (DESIGN §4): TCP (and the memory
+ * transport for `/memory/...` addresses), noise, yamux, identify, ping, gossipsub with
+ * StrictSign, optional pnet and mDNS. Bootstrap dialling is done by the replicator
+ * (at once, then with backoff), not by `@libp2p/bootstrap`.
+ */
+import { createLibp2p, type Libp2p } from 'libp2p'
+import { tcp } from '@libp2p/tcp'
+import { memory } from '@libp2p/memory'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify } from '@libp2p/identify'
+import { ping, type Ping } from '@libp2p/ping'
+import { mdns } from '@libp2p/mdns'
+import { preSharedKey } from '@libp2p/pnet'
+import { gossipsub, StrictSign, type GossipSub } from '@libp2p/gossipsub'
+import { createPeerScoreParams, createTopicScoreParams } from '@libp2p/gossipsub/score'
+import type { Identify } from '@libp2p/identify'
+import type { PrivateKey, PeerDiscovery, Transport, ComponentLogger } from '@libp2p/interface'
+import type { RepramConfig } from '../config.js'
+import { pskFromSecret } from './pnet.js'
+import { topicFor } from './topic.js'
+
+/** Services of a REPRAM libp2p node. */
+export type RepramLibp2pServices = {
+  identify: Identify
+  ping: Ping
+  pubsub: GossipSub
+}
+
+/** A libp2p node as built by {@link createRepramLibp2p}. */
+export type RepramLibp2p = Libp2p<RepramLibp2pServices>
+
+/** Options beyond the config. */
+export interface CreateRepramLibp2pOptions {
+  privateKey: PrivateKey
+  /** Added latency of the memory transport, in ms (simulations). @default 0 */
+  memoryLatencyMs?: number
+}
+
+/** Gossipsub settings shared by standalone nodes (embedding apps choose their own). */
+export function gossipsubOptions (config: RepramConfig): Parameters<typeof gossipsub>[0] {
+  const topic = topicFor(config.network, config.enclave)
+  return {
+    globalSignaturePolicy: StrictSign,
+    emitSelf: false,
+    fallbackToFloodsub: false,
+    allowPublishToZeroTopicPeers: true,
+    floodPublish: true,
+    maxInboundDataLength: config.maxGossipMessageBytes + 16 * 1024,
+    // Invalid messages on our topic cost the sender score (DESIGN §4).
+    scoreParams: createPeerScoreParams({
+      topics: {
+        [topic]: createTopicScoreParams({
+          topicWeight: 1,
+          timeInMeshWeight: 0,
+          firstMessageDeliveriesWeight: 0,
+          meshMessageDeliveriesWeight: 0,
+          meshFailurePenaltyWeight: 0,
+          invalidMessageDeliveriesWeight: -100,
+          invalidMessageDeliveriesDecay: 0.5
+        })
+      }
+    })
+  }
+}
+
+/** Creates (and starts) the libp2p node for `config`. */
+export async function createRepramLibp2p (config: RepramConfig, opts: CreateRepramLibp2pOptions): Promise<RepramLibp2p> {
+  const all = [...config.listen, ...config.peers]
+  const useMemory = all.some(a => a.startsWith('/memory/'))
+  const useTcp = all.length === 0 || all.some(a => !a.startsWith('/memory/'))
+  const transports: Array<(c: any) => Transport> = []
+  if (useTcp) transports.push(tcp())
+  if (useMemory) transports.push(memory({ latency: opts.memoryLatencyMs }))
+  const peerDiscovery: Array<(c: { logger: ComponentLogger } & Record<string, any>) => PeerDiscovery> = []
+  if (config.mdns) peerDiscovery.push(mdns({ interval: Math.min(10_000, config.pingIntervalMs * 4) }) as any)
+  return await createLibp2p({
+    privateKey: opts.privateKey,
+    addresses: { listen: config.listen },
+    transports,
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionProtector: config.clusterSecret !== undefined ? preSharedKey({ psk: pskFromSecret(config.clusterSecret), timeout: config.dialTimeoutMs }) : undefined,
+    peerDiscovery,
+    connectionManager: { dialTimeout: config.dialTimeoutMs },
+    services: {
+      identify: identify(),
+      ping: ping(),
+      pubsub: gossipsub(gossipsubOptions(config))
+    }
+  })
+}

@@ -1,0 +1,42 @@
+/**
+ * Prometheus metrics of the cluster layer, registered on the node's registry. Labels come
+ * only from the small enums below: never keys, values or peer-controlled strings.
+ */
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+
+/** The cluster metrics. */
+export interface ClusterMetrics {
+  peersActive: Gauge<'state'>
+  peerJoins: Counter
+  peerEvictions: Counter<'reason'>
+  pingFailures: Counter
+  gossipMessages: Counter<'direction' | 'result'>
+  gossipWrites: Counter<'direction' | 'result'>
+  replicateFrames: Counter<'result'>
+  replicationLatency: Histogram<'result'>
+  quorumOutcomes: Counter<'outcome'>
+  dialFailures: Counter<'kind'>
+}
+
+/** Creates and registers the cluster metrics on `registry`. */
+export function createClusterMetrics (registry: Registry): ClusterMetrics {
+  const registers = [registry]
+  return {
+    peersActive: new Gauge({ name: 'repram_peers_active', help: 'Enclave peers counted by membership (state: healthy or unhealthy)', labelNames: ['state'], registers }),
+    peerJoins: new Counter({ name: 'repram_peer_joins_total', help: 'Enclave peers that joined membership', registers }),
+    peerEvictions: new Counter({ name: 'repram_peer_evictions_total', help: 'Enclave peers removed from membership (reason: left gracefully or expired after memberTtl)', labelNames: ['reason'], registers }),
+    pingFailures: new Counter({ name: 'repram_ping_failures_total', help: 'Failed pings of enclave peers', registers }),
+    gossipMessages: new Counter({ name: 'repram_gossip_messages_total', help: 'Gossip messages by direction (in, out) and result (accept, reject, ignore, published, no_peers, error)', labelNames: ['direction', 'result'], registers }),
+    gossipWrites: new Counter({ name: 'repram_gossip_writes_total', help: 'Writes carried by gossip messages, by direction and result', labelNames: ['direction', 'result'], registers }),
+    replicateFrames: new Counter({ name: 'repram_replicate_frames_refused_total', help: 'Inbound /repram/replicate/1.0.0 frames refused (schema, enclave, invalid write)', labelNames: ['result'], registers }),
+    replicationLatency: new Histogram({
+      name: 'repram_replication_latency_seconds',
+      help: 'Time from a local write to each direct replica ack (result: ok or failed)',
+      labelNames: ['result'],
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers
+    }),
+    quorumOutcomes: new Counter({ name: 'repram_quorum_outcomes_total', help: 'Quorum writes by outcome (quorum, alone, timeout, unreachable, shutdown)', labelNames: ['outcome'], registers }),
+    dialFailures: new Counter({ name: 'repram_dial_failures_total', help: 'Failed dials (kind: bootstrap, discovery, member)', labelNames: ['kind'], registers })
+  }
+}

@@ -1,0 +1,255 @@
+/**
+ * `/repram/replicate/1.0.0`: direct replication, value pulls, pings-free liveness and
+ * graceful leaves. A client keeps one reused stream per peer and pipelines
+ * length-prefixed {@link ReplicateRequest} frames on it; writes queued in the same tick
+ * share one frame. The server answers each frame with a {@link ReplicateResponse}
+ * carrying the same `id`.
+ */
+import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
+import type { Stream } from '@libp2p/interface'
+import { ReplicateRequest, ReplicateResponse, WriteResult, type Write } from './pb/repram.js'
+import { REPLICATE_BATCH_MAX, REPLICATE_SERVER_CONCURRENCY } from './constants.js'
+
+/** Opens a new stream to the peer (with its own timeout). */
+export type StreamOpener = (signal: AbortSignal) => Promise<Stream>
+
+/** What a client is built from. */
+export interface ReplicateClientInit {
+  network: string
+  enclave: string
+  /** Largest frame in either direction. */
+  maxFrameBytes: number
+  /** A request unanswered this long fails (and the stream is reset). */
+  timeoutMs: number
+  /** Bound on opening the stream (dial included). */
+  dialTimeoutMs: number
+  open: StreamOpener
+}
+
+interface Waiting {
+  deadline: number
+  resolve: (r: ReplicateResponse) => void
+  reject: (err: Error) => void
+}
+
+interface Queued { write: Write, bytes: number, resolve: (r: WriteResult) => void, reject: (err: Error) => void }
+
+type Conn = { code: 'none' } | { code: 'opening', promise: Promise<LengthPrefixedStream<Stream>> } | { code: 'open', lp: LengthPrefixedStream<Stream>, stream: Stream }
+
+/** The client side of one peer: a reused stream with pipelined, batched requests. */
+export class ReplicateClient {
+  private conn: Conn = { code: 'none' }
+  private nextId = 1
+  private readonly waiting = new Map<number, Waiting>()
+  private queue: Queued[] = []
+  private flushScheduled = false
+  private sweeper: NodeJS.Timeout | undefined
+  private closed = false
+
+  constructor (private readonly init: ReplicateClientInit) {}
+
+  /** Requests waiting for an answer (tests, metrics). */
+  get inFlight (): number { return this.waiting.size + this.queue.length }
+
+  /** Sends one write; resolves with the peer's result. Writes queued in one tick share a frame. */
+  send (write: Write): Promise<WriteResult> {
+    if (this.closed) return Promise.reject(new Error('replicate client closed'))
+    return new Promise((resolve, reject) => {
+      this.queue.push({ write, bytes: write.key.length * 3 + write.value.byteLength + 128, resolve, reject })
+      if (!this.flushScheduled) {
+        this.flushScheduled = true
+        setImmediate(() => { this.flushScheduled = false; this.flush() })
+      }
+    })
+  }
+
+  /** Pulls a record by key and writeId; undefined when the peer does not hold it. */
+  async fetch (key: string, writeId: string): Promise<Write | undefined> {
+    const res = await this.request({ writes: [], fetch: { key, writeId } })
+    return res.record
+  }
+
+  /** An empty request: proves the peer answers on the protocol; resolves with the RTT. */
+  async ping (): Promise<number> {
+    const t = performance.now()
+    await this.request({ writes: [] })
+    return performance.now() - t
+  }
+
+  /** Tells the peer this node is leaving. */
+  async leave (): Promise<void> {
+    await this.request({ writes: [], leave: true })
+  }
+
+  /** Fails everything pending and closes the stream. Safe to call twice. */
+  close (): void {
+    this.closed = true
+    this.reset(new Error('replicate client closed'))
+    for (const q of this.queue.splice(0)) q.reject(new Error('replicate client closed'))
+  }
+
+  private flush (): void {
+    while (this.queue.length > 0) {
+      let bytes = 0
+      let n = 0
+      while (n < this.queue.length && n < REPLICATE_BATCH_MAX && (n === 0 || bytes + this.queue[n].bytes <= this.init.maxFrameBytes)) {
+        bytes += this.queue[n].bytes
+        n++
+      }
+      const batch = this.queue.splice(0, n)
+      this.request({ writes: batch.map(q => q.write) }).then(res => {
+        batch.forEach((q, i) => {
+          const r = res.error !== undefined ? WriteResult.INVALID : res.results[i]
+          q.resolve(r ?? WriteResult.FAILED)
+        })
+      }, (err: Error) => { for (const q of batch) q.reject(err) })
+    }
+  }
+
+  private async request (body: Omit<ReplicateRequest, 'id' | 'network' | 'enclave'>): Promise<ReplicateResponse> {
+    if (this.closed) throw new Error('replicate client closed')
+    const id = this.nextId++
+    const frame = ReplicateRequest.encode({ id, network: this.init.network, enclave: this.init.enclave, ...body })
+    const lp = await this.stream()
+    return await new Promise<ReplicateResponse>((resolve, reject) => {
+      this.waiting.set(id, { deadline: Date.now() + this.init.timeoutMs, resolve, reject })
+      this.armSweeper()
+      lp.write(frame).catch((err: Error) => this.reset(err))
+    })
+  }
+
+  private async stream (): Promise<LengthPrefixedStream<Stream>> {
+    const c = this.conn
+    if (c.code === 'open') return c.lp
+    if (c.code === 'opening') return await c.promise
+    const promise = (async () => {
+      const stream = await this.init.open(AbortSignal.timeout(this.init.dialTimeoutMs))
+      const lp = lpStream(stream, { maxDataLength: this.init.maxFrameBytes, maxBufferSize: this.init.maxFrameBytes * 2 } as Parameters<typeof lpStream>[1])
+      if (this.closed) {
+        stream.abort(new Error('replicate client closed'))
+        throw new Error('replicate client closed')
+      }
+      this.conn = { code: 'open', lp, stream }
+      void this.readLoop(lp, stream)
+      return lp
+    })()
+    this.conn = { code: 'opening', promise }
+    try {
+      return await promise
+    } catch (err) {
+      if (this.conn.code === 'opening' && this.conn.promise === promise) this.conn = { code: 'none' }
+      throw err
+    }
+  }
+
+  private async readLoop (lp: LengthPrefixedStream<Stream>, stream: Stream): Promise<void> {
+    try {
+      for (;;) {
+        const buf = await lp.read()
+        const res = ReplicateResponse.decode(buf)
+        const w = this.waiting.get(res.id)
+        if (w === undefined) continue
+        this.waiting.delete(res.id)
+        w.resolve(res)
+      }
+    } catch (err) {
+      if (this.conn.code === 'open' && this.conn.stream === stream) this.reset(err instanceof Error ? err : new Error(String(err)))
+    }
+  }
+
+  /** Drops the stream and fails every request waiting on it. */
+  private reset (err: Error): void {
+    if (this.conn.code === 'open') {
+      try { this.conn.stream.abort(err) } catch {}
+    }
+    this.conn = { code: 'none' }
+    for (const w of this.waiting.values()) w.reject(err)
+    this.waiting.clear()
+  }
+
+  private armSweeper (): void {
+    if (this.sweeper !== undefined) return
+    this.sweeper = setInterval(() => {
+      const now = Date.now()
+      let late = false
+      for (const w of this.waiting.values()) if (w.deadline <= now) late = true
+      if (late) this.reset(new Error('replicate request timed out'))
+      if (this.waiting.size === 0 && this.sweeper !== undefined) {
+        clearInterval(this.sweeper)
+        this.sweeper = undefined
+      }
+    }, Math.max(50, Math.min(1000, Math.floor(this.init.timeoutMs / 2))))
+    this.sweeper.unref()
+  }
+}
+
+/** What the server does with a request. */
+export interface ReplicateHandler {
+  /** Results for the writes, one per write, in order. */
+  writes: (writes: Write[], from: string) => Promise<WriteResult[]>
+  fetch: (key: string, writeId: string) => Promise<Write | undefined>
+  leave: (from: string) => void
+  /** Any frame in our enclave is a sign of life. */
+  seen: (from: string) => void
+  /** Counts refused frames (wrong network/enclave, undecodable). */
+  refused: (reason: 'schema' | 'enclave' | 'too_many') => void
+}
+
+/** Server options. */
+export interface ReplicateServerInit {
+  network: string
+  enclave: string
+  maxFrameBytes: number
+  maxWritesPerFrame: number
+  handler: ReplicateHandler
+}
+
+/** Serves one inbound stream until it ends. Never throws. */
+export async function serveReplicateStream (stream: Stream, from: string, init: ReplicateServerInit): Promise<void> {
+  const lp = lpStream(stream, { maxDataLength: init.maxFrameBytes, maxBufferSize: init.maxFrameBytes * 2 } as Parameters<typeof lpStream>[1])
+  let active = 0
+  let wake: (() => void) | undefined
+  const reply = (res: ReplicateResponse): void => {
+    lp.write(ReplicateResponse.encode(res)).catch(() => {})
+  }
+  try {
+    for (;;) {
+      while (active >= REPLICATE_SERVER_CONCURRENCY) await new Promise<void>(resolve => { wake = resolve })
+      const buf = await lp.read()
+      let req: ReplicateRequest
+      try {
+        req = ReplicateRequest.decode(buf, { limits: { writes: init.maxWritesPerFrame } })
+      } catch {
+        init.handler.refused('schema')
+        stream.abort(new Error('undecodable replicate frame'))
+        return
+      }
+      if (req.network !== init.network || req.enclave !== init.enclave) {
+        init.handler.refused('enclave')
+        reply({ id: req.id, results: [], error: 'wrong network or enclave' })
+        continue
+      }
+      if (req.leave === true) {
+        init.handler.leave(from)
+        reply({ id: req.id, results: [] })
+        continue
+      }
+      init.handler.seen(from)
+      active++
+      const work = req.fetch !== undefined
+        ? init.handler.fetch(req.fetch.key, req.fetch.writeId).then(record => ({ id: req.id, results: [], record }))
+        : req.writes.length === 0
+          ? Promise.resolve({ id: req.id, results: [] })
+          : init.handler.writes(req.writes, from).then(results => ({ id: req.id, results }))
+      work.then(reply, () => reply({ id: req.id, results: req.writes.map(() => WriteResult.FAILED) })).finally(() => {
+        active--
+        const w = wake
+        wake = undefined
+        w?.()
+      })
+    }
+  } catch {
+    // EOF, reset or oversized frame: the stream is done.
+    if (stream.status === 'open') stream.abort(new Error('replicate stream ended'))
+  }
+}

@@ -1,0 +1,607 @@
+/**
+ * The cluster layer of a node: implements the node's {@link Replicator} seam on libp2p.
+ * It wires the gossip topic to the GossipPeer actor, the replicate protocol to the
+ * QuorumCoordinator, and membership/health to the Membership actor; it dials bootstrap
+ * peers (at once, then with backoff) and mDNS discoveries; and it announces a graceful
+ * leave on stop.
+ *
+ * @example
+ * import { createRepramNode } from 'repram'
+ * // A networked node: libp2p is created from the config (listen, peers, mdns, secret).
+ * const node = await createRepramNode({ config: { listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false }, network: true })
+ * console.log(node.networkInfo().addresses)
+ * await node.stop()
+ */
+import { start as startSystem, stop as stopSystem, dispatch, type Ref } from 'nact'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { TopicValidatorResult, type Message } from '@libp2p/gossipsub'
+import type { Libp2p, PeerId, PrivateKey, Stream, Connection } from '@libp2p/interface'
+import type { Replicator, RepramNode, TopologyPeer } from '../node/node.js'
+import type { RepramConfig } from '../config.js'
+import type { Logger } from '../logger.js'
+import type { RepramRecord } from '../record.js'
+import { Asker } from '../actors/ask.js'
+import { spawnMembership, announceIntervalMs, type Member, type MembershipEvent, type MembershipMsg } from '../../actors/membership/index.js'
+import { spawnQuorumCoordinator, type BeginWrite, type QuorumCoordinatorMsg } from '../../actors/quorum-coordinator/index.js'
+import { spawnGossipPeer, type GossipPeerMsg } from '../../actors/gossip-peer/index.js'
+import { GossipMessage, WriteResult, type Write } from './pb/repram.js'
+import { ANNOUNCE_MAX_ADDRS, DEFAULT_PUBSUB_SERVICE, FRAME_OVERHEAD_BYTES, LEAVE_TIMEOUT_MS, REDIAL_MAX_MS, REDIAL_MIN_MS, REPLICATE_PROTOCOL, SEEN_WRITE_MAX, SEEN_WRITE_TTL_MS } from './constants.js'
+import { createClusterMetrics, type ClusterMetrics } from './metrics.js'
+import { ReplicateClient, serveReplicateStream } from './replicate.js'
+import { SeenCache } from './seen-cache.js'
+import { topicFor } from './topic.js'
+import { checkWrite, fromWire, toWire, wireSize } from './validate.js'
+import { hostFromLibp2p, type NetHost } from './host.js'
+
+/** How a {@link ClusterReplicator} gets its libp2p node. */
+export interface ClusterReplicatorInit {
+  /** An existing, started libp2p node with gossipsub (it is not stopped by the node). */
+  libp2p?: Libp2p<any>
+  /** A prepared host (the `repram()` service passes its components). */
+  host?: NetHost
+  /** Name of the gossipsub service in `libp2p.services`. @default 'pubsub' */
+  pubsubService?: string
+  /** Identity when the replicator creates libp2p. @default loaded from (or created in) `config.dataDir` */
+  privateKey?: PrivateKey
+  /** Added latency of the memory transport, in ms (simulations). @default 0 */
+  memoryLatencyMs?: number
+}
+
+type RunState =
+  | { code: 'stopped' }
+  | { code: 'started', host: NetHost, owned: Libp2p<any> | undefined, system: ReturnType<typeof startSystem>, timers: NodeJS.Timeout[] }
+
+interface BootstrapTarget { addr: Multiaddr, peerId: string | undefined, backoffMs: number, nextAt: number, dialing: boolean }
+
+/** Why a gossip message was rejected. A small enum: used in debug logs. */
+type GossipRejection = 'unsigned' | 'oversized' | 'schema' | 'enclave' | 'write'
+
+/** The libp2p replication layer. One per node. */
+export class ClusterReplicator implements Replicator {
+  private state: RunState = { code: 'stopped' }
+  private node!: RepramNode
+  private config!: RepramConfig
+  private log!: Logger
+  private metrics!: ClusterMetrics
+  private topic = ''
+  private selfId = ''
+  private view: readonly Member[] = []
+  private membership!: Ref<MembershipMsg>
+  private coordinator!: Ref<QuorumCoordinatorMsg>
+  private gossip!: Ref<GossipPeerMsg>
+  private readonly asker = new Asker(20)
+  private readonly clients = new Map<string, ReplicateClient>()
+  private readonly peerIds = new Map<string, PeerId>()
+  private readonly merged = new SeenCache(SEEN_WRITE_TTL_MS, SEEN_WRITE_MAX)
+  private readonly gossiped = new SeenCache(SEEN_WRITE_TTL_MS, SEEN_WRITE_MAX)
+  private readonly decoded = new WeakMap<Uint8Array, GossipMessage>()
+  private bootstrap: BootstrapTarget[] = []
+  private announceSoon: NodeJS.Timeout | undefined
+  private stopping: Promise<void> | undefined
+  private readonly listeners: Array<() => void> = []
+  private queued: BeginWrite[] = []
+  private flushQueued = false
+
+  constructor (private readonly init: ClusterReplicatorInit = {}) {}
+
+  /** The libp2p node this replicator created, if any (tests, tools). */
+  get libp2p (): Libp2p<any> | undefined {
+    return this.state.code === 'started' ? this.state.owned : undefined
+  }
+
+  async start (node: RepramNode): Promise<void> {
+    if (this.state.code === 'started') return
+    this.node = node
+    this.config = node.config
+    this.log = node.logger.child({ component: 'repram:cluster' })
+    const c = this.config
+    let owned: Libp2p<any> | undefined
+    let host = this.init.host
+    try {
+      if (host === undefined) {
+        let libp2p = this.init.libp2p
+        if (libp2p === undefined) {
+          const { createRepramLibp2p } = await import('./libp2p.js')
+          const { loadOrCreateIdentity } = await import('./identity.js')
+          const privateKey = this.init.privateKey ?? await loadOrCreateIdentity(c.dataDir)
+          libp2p = owned = await createRepramLibp2p(c, { privateKey, memoryLatencyMs: this.init.memoryLatencyMs })
+        }
+        host = hostFromLibp2p(libp2p, this.init.pubsubService ?? DEFAULT_PUBSUB_SERVICE)
+      }
+      this.selfId = host.peerId.toString()
+      this.topic = topicFor(c.network, c.enclave)
+      this.metrics = createClusterMetrics(node.registry)
+      const system = startSystem()
+      this.state = { code: 'started', host, owned, system, timers: [] }
+      this.spawnActors(host, system)
+      await this.wire(host)
+      this.log.info({ peerId: this.selfId, addresses: this.info().addresses, topic: this.topic }, 'cluster layer started')
+    } catch (err) {
+      await this.teardown(false)
+      if (owned !== undefined && this.state.code === 'stopped') await Promise.resolve(owned.stop()).catch(() => {})
+      throw err
+    }
+  }
+
+  async replicate (record: RepramRecord): Promise<{ replicas: number, quorum: boolean }> {
+    if (this.state.code !== 'started') return { replicas: 1, quorum: false }
+    // Writes of one event-loop turn travel together: one gossip message and one
+    // coordinator message per turn, not per write (nact handles one message per turn).
+    return await new Promise(resolve => {
+      this.queued.push({ record, replyTo: (r) => resolve({ replicas: r.replicas, quorum: r.quorum }) })
+      if (!this.flushQueued) {
+        this.flushQueued = true
+        setImmediate(() => this.flushWrites())
+      }
+    })
+  }
+
+  private flushWrites (): void {
+    this.flushQueued = false
+    const writes = this.queued
+    this.queued = []
+    if (writes.length === 0) return
+    if (this.state.code !== 'started') {
+      for (const w of writes) w.replyTo({ replicas: 1, quorum: false, outcome: 'shutdown' })
+      return
+    }
+    dispatch(this.gossip, { type: 'publish', records: writes.map(w => w.record) })
+    dispatch(this.coordinator, { type: 'begin', writes })
+  }
+
+  info (): { nodeId: string, addresses: string[], peers: number } {
+    if (this.state.code !== 'started') return { nodeId: this.selfId, addresses: [], peers: 0 }
+    const suffix = `/p2p/${this.selfId}`
+    const addresses = this.state.host.getMultiaddrs().map(ma => {
+      const s = ma.toString()
+      return s.endsWith(suffix) ? s : `${s}${suffix}`
+    })
+    return { nodeId: this.selfId, addresses, peers: this.view.length }
+  }
+
+  topology (): TopologyPeer[] {
+    const host = this.state.code === 'started' ? this.state.host : undefined
+    return this.view.map(m => ({
+      id: m.id,
+      addresses: m.addresses.length > 0 ? m.addresses : connAddresses(host, this.peerIds.get(m.id)),
+      enclave: this.config.enclave,
+      rtt_ms: m.rttMs === null ? null : Math.round(m.rttMs * 100) / 100,
+      healthy: m.healthy,
+      last_seen: m.lastSeen
+    }))
+  }
+
+  /** Graceful stop: announces the leave, answers pending writes as 202, stops libp2p if owned. */
+  async stop (): Promise<void> {
+    this.stopping ??= this.teardown(true)
+    await this.stopping
+  }
+
+  /**
+   * Stops without announcing a leave, as a crash would look to peers (tests, simulations).
+   * Peers keep counting this node until `memberTtl` passes.
+   */
+  async crash (): Promise<void> {
+    this.stopping ??= this.teardown(false)
+    await this.stopping
+  }
+
+  // ---- wiring ---------------------------------------------------------------------------
+
+  private spawnActors (host: NetHost, system: ReturnType<typeof startSystem>): void {
+    const c = this.config
+    const origin = host.peerId.toMultihash().bytes
+    this.membership = spawnMembership(system, {
+      memberTtlMs: c.memberTtlMs,
+      pingFailures: c.pingFailures,
+      now: () => Date.now(),
+      ping: async (id) => await this.ping(id),
+      onView: (members) => this.onView(members),
+      onEvent: (e) => this.onMembershipEvent(e)
+    })
+    this.coordinator = spawnQuorumCoordinator(system, {
+      replication: c.replication,
+      writeTimeoutMs: c.writeTimeoutMs,
+      members: () => this.view,
+      send: async (peerId, records) => {
+        const cl = this.client(peerId)
+        const results = await Promise.all(records.map(async r => await cl.send(toWire(r, origin))))
+        return results.map(r => r === WriteResult.HELD)
+      },
+      onOutcome: (outcome) => this.metrics.quorumOutcomes.inc({ outcome }),
+      onAck: (ok, ms) => this.metrics.replicationLatency.observe({ result: ok ? 'ok' : 'failed' }, ms / 1000)
+    })
+    this.gossip = spawnGossipPeer(system, {
+      batchSize: c.gossipBatchSize,
+      batchDelayMs: c.gossipBatchDelayMs,
+      maxMessageBytes: c.maxGossipMessageBytes,
+      inlineBytes: c.gossipInlineBytes,
+      toWire: (rec, inline) => toWire(rec, origin, inline),
+      sizeOf: wireSize,
+      publish: async (m) => {
+        const data = GossipMessage.encode({ network: c.network, enclave: c.enclave, ...m })
+        const res = await host.pubsub.publish(this.topic, data)
+        return res.recipients.length
+      },
+      merge: (rec) => { void this.mergeRemote(rec, 'gossip') },
+      pull: (from, w) => { void this.pull(from, w) },
+      firstSight: (id) => this.merged.add(id),
+      seen: (peerId, addrs) => this.seen(peerId, addrs),
+      left: (peerId) => dispatch(this.membership, { type: 'leave', peerId }),
+      onPublished: (result, writes) => {
+        this.metrics.gossipMessages.inc({ direction: 'out', result })
+        this.metrics.gossipWrites.inc({ direction: 'out', result }, writes)
+      }
+    })
+  }
+
+  private async wire (host: NetHost): Promise<void> {
+    const c = this.config
+    const pubsub = host.pubsub
+    pubsub.topicValidators.set(this.topic, (peer, msg) => this.validate(msg))
+    const onMessage = (evt: CustomEvent<Message>): void => this.onGossip(evt.detail)
+    const onSubs = (evt: CustomEvent<{ peerId: PeerId, subscriptions: Array<{ topic: string, subscribe: boolean }> }>): void => {
+      const { peerId, subscriptions } = evt.detail
+      if (subscriptions.some(s => s.topic === this.topic && s.subscribe)) {
+        this.peerIds.set(peerId.toString(), peerId)
+        this.seen(peerId.toString())
+      }
+    }
+    pubsub.addEventListener('message', onMessage as any)
+    pubsub.addEventListener('subscription-change', onSubs as any)
+    this.listeners.push(() => {
+      pubsub.removeEventListener('message', onMessage as any)
+      pubsub.removeEventListener('subscription-change', onSubs as any)
+      pubsub.topicValidators.delete(this.topic)
+    })
+    pubsub.subscribe(this.topic)
+
+    const maxFrameBytes = c.maxValueBytes + c.maxKeyBytes * 4 + FRAME_OVERHEAD_BYTES
+    await host.handle(REPLICATE_PROTOCOL, (stream: Stream, connection: Connection) => {
+      const from = connection.remotePeer.toString()
+      this.peerIds.set(from, connection.remotePeer)
+      void serveReplicateStream(stream, from, {
+        network: c.network,
+        enclave: c.enclave,
+        maxFrameBytes,
+        maxWritesPerFrame: 1024,
+        handler: {
+          writes: async (writes) => await this.onDirectWrites(writes),
+          fetch: async (key, writeId) => await this.onFetch(key, writeId),
+          leave: (peerId) => dispatch(this.membership, { type: 'leave', peerId }),
+          seen: (peerId) => this.seen(peerId),
+          refused: (reason) => this.metrics.replicateFrames.inc({ result: reason })
+        }
+      })
+    }, { maxInboundStreams: c.maxReplicateStreams, maxOutboundStreams: c.maxReplicateStreams })
+
+    const onConnect = (evt: CustomEvent<PeerId>): void => {
+      dispatch(this.membership, { type: 'connected', peerId: evt.detail.toString() })
+    }
+    host.events.addEventListener('peer:connect', onConnect as any)
+    this.listeners.push(() => host.events.removeEventListener('peer:connect', onConnect as any))
+
+    if (c.mdns) {
+      const onDiscovery = (evt: CustomEvent<{ id: PeerId }>): void => {
+        const id = evt.detail.id
+        if (id.equals(host.peerId) || host.getConnections(id).length > 0) return
+        host.dial(id, { signal: AbortSignal.timeout(c.dialTimeoutMs) }).catch(() => this.metrics.dialFailures.inc({ kind: 'discovery' }))
+      }
+      host.events.addEventListener('peer:discovery', onDiscovery as any)
+      this.listeners.push(() => host.events.removeEventListener('peer:discovery', onDiscovery as any))
+    }
+
+    const now = Date.now()
+    this.bootstrap = c.peers.flatMap(s => {
+      try {
+        const addr = multiaddr(s)
+        const peerId = /\/p2p\/([^/]+)$/.exec(s)?.[1]
+        if (peerId === this.selfId) return []
+        return [{ addr, peerId, backoffMs: REDIAL_MIN_MS, nextAt: now, dialing: false }]
+      } catch {
+        this.log.warn('ignoring a bootstrap address that is not a multiaddr')
+        return []
+      }
+    })
+    this.maintainBootstrap()
+
+    if (this.state.code !== 'started') return
+    const timers = this.state.timers
+    timers.push(setInterval(() => {
+      dispatch(this.membership, { type: 'tick' })
+      this.maintainBootstrap()
+    }, c.pingIntervalMs))
+    timers.push(setInterval(() => this.announce(), announceIntervalMs(c.memberTtlMs, c.pingIntervalMs)))
+    for (const t of timers) t.unref()
+  }
+
+  // ---- gossip ---------------------------------------------------------------------------
+
+  /** The topic validator (DESIGN §4): Reject invalid messages, Ignore pure duplicates. */
+  private validate (msg: Message): TopicValidatorResult {
+    const c = this.config
+    const reject = (reason: GossipRejection): TopicValidatorResult => {
+      this.metrics.gossipMessages.inc({ direction: 'in', result: 'reject' })
+      this.log.debug({ reason }, 'rejected a gossip message')
+      return TopicValidatorResult.Reject
+    }
+    if (msg.type !== 'signed') return reject('unsigned')
+    if (msg.data.byteLength > c.maxGossipMessageBytes) return reject('oversized')
+    let m: GossipMessage
+    try {
+      m = GossipMessage.decode(msg.data, { limits: { writes: c.gossipBatchSize, announce: { addrs: ANNOUNCE_MAX_ADDRS } } as any })
+    } catch {
+      return reject('schema')
+    }
+    if (m.network !== c.network || m.enclave !== c.enclave) return reject('enclave')
+    const now = this.node.clock.now()
+    let dup = m.writes.length > 0
+    for (const w of m.writes) {
+      const why = checkWrite(w, now, c)
+      if (why !== undefined) {
+        this.metrics.gossipWrites.inc({ direction: 'in', result: why === 'expired' ? 'expired' : 'invalid' })
+        return reject('write')
+      }
+      if (!this.gossiped.has(w.writeId)) dup = false
+    }
+    if (dup) {
+      this.metrics.gossipMessages.inc({ direction: 'in', result: 'ignore' })
+      return TopicValidatorResult.Ignore
+    }
+    for (const w of m.writes) this.gossiped.add(w.writeId)
+    this.decoded.set(msg.data, m)
+    this.metrics.gossipMessages.inc({ direction: 'in', result: 'accept' })
+    return TopicValidatorResult.Accept
+  }
+
+  private onGossip (msg: Message): void {
+    if (msg.topic !== this.topic || msg.type !== 'signed') return
+    const from = msg.from.toString()
+    if (from === this.selfId) return
+    this.peerIds.set(from, msg.from)
+    let m = this.decoded.get(msg.data)
+    if (m === undefined) {
+      try { m = GossipMessage.decode(msg.data) } catch { return }
+    }
+    dispatch(this.gossip, { type: 'inbound', from, message: m })
+  }
+
+  private announce (): void {
+    if (this.state.code !== 'started') return
+    const addrs = this.state.host.getMultiaddrs().slice(0, ANNOUNCE_MAX_ADDRS).map(ma => ma.bytes)
+    dispatch(this.gossip, { type: 'announce', addresses: addrs })
+  }
+
+  /** A sign of life; announced addresses are remembered for dialling. */
+  private seen (peerId: string, addrs?: Uint8Array[]): void {
+    if (peerId === this.selfId) return
+    let addresses: string[] | undefined
+    if (addrs !== undefined && addrs.length > 0 && this.state.code === 'started') {
+      const mas: Multiaddr[] = []
+      for (const b of addrs.slice(0, ANNOUNCE_MAX_ADDRS)) {
+        try { mas.push(multiaddr(b)) } catch {}
+      }
+      addresses = mas.map(ma => ma.toString())
+      const id = this.peerId(peerId)
+      if (id !== undefined && mas.length > 0) {
+        Promise.resolve(this.state.host.peerStore.merge(id, { multiaddrs: mas.map(ma => withoutP2p(ma)) })).catch(() => {})
+      }
+    }
+    dispatch(this.membership, { type: 'seen', peerId, addresses })
+  }
+
+  // ---- writes from peers ----------------------------------------------------------------
+
+  private async mergeRemote (rec: RepramRecord, via: 'gossip' | 'pull'): Promise<WriteResult> {
+    try {
+      const out = await this.node.merge(rec)
+      if (via !== 'pull') this.metrics.gossipWrites.inc({ direction: 'in', result: out.status })
+      switch (out.status) {
+        case 'stored': case 'stale': return WriteResult.HELD
+        case 'expired': return WriteResult.EXPIRED
+        case 'capacity': return WriteResult.CAPACITY
+      }
+    } catch {
+      return WriteResult.FAILED
+    }
+  }
+
+  private async onDirectWrites (writes: Write[]): Promise<WriteResult[]> {
+    const now = this.node.clock.now()
+    return await Promise.all(writes.map(async (w) => {
+      if (w.size !== undefined || checkWrite(w, now, this.config) !== undefined) {
+        this.metrics.replicateFrames.inc({ result: 'invalid_write' })
+        return WriteResult.INVALID
+      }
+      this.merged.add(w.writeId)
+      try {
+        const out = await this.node.merge(fromWire(w))
+        switch (out.status) {
+          case 'stored': case 'stale': return WriteResult.HELD
+          case 'expired': return WriteResult.EXPIRED
+          case 'capacity': return WriteResult.CAPACITY
+        }
+      } catch {
+        return WriteResult.FAILED
+      }
+    }))
+  }
+
+  private async onFetch (key: string, writeId: string): Promise<Write | undefined> {
+    if (this.state.code !== 'started') return undefined
+    const rec = await this.node.get(key).catch(() => undefined)
+    if (rec === undefined || rec.writeId !== writeId) return undefined
+    return toWire(rec, this.state.host.peerId.toMultihash().bytes)
+  }
+
+  /** Pulls an announced large value from the peer that gossiped it. */
+  private async pull (from: string, w: Write): Promise<void> {
+    try {
+      const got = await this.client(from).fetch(w.key, w.writeId)
+      if (got === undefined || got.key !== w.key || got.writeId !== w.writeId || got.size !== undefined || got.value.byteLength !== w.size) return
+      if (checkWrite(got, this.node.clock.now(), this.config) !== undefined) return
+      const result = await this.mergeRemote(fromWire(got), 'pull')
+      this.metrics.gossipWrites.inc({ direction: 'in', result: result === WriteResult.HELD ? 'pulled' : 'pull_failed' })
+    } catch {
+      this.metrics.gossipWrites.inc({ direction: 'in', result: 'pull_failed' })
+    }
+  }
+
+  // ---- peers ----------------------------------------------------------------------------
+
+  private peerId (id: string): PeerId | undefined {
+    let p = this.peerIds.get(id)
+    if (p === undefined) {
+      try { p = peerIdFromString(id) } catch { return undefined }
+      this.peerIds.set(id, p)
+    }
+    return p
+  }
+
+  private client (id: string): ReplicateClient {
+    let cl = this.clients.get(id)
+    if (cl === undefined) {
+      if (this.state.code !== 'started') throw new Error('cluster layer stopped')
+      const host = this.state.host
+      const c = this.config
+      const peer = this.peerId(id)
+      if (peer === undefined) throw new Error('bad peer id')
+      cl = new ReplicateClient({
+        network: c.network,
+        enclave: c.enclave,
+        maxFrameBytes: c.maxValueBytes + c.maxKeyBytes * 4 + FRAME_OVERHEAD_BYTES,
+        // Longer than the write timeout: the coordinator answers 202 first; this only unsticks a hung stream.
+        timeoutMs: c.writeTimeoutMs + c.dialTimeoutMs,
+        dialTimeoutMs: c.dialTimeoutMs,
+        open: async (signal) => await host.newStream(peer, REPLICATE_PROTOCOL, { signal, maxOutboundStreams: c.maxReplicateStreams })
+      })
+      this.clients.set(id, cl)
+    }
+    return cl
+  }
+
+  private async ping (id: string): Promise<number> {
+    if (this.state.code !== 'started') throw new Error('stopped')
+    const host = this.state.host
+    const peer = this.peerId(id)
+    if (peer === undefined) throw new Error('bad peer id')
+    // A ping may take up to a dial: a short interval must not turn a busy peer unhealthy.
+    const signal = AbortSignal.timeout(Math.max(this.config.pingIntervalMs, this.config.dialTimeoutMs))
+    if (host.ping !== undefined) return await host.ping(peer, { signal })
+    return await this.client(id).ping()
+  }
+
+  private onView (members: readonly Member[]): void {
+    this.view = members
+    let healthy = 0
+    for (const m of members) if (m.healthy) healthy++
+    this.metrics.peersActive.set({ state: 'healthy' }, healthy)
+    this.metrics.peersActive.set({ state: 'unhealthy' }, members.length - healthy)
+  }
+
+  private onMembershipEvent (e: MembershipEvent): void {
+    switch (e.type) {
+      case 'joined':
+        this.metrics.peerJoins.inc()
+        this.log.info({ peer: e.member.id }, 'peer joined')
+        this.node.emit('peer:joined', { peerId: e.member.id, enclave: this.config.enclave })
+        // Tell the newcomer (and everyone) where we are without waiting for the next round.
+        if (this.announceSoon === undefined) {
+          this.announceSoon = setTimeout(() => { this.announceSoon = undefined; this.announce() }, 50)
+          this.announceSoon.unref()
+        }
+        break
+      case 'left': {
+        this.metrics.peerEvictions.inc({ reason: e.reason })
+        this.log.info({ peer: e.peerId, reason: e.reason }, 'peer left')
+        const cl = this.clients.get(e.peerId)
+        this.clients.delete(e.peerId)
+        cl?.close()
+        this.node.emit('peer:left', { peerId: e.peerId, enclave: this.config.enclave, reason: e.reason })
+        break
+      }
+      case 'unhealthy':
+        this.log.warn({ peer: e.peerId }, 'peer unhealthy')
+        break
+      case 'recovered':
+        this.log.info({ peer: e.peerId }, 'peer recovered')
+        break
+      case 'ping-failed':
+        this.metrics.pingFailures.inc()
+        break
+    }
+  }
+
+  /** Dials bootstrap peers that are not connected, with exponential backoff per address. */
+  private maintainBootstrap (): void {
+    if (this.state.code !== 'started') return
+    const host = this.state.host
+    const now = Date.now()
+    for (const t of this.bootstrap) {
+      if (t.dialing || t.nextAt > now) continue
+      const known = t.peerId !== undefined ? this.peerId(t.peerId) : undefined
+      if (known !== undefined && host.getConnections(known).length > 0) {
+        t.backoffMs = REDIAL_MIN_MS
+        continue
+      }
+      t.dialing = true
+      host.dial(t.addr, { signal: AbortSignal.timeout(this.config.dialTimeoutMs) }).then(conn => {
+        t.dialing = false
+        t.peerId = conn.remotePeer.toString()
+        this.peerIds.set(t.peerId, conn.remotePeer)
+        t.backoffMs = REDIAL_MIN_MS
+        t.nextAt = Date.now()
+      }, () => {
+        t.dialing = false
+        this.metrics.dialFailures.inc({ kind: 'bootstrap' })
+        t.nextAt = Date.now() + t.backoffMs
+        t.backoffMs = Math.min(REDIAL_MAX_MS, t.backoffMs * 2)
+      })
+    }
+  }
+
+  // ---- shutdown -------------------------------------------------------------------------
+
+  private async teardown (graceful: boolean): Promise<void> {
+    const s = this.state
+    if (s.code !== 'started') return
+    if (graceful) {
+      // Announce the leave on gossip (for peers we are not connected to) and directly.
+      const gossip = this.asker.ask<number, GossipPeerMsg>(this.gossip, replyTo => ({ type: 'leave', replyTo }), LEAVE_TIMEOUT_MS, 'gossip peer').catch(() => 0)
+      const direct = Promise.allSettled(this.view.map(async m => {
+        await Promise.race([this.client(m.id).leave(), new Promise((_resolve, reject) => setTimeout(reject, LEAVE_TIMEOUT_MS).unref())])
+      }))
+      await Promise.all([gossip, direct])
+    }
+    this.flushWrites()
+    dispatch(this.coordinator, { type: 'shutdown' })
+    dispatch(this.gossip, { type: 'halt' })
+    // Let the coordinator answer pending writes (202) before the system stops.
+    await new Promise(resolve => setImmediate(resolve))
+    await new Promise(resolve => setImmediate(resolve))
+    for (const t of s.timers) clearInterval(t)
+    if (this.announceSoon !== undefined) clearTimeout(this.announceSoon)
+    for (const off of this.listeners.splice(0)) off()
+    try { s.host.pubsub.unsubscribe(this.topic) } catch {}
+    await s.host.unhandle(REPLICATE_PROTOCOL).catch(() => {})
+    for (const cl of this.clients.values()) cl.close()
+    this.clients.clear()
+    this.asker.close()
+    stopSystem(s.system)
+    this.state = { code: 'stopped' }
+    this.view = []
+    if (s.owned !== undefined) await Promise.resolve(s.owned.stop()).catch((err: unknown) => this.log.warn({ err }, 'libp2p stop failed'))
+  }
+}
+
+function withoutP2p (ma: Multiaddr): Multiaddr {
+  const s = ma.toString()
+  const i = s.lastIndexOf('/p2p/')
+  return i > 0 ? multiaddr(s.slice(0, i)) : ma
+}
+
+function connAddresses (host: NetHost | undefined, peer: PeerId | undefined): string[] {
+  if (host === undefined || peer === undefined) return []
+  return host.getConnections(peer).map(c => `${c.remoteAddr.toString()}/p2p/${peer.toString()}`)
+}

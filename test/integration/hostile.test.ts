@@ -1,0 +1,84 @@
+/**
+ * Hostile peers (issue 3, "Bad input"): invalid gossip is rejected (lowering the
+ * sender's gossipsub score) and stores nothing; invalid direct writes are refused.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { lpStream } from '@libp2p/utils'
+import { multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { createRepramLibp2p, type RepramLibp2p } from '../../src/net/libp2p.js'
+import { GossipMessage, ReplicateRequest, ReplicateResponse, WriteResult, type Write } from '../../src/net/pb/repram.js'
+import { REPLICATE_PROTOCOL } from '../../src/net/constants.js'
+import { topicFor } from '../../src/net/topic.js'
+import { validateConfig, profileDefaults } from '../../src/config.js'
+import { createNode, listenAddr, metric, stopAll, TRANSPORTS, until } from './fixture.js'
+
+const attackers: RepramLibp2p[] = []
+afterEach(async () => {
+  await Promise.all(attackers.splice(0).map(async a => { await a.stop() }))
+  await stopAll()
+})
+
+const LIMITS = { maxGossipMessageBytes: 32 * 1024, gossipInlineBytes: 8 * 1024, maxTtl: 3600, maxKeyBytes: 64 }
+
+function write (key: string, over: Partial<Write> = {}): Write {
+  const now = Date.now()
+  return { key, value: new Uint8Array([1, 2, 3]), createdAt: now, expiresAt: now + 60_000, writeId: `w-${key}`, origin: new Uint8Array(0), ...over }
+}
+
+describe.each(TRANSPORTS)('hostile peers over %s', (transport) => {
+  async function setup (): Promise<{ target: Awaited<ReturnType<typeof createNode>>, attacker: RepramLibp2p }> {
+    const target = await createNode(transport, LIMITS)
+    const config = validateConfig({ ...profileDefaults('test'), ...LIMITS, listen: [listenAddr(transport)] })
+    const attacker = await createRepramLibp2p(config, { privateKey: await generateKeyPair('Ed25519') })
+    attackers.push(attacker)
+    const topic = topicFor(config.network, config.enclave)
+    await attacker.dial(target.node.networkInfo().addresses.map(a => multiaddr(a)), { signal: AbortSignal.timeout(5000) })
+    await until(() => attacker.services.pubsub.getSubscribers(topic).some(p => p.toString() === target.node.nodeId), { what: 'the target subscription' })
+    return { target, attacker }
+  }
+
+  it('rejects invalid gossip (bad schema, wrong enclave, TTL beyond the max, expired, oversized, bad key) and stores nothing', async () => {
+    const { target, attacker } = await setup()
+    const topic = topicFor('private', 'default')
+    const now = Date.now()
+    const bad: Array<[string, Uint8Array]> = [
+      ['schema', new Uint8Array([0xff, 0xff, 0xff, 0xff])],
+      ['enclave', GossipMessage.encode({ network: 'private', enclave: 'other', writes: [write('enclave')] })],
+      ['ttl', GossipMessage.encode({ network: 'private', enclave: 'default', writes: [write('ttl', { expiresAt: now + (LIMITS.maxTtl + 120) * 1000 })] })],
+      ['expired', GossipMessage.encode({ network: 'private', enclave: 'default', writes: [write('expired', { createdAt: now - 10_000, expiresAt: now - 1000 })] })],
+      ['oversized', GossipMessage.encode({ network: 'private', enclave: 'default', writes: [write('oversized', { value: new Uint8Array(40 * 1024) })] })],
+      ['key', GossipMessage.encode({ network: 'private', enclave: 'default', writes: [write('k'.repeat(LIMITS.maxKeyBytes + 1))] })],
+      ['mixed', GossipMessage.encode({ network: 'private', enclave: 'default', writes: [write('mixed-good'), write('mixed-bad', { createdAt: now + 3_600_000, expiresAt: now + 3_660_000 })] })]
+    ]
+    for (const [, data] of bad) {
+      const res = await attacker.services.pubsub.publish(topic, data)
+      expect(res.recipients.length).toBe(1)
+    }
+    await attacker.services.pubsub.publish(topic, GossipMessage.encode({ network: 'private', enclave: 'default', writes: [write('marker')] }))
+    await until(async () => await target.node.has('marker'), { what: 'the valid marker write' })
+    expect((await target.node.stats()).records).toBe(1)
+    expect(await metric(target.node, 'repram_gossip_messages_total', { direction: 'in', result: 'reject' })).toBe(bad.length)
+    const pubsub = target.replicator.libp2p?.services.pubsub
+    await until(() => (pubsub?.getScore(attacker.peerId.toString()) ?? 0) < 0, { what: 'the attacker score to drop' })
+  })
+
+  it('refuses invalid direct writes and frames from another enclave', async () => {
+    const { target, attacker } = await setup()
+    const stream = await attacker.dialProtocol(peerIdFromString(target.node.nodeId), REPLICATE_PROTOCOL, { signal: AbortSignal.timeout(5000) })
+    const lp = lpStream(stream)
+    const now = Date.now()
+    await lp.write(ReplicateRequest.encode({ id: 1, network: 'private', enclave: 'default', writes: [write('too-long', { expiresAt: now + 10 * 3_600_000 }), write('fine')] }))
+    const r1 = ReplicateResponse.decode(await lp.read())
+    expect(r1).toMatchObject({ id: 1, results: [WriteResult.INVALID, WriteResult.HELD] })
+    await lp.write(ReplicateRequest.encode({ id: 2, network: 'private', enclave: 'elsewhere', writes: [write('other-enclave')] }))
+    const r2 = ReplicateResponse.decode(await lp.read())
+    expect(r2.id).toBe(2)
+    expect(r2.error).toBeDefined()
+    expect(await target.node.has('fine')).toBe(true)
+    expect(await target.node.has('too-long')).toBe(false)
+    expect(await target.node.has('other-enclave')).toBe(false)
+    await stream.close()
+  })
+})

@@ -1,0 +1,142 @@
+/** Pure rules of the cluster layer: quorum maths, membership timing, batching, validation. */
+import { describe, expect, it } from 'vitest'
+import { MembershipTable, announceIntervalMs, isForgotten, quorumSize } from '../../../actors/membership/index.js'
+import { pickTargets, stillPossible } from '../../../actors/quorum-coordinator/index.js'
+import { GossipBatcher } from '../../../actors/gossip-peer/index.js'
+import { SeenCache } from '../../../src/net/seen-cache.js'
+import { checkWrite } from '../../../src/net/validate.js'
+import { pskFromSecret } from '../../../src/net/pnet.js'
+import { GossipMessage } from '../../../src/net/pb/repram.js'
+
+describe('quorumSize', () => {
+  it.each([
+    [3, 1, 1], [3, 2, 2], [3, 3, 2], [3, 5, 2], [5, 5, 3], [5, 3, 2], [1, 9, 1], [2, 2, 2], [4, 4, 3], [3, 0, 1]
+  ])('R=%i with an enclave of %i needs %i copies', (r, size, want) => {
+    expect(quorumSize(r, size)).toBe(want)
+  })
+})
+
+describe('membership timing', () => {
+  it.each([
+    [60_000, 5000, 5000], [3000, 5000, 1000], [1500, 100, 100], [30, 100, 10]
+  ])('announces every min(ping, memberTtl/3): memberTtl %i, ping %i → %i ms', (ttl, ping, want) => {
+    expect(announceIntervalMs(ttl, ping)).toBe(want)
+  })
+
+  it.each([
+    [0, 59_999, false], [0, 60_000, true], [1000, 60_999, false]
+  ])('a member last seen at %i is forgotten at %i: %s', (seen, now, want) => {
+    expect(isForgotten(seen, now, 60_000)).toBe(want)
+  })
+
+  it('counts a crashed member until memberTtl, marks it unhealthy after pingFailures, and lets it recover', () => {
+    const t = new MembershipTable({ memberTtlMs: 1000, pingFailures: 2 })
+    expect(t.seen('a', 0, ['/ip4/1.2.3.4/tcp/1'])).toBe('joined')
+    expect(t.seen('a', 10)).toBe('updated')
+    expect(t.pingFailed('a')).toBe('updated')
+    expect(t.pingFailed('a')).toBe('unhealthy')
+    expect(t.get('a')?.healthy).toBe(false)
+    expect(t.pingOk('a', 3, 500)).toBe('recovered')
+    expect(t.get('a')).toMatchObject({ healthy: true, failures: 0, rttMs: 3, lastSeen: 500 })
+    expect(t.expire(1499)).toEqual([])
+    expect(t.expire(1500)).toEqual(['a'])
+    expect(t.size).toBe(0)
+  })
+
+  it('removes a leaving member at once and ignores its late signals until it reconnects', () => {
+    const t = new MembershipTable({ memberTtlMs: 1000, pingFailures: 2 })
+    t.seen('a', 0)
+    expect(t.leave('a', 5)).toBe(true)
+    expect(t.seen('a', 6)).toBe('none')
+    expect(t.size).toBe(0)
+    t.reconnected('a')
+    expect(t.seen('a', 7)).toBe('joined')
+    t.leave('a', 10)
+    t.expire(1010)
+    expect(t.seen('a', 1011)).toBe('joined')
+  })
+})
+
+describe('replica choice', () => {
+  const m = (id: string, healthy: boolean, rttMs: number | null) => ({ id, healthy, rttMs })
+  it('chooses healthy members only, lowest RTT first', () => {
+    expect(pickTargets([m('a', true, 5), m('b', false, 1), m('c', true, 2), m('d', true, null)], 2).map(x => x.id)).toEqual(['c', 'a'])
+    expect(pickTargets([m('a', false, 1)], 2)).toEqual([])
+    expect(pickTargets([m('a', true, 1)], 0)).toEqual([])
+  })
+  it('knows when a quorum became impossible', () => {
+    expect(stillPossible({ needed: 2, acks: 1, outstanding: 1 })).toBe(true)
+    expect(stillPossible({ needed: 2, acks: 1, outstanding: 0 })).toBe(false)
+  })
+})
+
+describe('GossipBatcher', () => {
+  const w = (bytes: number) => ({ record: { key: 'k', value: new Uint8Array(0), createdAt: 1, expiresAt: 2, writeId: 'x' }, inline: true, bytes })
+  it('cuts a batch at the write count', () => {
+    const b = new GossipBatcher({ maxWrites: 3, maxBytes: 1_000_000 })
+    expect(b.add(w(10))).toEqual([])
+    expect(b.add(w(10))).toEqual([])
+    expect(b.add(w(10))[0]).toHaveLength(3)
+    expect(b.length).toBe(0)
+  })
+  it('never lets a batch exceed the byte bound (unless one write alone does)', () => {
+    const b = new GossipBatcher({ maxWrites: 100, maxBytes: 100 })
+    expect(b.add(w(60))).toEqual([])
+    const out = b.add(w(60))
+    expect(out.map(x => x.length)).toEqual([1])
+    expect(b.length).toBe(1)
+    expect(b.add(w(500)).map(x => x.length)).toEqual([1, 1])
+  })
+})
+
+describe('SeenCache', () => {
+  it('reports duplicates, forgets after its TTL and keeps at most `max` ids', () => {
+    let now = 0
+    const c = new SeenCache(100, 2, () => now)
+    expect(c.add('a')).toBe(true)
+    expect(c.add('a')).toBe(false)
+    now = 100
+    expect(c.add('a')).toBe(true)
+    c.add('b')
+    c.add('c')
+    expect(c.size).toBe(2)
+    expect(c.has('a')).toBe(false)
+  })
+})
+
+describe('checkWrite', () => {
+  const limits = { maxKeyBytes: 16, maxValueBytes: 1000, maxTtl: 100, maxClockSkewMs: 1000, gossipInlineBytes: 100 }
+  const now = 1_000_000
+  const base = { key: 'k', value: new Uint8Array(3), createdAt: now, expiresAt: now + 10_000, writeId: 'abc', origin: new Uint8Array(0) }
+  it.each([
+    ['a valid write', {}, undefined],
+    ['an empty key', { key: '' }, 'bad_key'],
+    ['a key over maxKeyBytes', { key: 'x'.repeat(17) }, 'bad_key'],
+    ['a lone surrogate', { key: '\uD800' }, 'bad_key'],
+    ['a missing write id', { writeId: '' }, 'bad_write_id'],
+    ['a value over maxValueBytes', { value: new Uint8Array(1001) }, 'value_too_large'],
+    ['expiresAt before createdAt', { expiresAt: now - 1 }, 'bad_times'],
+    ['a TTL beyond maxTtl', { expiresAt: now + 102_000 }, 'ttl_too_long'],
+    ['an expiry beyond now + maxTtl + skew', { createdAt: now + 900, expiresAt: now + 101_500 }, 'ttl_too_long'],
+    ['createdAt beyond the skew', { createdAt: now + 2000, expiresAt: now + 3000 }, 'from_future'],
+    ['an expired write', { createdAt: now - 5000, expiresAt: now }, 'expired'],
+    ['an announced write (size, no value)', { value: new Uint8Array(0), size: 500 }, undefined],
+    ['an announce small enough to inline', { value: new Uint8Array(0), size: 50 }, 'bad_size'],
+    ['an announce with a value', { size: 500 }, 'bad_size']
+  ])('%s → %s', (_name, over, want) => {
+    expect(checkWrite({ ...base, ...over }, now, limits)).toBe(want)
+  })
+})
+
+describe('wire schema and secrets', () => {
+  it('round-trips a gossip batch', () => {
+    const m = { network: 'private', enclave: 'e', writes: [{ key: 'a/b', value: new Uint8Array([0, 255]), createdAt: 1_700_000_000_123, expiresAt: 1_700_000_060_123, writeId: 'id', origin: new Uint8Array([1]) }] }
+    expect(GossipMessage.decode(GossipMessage.encode(m))).toMatchObject(m)
+  })
+  it('derives the same pnet key from the same secret, and another from another', () => {
+    const a = new TextDecoder().decode(pskFromSecret('s3cret-one'))
+    expect(a).toMatch(/^\/key\/swarm\/psk\/1\.0\.0\/\n\/base16\/\n[0-9a-f]{64}$/)
+    expect(new TextDecoder().decode(pskFromSecret('s3cret-one'))).toBe(a)
+    expect(new TextDecoder().decode(pskFromSecret('s3cret-two'))).not.toBe(a)
+  })
+})

@@ -23,6 +23,8 @@ export type StorageShardMsg =
   | { type: 'sweep' }
   | { type: 'stats', replyTo: ReplyTo<ShardStats> }
   | { type: 'snapshot', replyTo: ReplyTo<RepramRecord[]> }
+  /** Several messages handled in one turn (see `Coalescer`). */
+  | { type: 'batch', msgs: StorageShardMsg[] }
 
 /** What a shard is built from. */
 export interface StorageShardInit {
@@ -56,7 +58,7 @@ export function spawnStorageShard (parent: Parameters<typeof spawn>[0], init: St
       dispatch(reaper, { type: 'schedule', shard: index, at: next })
     }
   }
-  return spawn(parent, (state: ShardState, msg: StorageShardMsg): ShardState => {
+  const handle = (state: ShardState, msg: StorageShardMsg): ShardState => {
     switch (msg.type) {
       case 'write': {
         const out = state.store.write(msg.record, clock.now(), msg.local)
@@ -82,10 +84,17 @@ export function spawnStorageShard (parent: Parameters<typeof spawn>[0], init: St
       case 'snapshot':
         msg.replyTo([...state.store.liveRecords(clock.now())])
         return state
+      case 'batch':
+        for (const m of msg.msgs) {
+          // One bad message must not cost the others their replies.
+          try { handle(state, m) } catch {}
+        }
+        return state
       default:
         return assertNever(msg)
     }
-  }, `shard-${index}`, {
+  }
+  return spawn(parent, handle, `shard-${index}`, {
     initialState: { store: new ShardStore(init.capacityBytes, init.onRemove), reported: Infinity },
     // The store's invariants hold after any throw (every mutation is a single step at the end),
     // so a crash on one message must not drop the records of the shard: resume.

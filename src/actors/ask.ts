@@ -7,6 +7,41 @@
 import { dispatch, type Ref } from 'nact'
 import { NodeStoppedError, TimeoutError } from '../errors.js'
 
+/** Anything that delivers messages to an actor. */
+export interface Sender<M> { send(msg: M): void }
+
+/**
+ * Coalesces the messages sent to one actor within an event-loop turn into a single
+ * message. nact handles one message per actor per loop turn (each on its own
+ * `setImmediate`), so under I/O load one message per request caps an actor at the loop's
+ * turn rate; one batch per turn lets it keep up with whatever arrived.
+ */
+export class Coalescer<M> implements Sender<M> {
+  private queue: M[] = []
+  private scheduled = false
+
+  constructor (private readonly ref: Ref<M>, private readonly wrap: (msgs: M[]) => M) {}
+
+  send (msg: M): void {
+    this.queue.push(msg)
+    if (this.scheduled) return
+    this.scheduled = true
+    setImmediate(this.flush)
+  }
+
+  private readonly flush = (): void => {
+    this.scheduled = false
+    const msgs = this.queue
+    this.queue = []
+    if (msgs.length === 0) return
+    try {
+      dispatch(this.ref, msgs.length === 1 ? msgs[0] : this.wrap(msgs))
+    } catch {
+      // The actor is stopped: the asks behind these messages time out or were closed.
+    }
+  }
+}
+
 /** The reply channel inside a message. Calling it more than once has no effect. */
 export type ReplyTo<T> = (reply: T) => void
 
@@ -29,7 +64,7 @@ export class Asker {
    * Dispatches `build(replyTo)` to `ref` and resolves with the reply, or rejects with
    * {@link TimeoutError} after `timeoutMs`.
    */
-  ask<T, M> (ref: Ref<M>, build: (replyTo: ReplyTo<T>) => M, timeoutMs: number, what = 'actor'): Promise<T> {
+  ask<T, M> (ref: Ref<M> | Sender<M>, build: (replyTo: ReplyTo<T>) => M, timeoutMs: number, what = 'actor'): Promise<T> {
     if (this.closed) return Promise.reject(new NodeStoppedError())
     return new Promise<T>((resolve, reject) => {
       const p: Pending = {
@@ -46,7 +81,9 @@ export class Asker {
         resolve(reply)
       }
       try {
-        dispatch(ref, build(replyTo))
+        const msg = build(replyTo)
+        if (ref instanceof Coalescer) ref.send(msg)
+        else dispatch(ref as Ref<M>, msg)
       } catch (err) {
         p.reject(err instanceof Error ? err : new Error(String(err)))
       }

@@ -14,7 +14,7 @@ import { EventEmitter } from 'node:events'
 import { getHeapStatistics } from 'node:v8'
 import { randomUUID } from 'node:crypto'
 import { dispatch, start, stop as stopSystem, type Ref } from 'nact'
-import { Asker } from '../actors/ask.js'
+import { Asker, Coalescer } from '../actors/ask.js'
 import { systemClock, type Clock } from '../clock.js'
 import { capacityBytes, profileDefaults, validateConfig, type RepramConfig, type RepramConfigInput } from '../config.js'
 import { BadRequestError, CapacityExceededError, NodeStoppedError } from '../errors.js'
@@ -163,7 +163,7 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
   readonly attestations: Attestor
   private status: NodeState = 'starting'
   private readonly system: ReturnType<typeof start>
-  private readonly shards: Array<Ref<StorageShardMsg>>
+  private readonly shards: Array<Coalescer<StorageShardMsg>>
   private readonly reaper: Ref<TtlReaperMsg>
   private readonly asker = new Asker()
   private readonly replicator: Replicator | undefined
@@ -183,14 +183,15 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
     this.system = start()
     this.reaper = spawnTtlReaper(this.system, this.clock)
     const perShard = Math.floor(capacityBytes(this.config) / this.config.shards)
-    this.shards = Array.from({ length: this.config.shards }, (_, index) => spawnStorageShard(this.system, {
+    const shardRefs = Array.from({ length: this.config.shards }, (_, index) => spawnStorageShard(this.system, {
       index,
       capacityBytes: perShard,
       clock: this.clock,
       reaper: this.reaper,
       onRemove: (rec) => this.emit('record:expired', recordEvent(rec))
     }))
-    dispatch(this.reaper, { type: 'attach', shards: this.shards })
+    dispatch(this.reaper, { type: 'attach', shards: shardRefs })
+    this.shards = shardRefs.map(ref => new Coalescer<StorageShardMsg>(ref, msgs => ({ type: 'batch', msgs })))
     createNodeMetrics(this, this.registry)
     this.attestations = new Attestor(this, { signer: init.attestationSigner })
     const heapLimit = getHeapStatistics().heap_size_limit
@@ -333,7 +334,7 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
     return this.asker.ask<WriteOutcome, StorageShardMsg>(this.shardFor(rec.key), replyTo => ({ type: 'write', record: rec, local, replyTo }), SHARD_TIMEOUT_MS, 'storage shard')
   }
 
-  private shardFor (key: string): Ref<StorageShardMsg> {
+  private shardFor (key: string): Coalescer<StorageShardMsg> {
     return this.shards[shardOf(key, this.shards.length)]
   }
 

@@ -1,0 +1,115 @@
+/**
+ * Load phases over HTTP with autocannon (as a library, in the runner's process; the
+ * servers run in their own processes). A phase is a fixed-duration run of one request
+ * shape, with the server's and the load generator's CPU use sampled around it, so a
+ * report can tell a saturated server from a saturated generator.
+ */
+import autocannon from 'autocannon'
+import type { ChildHandle } from './children.js'
+
+/** One request shape. */
+export type Workload =
+  /** GET over `keys` preloaded keys, cycling. */
+  | { kind: 'get', keyPrefix: string, keys: number }
+  /** PUT of never-used keys under `keyPrefix`, `valueSize` bytes each, `?ttl=`. */
+  | { kind: 'put', keyPrefix: string, valueSize: number, ttl: number }
+
+/** How hard and how long. */
+export interface LoadShape {
+  connections: number
+  durationS: number
+  /** Seconds; 0 = none. */
+  timeoutS?: number
+}
+
+/** The outcome of one phase. */
+export interface PhaseResult {
+  reqPerSec: number
+  total: number
+  /** Latencies in ms. */
+  p50: number
+  p90: number
+  p99: number
+  mean: number
+  max: number
+  non2xx: number
+  errors: number
+  timeouts: number
+  durationS: number
+  /** CPU of the server process over the phase, in % of one core. */
+  serverCpu: number
+  /** CPU of this (load generator) process over the phase, in % of one core. */
+  loaderCpu: number
+  /** Server heap + external at the end of the phase, MiB. */
+  serverMemMiB: number
+}
+
+/** Width of the preloaded key numbers (see servers/common.ts). */
+const KEY_DIGITS = 6
+
+function requestsFor (w: Workload): autocannon.Request[] {
+  if (w.kind === 'get') {
+    let i = 0
+    return [{
+      method: 'GET',
+      setupRequest: (req) => {
+        req.path = '/v1/data/' + w.keyPrefix + String(i++ % w.keys).padStart(KEY_DIGITS, '0')
+        return req
+      }
+    }]
+  }
+  let i = 0
+  const body = Buffer.alloc(w.valueSize, 0x61)
+  return [{
+    method: 'PUT',
+    body,
+    headers: { 'content-type': 'application/octet-stream' },
+    setupRequest: (req) => {
+      req.path = `/v1/data/${w.keyPrefix}${i++}?ttl=${w.ttl}`
+      return req
+    }
+  }]
+}
+
+/** Runs `w` against `server` (at `url`) for `shape.durationS` seconds and measures it. */
+export async function runPhase (url: string, server: ChildHandle<unknown>, w: Workload, shape: LoadShape, signal?: AbortSignal): Promise<PhaseResult> {
+  const s0 = await server.usage()
+  const c0 = process.cpuUsage()
+  const t0 = performance.now()
+  const inst = autocannon({
+    url,
+    connections: shape.connections,
+    duration: shape.durationS,
+    timeout: shape.timeoutS ?? 10,
+    requests: requestsFor(w)
+  })
+  const onAbort = (): void => inst.stop()
+  signal?.addEventListener('abort', onAbort, { once: true })
+  let r: autocannon.Result
+  try {
+    r = await inst
+  } finally {
+    signal?.removeEventListener('abort', onAbort)
+  }
+  const wallUs = (performance.now() - t0) * 1000
+  const c1 = process.cpuUsage(c0)
+  const s1 = await server.usage()
+  const serverWallUs = (s1.at - s0.at) * 1000
+  const serverCpuUs = (s1.cpuUserUs - s0.cpuUserUs) + (s1.cpuSystemUs - s0.cpuSystemUs)
+  return {
+    reqPerSec: r.requests.total / r.duration,
+    total: r.requests.total,
+    p50: r.latency.p50,
+    p90: r.latency.p90,
+    p99: r.latency.p99,
+    mean: r.latency.mean,
+    max: r.latency.max,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    durationS: r.duration,
+    serverCpu: 100 * serverCpuUs / serverWallUs,
+    loaderCpu: 100 * (c1.user + c1.system) / wallUs,
+    serverMemMiB: (s1.memory.heapUsed + s1.memory.external) / 1024 / 1024
+  }
+}

@@ -16,7 +16,7 @@ import type { RepramNode } from '../node/node.js'
 import { readBodyLimited } from './body.js'
 import { createHttpMetrics, type HttpMetrics } from './metrics.js'
 import { RateLimitedError, TokenBuckets, rateLimit } from './middleware/rate-limit.js'
-import { responseHeaders } from './middleware/security-headers.js'
+import { responseHeaders, setResponseHeader } from './middleware/security-headers.js'
 import { mountAttestationRoutes } from './attestations.js'
 
 /** Headers that carry TTL facts; exposed to browsers through CORS. */
@@ -54,12 +54,10 @@ export function createHttpApp (node: RepramNode, opts: HttpAppOptions = {}): { a
     } finally {
       state.inFlight--
       metrics.record(routeLabel(c), methodLabel(c.req.method), c.res.status, (performance.now() - t0) / 1000)
-      if (state.draining) c.header('Connection', 'close')
+      if (state.draining) setResponseHeader(c, 'Connection', 'close')
     }
   })
-  // CORS and security headers are set before the handler runs, on the prepared headers.
-  // (hono's cors() edits the finished response instead, which turns node-server's
-  // lightweight response into a streamed one: half the throughput.)
+  // CORS and security headers (see responseHeaders for why they are not set with cors()).
   app.use('*', responseHeaders())
   app.use('*', async (c, next) => {
     if (state.draining) {
@@ -85,10 +83,11 @@ export function createHttpApp (node: RepramNode, opts: HttpAppOptions = {}): { a
     const ttl = c.req.query('ttl') ?? c.req.header('x-ttl')
     const value = await readBodyLimited(c, config.maxValueBytes)
     const r = await node.put(key, value, { ttl })
-    c.header('X-Original-TTL', String(r.ttl))
-    c.header('X-Expires-At', String(r.expiresAt))
-    c.header('X-Write-Id', r.writeId)
-    return c.json({ key: r.key, ttl: r.ttl, expiresAt: r.expiresAt, writeId: r.writeId, replicas: r.replicas }, r.quorum ? 201 : 202)
+    // A Response with plain-object headers stays on node-server's fast path.
+    return new Response(JSON.stringify({ key: r.key, ttl: r.ttl, expiresAt: r.expiresAt, writeId: r.writeId, replicas: r.replicas }), {
+      status: r.quorum ? 201 : 202,
+      headers: { 'Content-Type': 'application/json', 'X-Original-TTL': String(r.ttl), 'X-Expires-At': String(r.expiresAt), 'X-Write-Id': r.writeId }
+    })
   })
 
   app.get('/v1/data/*', async (c) => {
@@ -96,12 +95,16 @@ export function createHttpApp (node: RepramNode, opts: HttpAppOptions = {}): { a
     const rec = await node.get(key)
     if (rec === undefined) return notFound(c)
     const now = node.clock.now()
-    c.header('Content-Type', 'application/octet-stream')
-    c.header('X-Created-At', new Date(rec.createdAt).toISOString())
-    c.header('X-Original-TTL', String(rec.ttl))
-    c.header('X-Remaining-TTL', String(Math.max(0, Math.floor((rec.expiresAt - now) / 1000))))
-    c.header('X-Expires-At', String(rec.expiresAt))
-    return c.body(rec.value as Uint8Array<ArrayBuffer>, 200)
+    return new Response(rec.value as Uint8Array<ArrayBuffer>, {
+      status: 200,
+      headers: {
+        'Content-Type': 'application/octet-stream',
+        'X-Created-At': new Date(rec.createdAt).toISOString(),
+        'X-Original-TTL': String(rec.ttl),
+        'X-Remaining-TTL': String(Math.max(0, Math.floor((rec.expiresAt - now) / 1000))),
+        'X-Expires-At': String(rec.expiresAt)
+      }
+    })
   })
 
   app.all('/v1/data/*', (c) => methodNotAllowed(c, 'GET, HEAD, PUT, OPTIONS'))

@@ -31,6 +31,8 @@ export function createNodeMetrics (node: RepramNode, registry: Registry): NodeMe
     writes: new Counter({ name: 'repram_writes_total', help: 'Records stored, by origin', labelNames: ['origin'] as const, registers: [registry] })
   }
   node.on('record:expired', () => metrics.expirations.inc())
-  node.on('record:stored', (e) => metrics.writes.inc({ origin: e.origin ?? 'local' }))
+  const localWrites = metrics.writes.labels('local')
+  const remoteWrites = metrics.writes.labels('remote')
+  node.on('record:stored', (e) => (e.origin === 'remote' ? remoteWrites : localWrites).inc())
   return metrics
 }

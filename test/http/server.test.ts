@@ -41,6 +41,28 @@ describe('HTTP server on a real socket', () => {
     expect(new Uint8Array(await get.arrayBuffer())).toEqual(value)
   })
 
+  it('sends security and CORS headers over a real socket on successes, errors and preflight', async () => {
+    const { server } = await serve()
+    const put = await fetch(`${server.url}/v1/data/h?ttl=60`, { method: 'PUT', body: 'x' })
+    const get = await fetch(`${server.url}/v1/data/h`, { headers: { Origin: 'https://app.example' } })
+    const missing = await fetch(`${server.url}/v1/data/none`)
+    const bad = await fetch(`${server.url}/v1/data/%zz`)
+    for (const res of [put, get, missing, bad]) {
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff')
+      expect(res.headers.get('cache-control')).toBe('no-store')
+      expect(res.headers.get('access-control-allow-origin')).toBe('*')
+      expect(res.headers.get('access-control-expose-headers')).toContain('X-Remaining-TTL')
+    }
+    expect(put.headers.get('x-original-ttl')).toBe('60')
+    expect(get.headers.get('x-remaining-ttl')).toMatch(/^(59|60)$/)
+    expect(get.headers.get('content-type')).toBe('application/octet-stream')
+    expect([missing.status, bad.status]).toEqual([404, 400])
+    const pre = await fetch(`${server.url}/v1/data/h`, { method: 'OPTIONS', headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'PUT', 'Access-Control-Request-Headers': 'x-ttl' } })
+    expect(pre.status).toBe(204)
+    expect(pre.headers.get('access-control-allow-methods')).toContain('PUT')
+    expect(pre.headers.get('access-control-allow-origin')).toBe('*')
+  })
+
   it('answers 413 to a chunked body with no Content-Length as soon as it passes the limit', async () => {
     const { server } = await serve({ maxValueBytes: 1024 })
     const { req, done } = raw(server, { method: 'PUT', path: '/v1/data/big', headers: { 'Transfer-Encoding': 'chunked' } })

@@ -85,7 +85,11 @@ export const configSchema = z.object({
   maxReplicateStreams: int(1, 1000),
   attestationCycleMs: durationMs(100, 86_400_000),
   attestationCycles: int(1, 1000),
-  maxAttestationsPerCycle: int(1, 1_000_000)
+  maxAttestationsPerCycle: int(1, 1_000_000),
+  syncIntervalMs: durationMs(0, 86_400_000),
+  syncTimeoutMs: durationMs(100, 3_600_000),
+  readThroughPeers: int(0, 16),
+  readThroughTimeoutMs: durationMs(10, 60_000)
 }).superRefine((c, ctx) => {
   if (c.minTtl > c.maxTtl) ctx.addIssue({ code: 'custom', path: ['minTtl'], message: `minTtl (${c.minTtl}) must not exceed maxTtl (${c.maxTtl})` })
   if (c.gossipInlineBytes + c.maxKeyBytes + 256 > c.maxGossipMessageBytes) ctx.addIssue({ code: 'custom', path: ['gossipInlineBytes'], message: `gossipInlineBytes (${c.gossipInlineBytes}) plus a key must fit in maxGossipMessageBytes (${c.maxGossipMessageBytes})` })
@@ -145,7 +149,11 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
   { key: 'maxReplicateStreams', env: 'REPRAM_MAX_REPLICATE_STREAMS', flag: '--max-replicate-streams <n>', description: 'inbound and outbound /repram/replicate/1.0.0 streams per connection (one reused stream per peer is the norm)' },
   { key: 'attestationCycleMs', env: 'REPRAM_ATTESTATION_CYCLE', flag: '--attestation-cycle <duration>', description: 'length of a deletion-attestation cycle: proofs are grouped, listed and streamed per cycle' },
   { key: 'attestationCycles', env: 'REPRAM_ATTESTATION_CYCLES', flag: '--attestation-cycles <n>', description: 'closed attestation cycles kept (ring buffer); older cycles and their proofs are dropped' },
-  { key: 'maxAttestationsPerCycle', env: 'REPRAM_MAX_ATTESTATIONS_PER_CYCLE', flag: '--max-attestations-per-cycle <n>', description: 'most deletion attestations signed per cycle (bounds memory and CPU); further flagged expirations are counted as dropped' }
+  { key: 'maxAttestationsPerCycle', env: 'REPRAM_MAX_ATTESTATIONS_PER_CYCLE', flag: '--max-attestations-per-cycle <n>', description: 'most deletion attestations signed per cycle (bounds memory and CPU); further flagged expirations are counted as dropped' },
+  { key: 'syncIntervalMs', env: 'REPRAM_SYNC_INTERVAL', flag: '--sync-interval <duration>', description: 'anti-entropy: every interval the node compares digests with the next enclave peer of a shuffled rotation and repairs what gossip lost (0 = only on join and reconnect); a node visits every peer within (peers × interval)' },
+  { key: 'syncTimeoutMs', env: 'REPRAM_SYNC_TIMEOUT', flag: '--sync-timeout <duration>', description: 'bound on one anti-entropy round (one stream); a catch-up cut short resumes where it stopped on the next round' },
+  { key: 'readThroughPeers', env: 'REPRAM_READ_THROUGH_PEERS', flag: '--read-through-peers <n>', description: 'a local GET miss asks up to this many healthy peers (their local state only) and stores a hit with its original expiry (0 = off)' },
+  { key: 'readThroughTimeoutMs', env: 'REPRAM_READ_THROUGH_TIMEOUT', flag: '--read-through-timeout <duration>', description: 'how long a GET miss waits for peers before answering 404' }
 ]
 
 const MiB = 1024 * 1024
@@ -190,7 +198,11 @@ export function profileDefaults (profile: ConfigProfile = 'default'): RepramConf
     maxReplicateStreams: 8,
     attestationCycleMs: 60_000,
     attestationCycles: 10,
-    maxAttestationsPerCycle: 10_000
+    maxAttestationsPerCycle: 10_000,
+    syncIntervalMs: 10_000,
+    syncTimeoutMs: 60_000,
+    readThroughPeers: 2,
+    readThroughTimeoutMs: 500
   }
   switch (profile) {
     case 'default':
@@ -212,7 +224,11 @@ export function profileDefaults (profile: ConfigProfile = 'default'): RepramConf
         pingIntervalMs: 300,
         pingFailures: 2,
         dialTimeoutMs: 1000,
-        attestationCycleMs: 1000
+        attestationCycleMs: 1000,
+        // Fast repair rounds; read-through off so replication tests see replication only.
+        syncIntervalMs: 1000,
+        syncTimeoutMs: 10_000,
+        readThroughPeers: 0
       }
     case 'docker':
       return { ...base, profile: 'docker', dataDir: '/data' }

@@ -23,6 +23,10 @@ export type StorageShardMsg =
   | { type: 'sweep' }
   | { type: 'stats', replyTo: ReplyTo<ShardStats> }
   | { type: 'snapshot', replyTo: ReplyTo<RepramRecord[]> }
+  /** Anti-entropy: after a sweep, `[rootLo, rootHi, group digests…]`, or the bucket digests of `groups`. */
+  | { type: 'digest', groups?: number[], replyTo: ReplyTo<Uint32Array> }
+  /** Anti-entropy: live records of these buckets. */
+  | { type: 'buckets', buckets: number[], replyTo: ReplyTo<RepramRecord[]> }
   /** Several messages handled in one turn (see `Coalescer`). */
   | { type: 'batch', msgs: StorageShardMsg[] }
 
@@ -83,6 +87,17 @@ export function spawnStorageShard (parent: Parameters<typeof spawn>[0], init: St
         return state
       case 'snapshot':
         msg.replyTo([...state.store.liveRecords(clock.now())])
+        return state
+      case 'digest':
+        // Expired records leave the digest first, so in-sync peers compare equal.
+        if (state.store.sweep(clock.now()) > 0) {
+          state.reported = Infinity
+          report(state)
+        }
+        msg.replyTo(msg.groups === undefined ? state.store.index.groups() : state.store.index.buckets(msg.groups))
+        return state
+      case 'buckets':
+        msg.replyTo(state.store.bucketRecords(msg.buckets, clock.now()))
         return state
       case 'batch':
         for (const m of msg.msgs) {

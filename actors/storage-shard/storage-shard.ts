@@ -6,6 +6,7 @@
  */
 import { compareUtf8, compareWrites, utf8Length, type RepramRecord } from '../../src/record.js'
 import { ExpiryHeap } from './expiry-heap.js'
+import { BucketIndex } from '../anti-entropy/digest.js'
 
 /**
  * Values up to this size are kept as latin1 strings on the V8 heap (16 B of header)
@@ -18,6 +19,9 @@ export const COMPACT_VALUE_MAX = 16 * 1024
 /** A stored entry: the record plus its position in the expiry heap. */
 export class Entry implements RepramRecord {
   heapIndex = -1
+  /** Links of the anti-entropy bucket list ({@link BucketIndex}), owned by the index. */
+  bucketPrev: Entry | undefined = undefined
+  bucketNext: Entry | undefined = undefined
   private readonly data: string | Uint8Array
   constructor (
     readonly key: string,
@@ -66,6 +70,8 @@ export type RemovalListener = (record: RepramRecord, reason: RemovalReason) => v
 export class ShardStore {
   private readonly records = new Map<string, Entry>()
   private readonly heap = new ExpiryHeap<Entry>()
+  /** Per-bucket digests and lists for anti-entropy, updated on every write and delete. */
+  readonly index = new BucketIndex<Entry>()
   private usedBytes = 0
 
   constructor (readonly capacityBytes: number, private readonly onRemove: RemovalListener = () => {}) {}
@@ -98,6 +104,8 @@ export class ShardStore {
     this.records.set(rec.key, entry)
     if (old === undefined) this.heap.push(entry)
     else this.heap.replace(old, entry)
+    if (old !== undefined) this.index.remove(old)
+    this.index.add(entry)
     this.usedBytes += size - oldSize
     return { status: 'stored', record: entry, replaced: old !== undefined }
   }
@@ -141,6 +149,15 @@ export class ShardStore {
     return out
   }
 
+  /** Live records of the given anti-entropy buckets (see {@link BucketIndex}). */
+  bucketRecords (buckets: readonly number[], now: number): Entry[] {
+    const out: Entry[] = []
+    for (const b of buckets) {
+      for (const e of this.index.entries(b)) if (e.expiresAt > now) out.push(e)
+    }
+    return out
+  }
+
   /** Every live record, for anti-entropy and tests. */
   * liveRecords (now: number): IterableIterator<RepramRecord> {
     for (const e of this.records.values()) if (e.expiresAt > now) yield e
@@ -150,6 +167,7 @@ export class ShardStore {
     if (this.records.get(e.key) !== e) return
     this.records.delete(e.key)
     this.heap.remove(e)
+    this.index.remove(e)
     this.usedBytes -= utf8Length(e.key) + e.size
     this.onRemove(e, reason)
   }

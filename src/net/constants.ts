@@ -42,3 +42,9 @@ export const REDIAL_MAX_MS = 30_000
 
 /** Most addresses accepted in one membership announce. */
 export const ANNOUNCE_MAX_ADDRS = 16
+
+/** Anti-entropy (digest comparison, record transfer) and read-through, one stream per round or read. */
+export const SYNC_PROTOCOL = '/repram/sync/1.0.0'
+
+/** Pulls of values above the gossip inline threshold, one stream per value, sent in chunks. */
+export const BLOB_PROTOCOL = '/repram/blob/1.0.0'

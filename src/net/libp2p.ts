@@ -16,7 +16,7 @@ import { preSharedKey } from '@libp2p/pnet'
 import { gossipsub, StrictSign, type GossipSub } from '@libp2p/gossipsub'
 import { createPeerScoreParams, createTopicScoreParams } from '@libp2p/gossipsub/score'
 import type { Identify } from '@libp2p/identify'
-import type { PrivateKey, PeerDiscovery, Transport, ComponentLogger } from '@libp2p/interface'
+import type { PrivateKey, PeerDiscovery, Transport, ComponentLogger, ConnectionGater } from '@libp2p/interface'
 import type { RepramConfig } from '../config.js'
 import { pskFromSecret } from './pnet.js'
 import { topicFor } from './topic.js'
@@ -36,6 +36,8 @@ export interface CreateRepramLibp2pOptions {
   privateKey: PrivateKey
   /** Added latency of the memory transport, in ms (simulations). @default 0 */
   memoryLatencyMs?: number
+  /** Connection gater (tests partition a cluster with it). @default libp2p's */
+  connectionGater?: ConnectionGater
 }
 
 /** Gossipsub settings shared by standalone nodes (embedding apps choose their own). */
@@ -84,6 +86,7 @@ export async function createRepramLibp2p (config: RepramConfig, opts: CreateRepr
     connectionProtector: config.clusterSecret !== undefined ? preSharedKey({ psk: pskFromSecret(config.clusterSecret), timeout: config.dialTimeoutMs }) : undefined,
     peerDiscovery,
     connectionManager: { dialTimeout: config.dialTimeoutMs },
+    connectionGater: opts.connectionGater,
     services: {
       identify: identify(),
       ping: ping(),

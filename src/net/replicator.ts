@@ -33,6 +33,11 @@ import { SeenCache } from './seen-cache.js'
 import { topicFor } from './topic.js'
 import { checkWrite, fromWire, toWire, wireSize } from './validate.js'
 import { hostFromLibp2p, type NetHost } from './host.js'
+import { BLOB_PROTOCOL, SYNC_PROTOCOL } from './constants.js'
+import { BlobClient, serveBlobStream } from './blob.js'
+import { SyncEngine, createSyncMetrics, SYNC_MAX_STREAMS, type SyncMetrics } from './sync.js'
+import { spawnAntiEntropy, shuffle, type AntiEntropyMsg, type RoundReason } from '../../actors/anti-entropy/index.js'
+import type { ConnectionGater } from '@libp2p/interface'
 
 /** How a {@link ClusterReplicator} gets its libp2p node. */
 export interface ClusterReplicatorInit {
@@ -46,6 +51,8 @@ export interface ClusterReplicatorInit {
   privateKey?: PrivateKey
   /** Added latency of the memory transport, in ms (simulations). @default 0 */
   memoryLatencyMs?: number
+  /** Connection gater of the libp2p node the replicator creates (tests partition with it). */
+  connectionGater?: ConnectionGater
 }
 
 type RunState =
@@ -82,6 +89,12 @@ export class ClusterReplicator implements Replicator {
   private readonly listeners: Array<() => void> = []
   private queued: BeginWrite[] = []
   private flushQueued = false
+  private antiEntropy!: Ref<AntiEntropyMsg>
+  private sync!: SyncEngine
+  private blobs!: BlobClient
+  private syncMetrics!: SyncMetrics
+  /** Aborted on stop: ends rounds, read-throughs and pulls in flight. */
+  private halt = new AbortController()
 
   constructor (private readonly init: ClusterReplicatorInit = {}) {}
 
@@ -105,13 +118,15 @@ export class ClusterReplicator implements Replicator {
           const { createRepramLibp2p } = await import('./libp2p.js')
           const { loadOrCreateIdentity } = await import('./identity.js')
           const privateKey = this.init.privateKey ?? await loadOrCreateIdentity(c.dataDir)
-          libp2p = owned = await createRepramLibp2p(c, { privateKey, memoryLatencyMs: this.init.memoryLatencyMs })
+          libp2p = owned = await createRepramLibp2p(c, { privateKey, memoryLatencyMs: this.init.memoryLatencyMs, connectionGater: this.init.connectionGater })
         }
         host = hostFromLibp2p(libp2p, this.init.pubsubService ?? DEFAULT_PUBSUB_SERVICE)
       }
       this.selfId = host.peerId.toString()
       this.topic = topicFor(c.network, c.enclave)
       this.metrics = createClusterMetrics(node.registry)
+      this.syncMetrics ??= createSyncMetrics(node.registry)
+      this.halt = new AbortController()
       const system = startSystem()
       this.state = { code: 'started', host, owned, system, timers: [] }
       this.spawnActors(host, system)
@@ -206,7 +221,8 @@ export class ClusterReplicator implements Replicator {
       members: () => this.view,
       send: async (peerId, records) => {
         const cl = this.client(peerId)
-        const results = await Promise.all(records.map(async r => await cl.send(toWire(r, origin))))
+        // Values above the inline threshold are announced: the replica pulls them over the blob protocol and acks once it holds them.
+        const results = await Promise.all(records.map(async r => await cl.send(toWire(r, origin, r.value.byteLength <= c.gossipInlineBytes))))
         return results.map(r => r === WriteResult.HELD)
       },
       onOutcome: (outcome) => this.metrics.quorumOutcomes.inc({ outcome }),
@@ -234,6 +250,50 @@ export class ClusterReplicator implements Replicator {
         this.metrics.gossipWrites.inc({ direction: 'out', result }, writes)
       }
     })
+    this.blobs = new BlobClient({
+      network: c.network,
+      enclave: c.enclave,
+      maxValueBytes: c.maxValueBytes,
+      maxKeyBytes: c.maxKeyBytes,
+      timeoutMs: c.syncTimeoutMs,
+      open: async (id, signal) => await this.openStream(id, BLOB_PROTOCOL, signal)
+    })
+    this.sync = new SyncEngine({
+      node: this.node,
+      open: async (id, signal) => await this.openStream(id, SYNC_PROTOCOL, signal),
+      blobs: this.blobs,
+      metrics: this.syncMetrics,
+      log: this.log
+    })
+    this.antiEntropy = spawnAntiEntropy(system, { round: async (id, reason) => await this.syncRound(id, reason) })
+  }
+
+  /** One anti-entropy round with a peer, bounded by `syncTimeoutMs` and by stop. */
+  private async syncRound (peerId: string, reason: RoundReason): Promise<void> {
+    if (this.state.code !== 'started') return
+    const signal = AbortSignal.any([AbortSignal.timeout(this.config.syncTimeoutMs), this.halt.signal])
+    try {
+      const r = await this.sync.round(peerId, signal)
+      if (!r.inSync) this.log.debug({ peer: peerId, reason, pulled: r.pulled, pushed: r.pushed, bytesIn: r.bytesIn, bytesOut: r.bytesOut }, 'sync round repaired')
+    } catch (err) {
+      this.syncMetrics.rounds.inc({ result: 'failed' })
+      this.log.debug({ peer: peerId, reason, err: (err as Error)?.message }, 'sync round failed')
+    }
+  }
+
+  private async openStream (id: string, protocol: string, signal: AbortSignal): Promise<Stream> {
+    if (this.state.code !== 'started') throw new Error('cluster layer stopped')
+    const peer = this.peerId(id)
+    if (peer === undefined) throw new Error('bad peer id')
+    return await this.state.host.newStream(peer, protocol, { signal: AbortSignal.any([signal, this.halt.signal]), maxOutboundStreams: SYNC_MAX_STREAMS })
+  }
+
+  /** Read-through on a local GET miss: up to `readThroughPeers` healthy peers, from their local state. */
+  async readThrough (key: string): Promise<RepramRecord | undefined> {
+    const k = this.config?.readThroughPeers ?? 0
+    if (this.state.code !== 'started' || k <= 0) return undefined
+    const peers = shuffle(this.view.filter(m => m.healthy).map(m => m.id)).slice(0, k)
+    return await this.sync.readThrough(key, peers)
   }
 
   private async wire (host: NetHost): Promise<void> {
@@ -267,7 +327,7 @@ export class ClusterReplicator implements Replicator {
         maxFrameBytes,
         maxWritesPerFrame: 1024,
         handler: {
-          writes: async (writes) => await this.onDirectWrites(writes),
+          writes: async (writes) => await this.onDirectWrites(writes, from),
           fetch: async (key, writeId) => await this.onFetch(key, writeId),
           leave: (peerId) => dispatch(this.membership, { type: 'leave', peerId }),
           seen: (peerId) => this.seen(peerId),
@@ -275,9 +335,26 @@ export class ClusterReplicator implements Replicator {
         }
       })
     }, { maxInboundStreams: c.maxReplicateStreams, maxOutboundStreams: c.maxReplicateStreams })
+    await host.handle(SYNC_PROTOCOL, (stream: Stream, connection: Connection) => {
+      void this.sync.serve(stream, connection.remotePeer.toString())
+    }, { maxInboundStreams: SYNC_MAX_STREAMS, maxOutboundStreams: SYNC_MAX_STREAMS })
+    await host.handle(BLOB_PROTOCOL, (stream: Stream) => {
+      void serveBlobStream(stream, {
+        network: c.network,
+        enclave: c.enclave,
+        maxValueBytes: c.maxValueBytes,
+        maxKeyBytes: c.maxKeyBytes,
+        timeoutMs: c.syncTimeoutMs,
+        now: () => this.node.clock.now(),
+        lookup: async (key) => await this.node.get(key, { local: true })
+      })
+    }, { maxInboundStreams: SYNC_MAX_STREAMS, maxOutboundStreams: SYNC_MAX_STREAMS })
 
     const onConnect = (evt: CustomEvent<PeerId>): void => {
-      dispatch(this.membership, { type: 'connected', peerId: evt.detail.toString() })
+      const id = evt.detail.toString()
+      dispatch(this.membership, { type: 'connected', peerId: id })
+      // A reconnect (restart, healed partition) of a known member: sync at once. New peers sync when they join.
+      if (this.view.some(m => m.id === id)) dispatch(this.antiEntropy, { type: 'trigger', peerId: id })
     }
     host.events.addEventListener('peer:connect', onConnect as any)
     this.listeners.push(() => host.events.removeEventListener('peer:connect', onConnect as any))
@@ -313,6 +390,7 @@ export class ClusterReplicator implements Replicator {
       this.maintainBootstrap()
     }, c.pingIntervalMs))
     timers.push(setInterval(() => this.announce(), announceIntervalMs(c.memberTtlMs, c.pingIntervalMs)))
+    if (c.syncIntervalMs > 0) timers.push(setInterval(() => dispatch(this.antiEntropy, { type: 'tick' }), c.syncIntervalMs))
     for (const t of timers) t.unref()
   }
 
@@ -407,16 +485,20 @@ export class ClusterReplicator implements Replicator {
     }
   }
 
-  private async onDirectWrites (writes: Write[]): Promise<WriteResult[]> {
+  private async onDirectWrites (writes: Write[], from: string): Promise<WriteResult[]> {
     const now = this.node.clock.now()
     return await Promise.all(writes.map(async (w) => {
-      if (w.size !== undefined || checkWrite(w, now, this.config) !== undefined) {
+      const why = checkWrite(w, now, this.config)
+      if (why === 'expired') return WriteResult.EXPIRED
+      if (why !== undefined) {
         this.metrics.replicateFrames.inc({ result: 'invalid_write' })
         return WriteResult.INVALID
       }
       this.merged.add(w.writeId)
       try {
-        const out = await this.node.merge(fromWire(w))
+        // A large value is announced: pull it from the coordinator (hash checked) before acking, so the quorum counts pulled copies.
+        const rec = w.size === undefined ? fromWire(w) : await this.blobs.pull(from, w, this.halt.signal)
+        const out = await this.node.merge(rec)
         switch (out.status) {
           case 'stored': case 'stale': return WriteResult.HELD
           case 'expired': return WriteResult.EXPIRED
@@ -435,17 +517,23 @@ export class ClusterReplicator implements Replicator {
     return toWire(rec, this.state.host.peerId.toMultihash().bytes)
   }
 
-  /** Pulls an announced large value from the peer that gossiped it. */
+  /**
+   * Pulls an announced large value over the blob protocol, from the author first, then
+   * from other healthy peers (any holder of that writeId), checking its sha256.
+   */
   private async pull (from: string, w: Write): Promise<void> {
-    try {
-      const got = await this.client(from).fetch(w.key, w.writeId)
-      if (got === undefined || got.key !== w.key || got.writeId !== w.writeId || got.size !== undefined || got.value.byteLength !== w.size) return
-      if (checkWrite(got, this.node.clock.now(), this.config) !== undefined) return
-      const result = await this.mergeRemote(fromWire(got), 'pull')
-      this.metrics.gossipWrites.inc({ direction: 'in', result: result === WriteResult.HELD ? 'pulled' : 'pull_failed' })
-    } catch {
-      this.metrics.gossipWrites.inc({ direction: 'in', result: 'pull_failed' })
+    const others = shuffle(this.view.filter(m => m.healthy && m.id !== from).map(m => m.id)).slice(0, 2)
+    for (const peer of [from, ...others]) {
+      if (this.state.code !== 'started') return
+      try {
+        const rec = await this.blobs.pull(peer, w, this.halt.signal)
+        const result = await this.mergeRemote(rec, 'pull')
+        this.metrics.gossipWrites.inc({ direction: 'in', result: result === WriteResult.HELD ? 'pulled' : 'pull_failed' })
+        return
+      } catch {}
     }
+    // Anti-entropy repairs it later.
+    this.metrics.gossipWrites.inc({ direction: 'in', result: 'pull_failed' })
   }
 
   // ---- peers ----------------------------------------------------------------------------
@@ -494,6 +582,7 @@ export class ClusterReplicator implements Replicator {
 
   private onView (members: readonly Member[]): void {
     this.view = members
+    dispatch(this.antiEntropy, { type: 'peers', healthy: members.filter(m => m.healthy).map(m => m.id) })
     let healthy = 0
     for (const m of members) if (m.healthy) healthy++
     this.metrics.peersActive.set({ state: 'healthy' }, healthy)
@@ -506,6 +595,8 @@ export class ClusterReplicator implements Replicator {
         this.metrics.peerJoins.inc()
         this.log.info({ peer: e.member.id }, 'peer joined')
         this.node.emit('peer:joined', { peerId: e.member.id, enclave: this.config.enclave })
+        // A newcomer, a restarted peer or one back from a partition: compare digests now.
+        dispatch(this.antiEntropy, { type: 'trigger', peerId: e.member.id })
         // Tell the newcomer (and everyone) where we are without waiting for the next round.
         if (this.announceSoon === undefined) {
           this.announceSoon = setTimeout(() => { this.announceSoon = undefined; this.announce() }, 50)
@@ -526,6 +617,7 @@ export class ClusterReplicator implements Replicator {
         break
       case 'recovered':
         this.log.info({ peer: e.peerId }, 'peer recovered')
+        dispatch(this.antiEntropy, { type: 'trigger', peerId: e.peerId })
         break
       case 'ping-failed':
         this.metrics.pingFailures.inc()
@@ -577,6 +669,9 @@ export class ClusterReplicator implements Replicator {
     this.flushWrites()
     dispatch(this.coordinator, { type: 'shutdown' })
     dispatch(this.gossip, { type: 'halt' })
+    dispatch(this.antiEntropy, { type: 'halt' })
+    this.halt.abort(new Error('cluster layer stopping'))
+    this.blobs.close()
     // Let the coordinator answer pending writes (202) before the system stops.
     await new Promise(resolve => setImmediate(resolve))
     await new Promise(resolve => setImmediate(resolve))
@@ -585,6 +680,8 @@ export class ClusterReplicator implements Replicator {
     for (const off of this.listeners.splice(0)) off()
     try { s.host.pubsub.unsubscribe(this.topic) } catch {}
     await s.host.unhandle(REPLICATE_PROTOCOL).catch(() => {})
+    await s.host.unhandle(SYNC_PROTOCOL).catch(() => {})
+    await s.host.unhandle(BLOB_PROTOCOL).catch(() => {})
     for (const cl of this.clients.values()) cl.close()
     this.clients.clear()
     this.asker.close()

@@ -5,6 +5,7 @@
 import { utf8Length, type RepramRecord } from '../record.js'
 import type { RepramConfig } from '../config.js'
 import type { Write } from './pb/repram.js'
+import { valueHash } from './blob.js'
 
 /** Why a write was refused. A small enum: used as a metrics label. */
 export type WriteRejection =
@@ -16,6 +17,7 @@ export type WriteRejection =
   | 'ttl_too_long'
   | 'from_future'
   | 'expired'
+  | 'bad_hash'
 
 /** The limits a peer's write is checked against. */
 export type WriteLimits = Pick<RepramConfig, 'maxKeyBytes' | 'maxValueBytes' | 'maxTtl' | 'maxClockSkewMs' | 'gossipInlineBytes'>
@@ -34,6 +36,7 @@ export function checkWrite (w: Write, now: number, limits: WriteLimits): WriteRe
   if (w.size !== undefined) {
     // Announced (pulled later): no inline value, and a size that is worth announcing.
     if (w.value.byteLength !== 0 || w.size > limits.maxValueBytes || w.size <= limits.gossipInlineBytes) return 'bad_size'
+    if (w.hash?.byteLength !== 32) return 'bad_hash'
   } else if (w.value.byteLength > limits.maxValueBytes) {
     return 'value_too_large'
   }
@@ -50,7 +53,7 @@ export function checkWrite (w: Write, now: number, limits: WriteLimits): WriteRe
 export function toWire (rec: RepramRecord, origin: Uint8Array, inline = true): Write {
   return inline
     ? { key: rec.key, value: rec.value as Uint8Array<ArrayBuffer>, createdAt: rec.createdAt, expiresAt: rec.expiresAt, writeId: rec.writeId, origin: origin as Uint8Array<ArrayBuffer> }
-    : { key: rec.key, value: new Uint8Array(0), createdAt: rec.createdAt, expiresAt: rec.expiresAt, writeId: rec.writeId, origin: origin as Uint8Array<ArrayBuffer>, size: rec.value.byteLength }
+    : { key: rec.key, value: new Uint8Array(0), createdAt: rec.createdAt, expiresAt: rec.expiresAt, writeId: rec.writeId, origin: origin as Uint8Array<ArrayBuffer>, size: rec.value.byteLength, hash: valueHash(rec) }
 }
 
 /** Record form of an inline wire write. */

@@ -121,6 +121,11 @@ export interface Replicator {
   info(): { nodeId: string, addresses: string[], peers: number }
   /** Known peers with health, for `/v1/topology`. */
   topology(): TopologyPeer[]
+  /**
+   * Read-through on a local GET miss: asks a bounded number of peers (from their local
+   * state only) and resolves with the winning live record, already validated, or undefined.
+   */
+  readThrough?(key: string): Promise<RepramRecord | undefined>
   /** Stops networking. Pending writes resolve as not-quorum. */
   stop(): Promise<void>
 }
@@ -253,11 +258,23 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
     return out
   }
 
-  /** The live record under `key`, or undefined. Never returns an expired record. */
-  async get (key: string): Promise<RecordView | undefined> {
+  /**
+   * The live record under `key`, or undefined. Never returns an expired record. A local
+   * miss reads through to peers when the cluster layer offers it (`readThroughPeers`);
+   * `local: true` answers from this node's state only (what peers are asked for).
+   */
+  async get (key: string, opts: { local?: boolean } = {}): Promise<RecordView | undefined> {
     this.assertRunning()
     validateKey(key, this.config.maxKeyBytes)
-    const rec = await this.asker.ask<RepramRecord | undefined, StorageShardMsg>(this.shardFor(key), replyTo => ({ type: 'get', key, replyTo }), SHARD_TIMEOUT_MS, 'storage shard')
+    let rec = await this.asker.ask<RepramRecord | undefined, StorageShardMsg>(this.shardFor(key), replyTo => ({ type: 'get', key, replyTo }), SHARD_TIMEOUT_MS, 'storage shard')
+    if (rec === undefined && opts.local !== true && this.replicator?.readThrough !== undefined) {
+      const found = await this.replicator.readThrough(key).catch(() => undefined)
+      if (found !== undefined && this.status === 'started') {
+        // Stored with its original expiresAt; a concurrent newer write wins as usual.
+        const out = await this.merge(found)
+        rec = out.status === 'stored' ? out.record : out.status === 'stale' ? await this.asker.ask<RepramRecord | undefined, StorageShardMsg>(this.shardFor(key), replyTo => ({ type: 'get', key, replyTo }), SHARD_TIMEOUT_MS, 'storage shard') : undefined
+      }
+    }
     if (rec === undefined) return undefined
     return { key: rec.key, value: rec.value, createdAt: rec.createdAt, expiresAt: rec.expiresAt, writeId: rec.writeId, ttl: Math.round((rec.expiresAt - rec.createdAt) / 1000) }
   }
@@ -288,6 +305,12 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
     this.assertRunning()
     const parts = await Promise.all(this.shards.map(ref => this.asker.ask<RepramRecord[], StorageShardMsg>(ref, replyTo => ({ type: 'snapshot', replyTo }), SHARD_TIMEOUT_MS, 'storage shard')))
     return parts.flat()
+  }
+
+  /** @internal Asks every shard the same question (anti-entropy): one reply per shard. */
+  async askShards<T> (build: (replyTo: (reply: T) => void) => StorageShardMsg, timeoutMs = SHARD_TIMEOUT_MS): Promise<T[]> {
+    this.assertRunning()
+    return await Promise.all(this.shards.map(ref => this.asker.ask<T, StorageShardMsg>(ref, build, timeoutMs, 'storage shard')))
   }
 
   /** Record and byte counts over all shards. */

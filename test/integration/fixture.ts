@@ -10,6 +10,8 @@ import { randomUUID } from 'node:crypto'
 import { createRepramNode, type RepramNode } from '../../src/node/index.js'
 import { ClusterReplicator } from '../../src/net/replicator.js'
 import type { RepramConfigInput } from '../../src/config.js'
+import type { Clock } from '../../src/clock.js'
+import type { ConnectionGater, PeerId } from '@libp2p/interface'
 
 export type TransportKind = 'tcp' | 'memory'
 export const TRANSPORTS: TransportKind[] = ['tcp', 'memory']
@@ -39,10 +41,11 @@ export function tempDir (): string {
 }
 
 /** Starts one networked node. `config` overrides the test profile. */
-export async function createNode (transport: TransportKind, config: RepramConfigInput = {}, opts: { dataDir?: string } = {}): Promise<TestNode> {
+export async function createNode (transport: TransportKind, config: RepramConfigInput = {}, opts: { dataDir?: string, gater?: ConnectionGater, clock?: Clock } = {}): Promise<TestNode> {
   const dataDir = opts.dataDir ?? tempDir()
-  const replicator = new ClusterReplicator()
+  const replicator = new ClusterReplicator({ connectionGater: opts.gater })
   const node = await createRepramNode({
+    clock: opts.clock,
     // A generous write timeout: the suite runs next to others on 2 cores.
     config: { profile: 'test', listen: [listenAddr(transport)], dataDir, writeTimeoutMs: 3000, ...config },
     replicator
@@ -116,3 +119,36 @@ export async function metric (node: RepramNode, name: string, labels: Record<str
 
 export const enc = (s: string): Uint8Array => new TextEncoder().encode(s)
 export const dec = (b: Uint8Array | undefined): string | undefined => b === undefined ? undefined : new TextDecoder().decode(b)
+
+/**
+ * A connection gater that cuts a cluster in two: while `blocked` holds a peer id, dials
+ * to it and connections from it are refused. {@link Partition.split} also hangs up
+ * existing connections; {@link Partition.heal} lifts the block.
+ */
+export class Partition {
+  readonly blocked = new Set<string>()
+
+  /** A gater for one node; share one Partition object per side. */
+  gater (): ConnectionGater {
+    const deny = (peer: PeerId): boolean => this.blocked.has(peer.toString())
+    return {
+      denyDialPeer: deny,
+      denyInboundEncryptedConnection: deny,
+      denyOutboundEncryptedConnection: deny
+    }
+  }
+
+  /** Blocks `others` for the nodes using this gater and closes their connections to them. */
+  async split (nodes: TestNode[], others: TestNode[]): Promise<void> {
+    for (const o of others) this.blocked.add(o.node.nodeId)
+    await Promise.all(nodes.flatMap(t => others.map(async o => {
+      const host = t.replicator.libp2p
+      const conns = host?.getConnections().filter(c => c.remotePeer.toString() === o.node.nodeId) ?? []
+      await Promise.all(conns.map(async c => { await c.close().catch(() => c.abort(new Error('partition'))) }))
+    })))
+  }
+
+  heal (): void {
+    this.blocked.clear()
+  }
+}

@@ -11,6 +11,7 @@ export interface Write {
   writeId: string
   origin: Uint8Array<ArrayBuffer>
   size?: number
+  hash?: Uint8Array<ArrayBuffer>
 }
 
 export namespace Write {
@@ -58,6 +59,11 @@ export namespace Write {
           w.uint32(obj.size)
         }
 
+        if (obj.hash != null) {
+          w.uint32(66)
+          w.bytes(obj.hash)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -103,6 +109,10 @@ export namespace Write {
             }
             case 7: {
               obj.size = reader.uint32()
+              break
+            }
+            case 8: {
+              obj.hash = reader.bytes()
               break
             }
             default: {
@@ -169,6 +179,13 @@ export namespace Write {
               }
               break
             }
+            case 8: {
+              yield {
+                field: `${prefix}.hash`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -216,6 +233,11 @@ export namespace Write {
     value: number
   }
 
+  export interface WriteHashFieldEvent {
+    field: '$.hash'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<Write>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Write.codec())
   }
@@ -224,7 +246,7 @@ export namespace Write {
     return decodeMessage(buf, Write.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Write>): Generator<WriteKeyFieldEvent | WriteValueFieldEvent | WriteCreatedAtFieldEvent | WriteExpiresAtFieldEvent | WriteWriteIdFieldEvent | WriteOriginFieldEvent | WriteSizeFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Write>): Generator<WriteKeyFieldEvent | WriteValueFieldEvent | WriteCreatedAtFieldEvent | WriteExpiresAtFieldEvent | WriteWriteIdFieldEvent | WriteOriginFieldEvent | WriteSizeFieldEvent | WriteHashFieldEvent> {
     return streamMessage(buf, Write.codec(), opts)
   }
 }
@@ -555,6 +577,12 @@ export namespace GossipMessage {
     index: number
   }
 
+  export interface GossipMessageWritesHashFieldEvent {
+    field: '$.writes[].hash'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
   export interface GossipMessageAnnounceAddrsFieldEvent {
     field: '$.announce.addrs[]'
     index: number
@@ -574,7 +602,7 @@ export namespace GossipMessage {
     return decodeMessage(buf, GossipMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GossipMessage>): Generator<GossipMessageNetworkFieldEvent | GossipMessageEnclaveFieldEvent | GossipMessageWritesKeyFieldEvent | GossipMessageWritesValueFieldEvent | GossipMessageWritesCreatedAtFieldEvent | GossipMessageWritesExpiresAtFieldEvent | GossipMessageWritesWriteIdFieldEvent | GossipMessageWritesOriginFieldEvent | GossipMessageWritesSizeFieldEvent | GossipMessageAnnounceAddrsFieldEvent | GossipMessageLeaveFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GossipMessage>): Generator<GossipMessageNetworkFieldEvent | GossipMessageEnclaveFieldEvent | GossipMessageWritesKeyFieldEvent | GossipMessageWritesValueFieldEvent | GossipMessageWritesCreatedAtFieldEvent | GossipMessageWritesExpiresAtFieldEvent | GossipMessageWritesWriteIdFieldEvent | GossipMessageWritesOriginFieldEvent | GossipMessageWritesSizeFieldEvent | GossipMessageWritesHashFieldEvent | GossipMessageAnnounceAddrsFieldEvent | GossipMessageLeaveFieldEvent> {
     return streamMessage(buf, GossipMessage.codec(), opts)
   }
 }
@@ -932,6 +960,12 @@ export namespace ReplicateRequest {
     index: number
   }
 
+  export interface ReplicateRequestWritesHashFieldEvent {
+    field: '$.writes[].hash'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
   export interface ReplicateRequestFetchKeyFieldEvent {
     field: '$.fetch.key'
     value: string
@@ -955,7 +989,7 @@ export namespace ReplicateRequest {
     return decodeMessage(buf, ReplicateRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ReplicateRequest>): Generator<ReplicateRequestIdFieldEvent | ReplicateRequestNetworkFieldEvent | ReplicateRequestEnclaveFieldEvent | ReplicateRequestWritesKeyFieldEvent | ReplicateRequestWritesValueFieldEvent | ReplicateRequestWritesCreatedAtFieldEvent | ReplicateRequestWritesExpiresAtFieldEvent | ReplicateRequestWritesWriteIdFieldEvent | ReplicateRequestWritesOriginFieldEvent | ReplicateRequestWritesSizeFieldEvent | ReplicateRequestFetchKeyFieldEvent | ReplicateRequestFetchWriteIdFieldEvent | ReplicateRequestLeaveFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ReplicateRequest>): Generator<ReplicateRequestIdFieldEvent | ReplicateRequestNetworkFieldEvent | ReplicateRequestEnclaveFieldEvent | ReplicateRequestWritesKeyFieldEvent | ReplicateRequestWritesValueFieldEvent | ReplicateRequestWritesCreatedAtFieldEvent | ReplicateRequestWritesExpiresAtFieldEvent | ReplicateRequestWritesWriteIdFieldEvent | ReplicateRequestWritesOriginFieldEvent | ReplicateRequestWritesSizeFieldEvent | ReplicateRequestWritesHashFieldEvent | ReplicateRequestFetchKeyFieldEvent | ReplicateRequestFetchWriteIdFieldEvent | ReplicateRequestLeaveFieldEvent> {
     return streamMessage(buf, ReplicateRequest.codec(), opts)
   }
 }
@@ -1167,6 +1201,11 @@ export namespace ReplicateResponse {
     value: number
   }
 
+  export interface ReplicateResponseRecordHashFieldEvent {
+    field: '$.record.hash'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export interface ReplicateResponseErrorFieldEvent {
     field: '$.error'
     value: string
@@ -1180,7 +1219,1269 @@ export namespace ReplicateResponse {
     return decodeMessage(buf, ReplicateResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ReplicateResponse>): Generator<ReplicateResponseIdFieldEvent | ReplicateResponseResultsFieldEvent | ReplicateResponseRecordKeyFieldEvent | ReplicateResponseRecordValueFieldEvent | ReplicateResponseRecordCreatedAtFieldEvent | ReplicateResponseRecordExpiresAtFieldEvent | ReplicateResponseRecordWriteIdFieldEvent | ReplicateResponseRecordOriginFieldEvent | ReplicateResponseRecordSizeFieldEvent | ReplicateResponseErrorFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ReplicateResponse>): Generator<ReplicateResponseIdFieldEvent | ReplicateResponseResultsFieldEvent | ReplicateResponseRecordKeyFieldEvent | ReplicateResponseRecordValueFieldEvent | ReplicateResponseRecordCreatedAtFieldEvent | ReplicateResponseRecordExpiresAtFieldEvent | ReplicateResponseRecordWriteIdFieldEvent | ReplicateResponseRecordOriginFieldEvent | ReplicateResponseRecordSizeFieldEvent | ReplicateResponseRecordHashFieldEvent | ReplicateResponseErrorFieldEvent> {
     return streamMessage(buf, ReplicateResponse.codec(), opts)
+  }
+}
+
+export interface SyncEntry {
+  key: string
+  createdAt: number
+  writeId: string
+  expiresAt: number
+}
+
+export namespace SyncEntry {
+  let _codec: Codec<SyncEntry>
+
+  export const codec = (): Codec<SyncEntry> => {
+    if (_codec == null) {
+      _codec = message<SyncEntry>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.key != null && obj.key !== '')) {
+          w.uint32(10)
+          w.string(obj.key)
+        }
+
+        if ((obj.createdAt != null && obj.createdAt !== 0)) {
+          w.uint32(16)
+          w.uint64Number(obj.createdAt)
+        }
+
+        if ((obj.writeId != null && obj.writeId !== '')) {
+          w.uint32(26)
+          w.string(obj.writeId)
+        }
+
+        if ((obj.expiresAt != null && obj.expiresAt !== 0)) {
+          w.uint32(32)
+          w.uint64Number(obj.expiresAt)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          key: '',
+          createdAt: 0,
+          writeId: '',
+          expiresAt: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.key = reader.string()
+              break
+            }
+            case 2: {
+              obj.createdAt = reader.uint64Number()
+              break
+            }
+            case 3: {
+              obj.writeId = reader.string()
+              break
+            }
+            case 4: {
+              obj.expiresAt = reader.uint64Number()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.key`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.createdAt`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.writeId`,
+                value: reader.string()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.expiresAt`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SyncEntryKeyFieldEvent {
+    field: '$.key'
+    value: string
+  }
+
+  export interface SyncEntryCreatedAtFieldEvent {
+    field: '$.createdAt'
+    value: number
+  }
+
+  export interface SyncEntryWriteIdFieldEvent {
+    field: '$.writeId'
+    value: string
+  }
+
+  export interface SyncEntryExpiresAtFieldEvent {
+    field: '$.expiresAt'
+    value: number
+  }
+
+  export function encode (obj: Partial<SyncEntry>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, SyncEntry.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncEntry>): SyncEntry {
+    return decodeMessage(buf, SyncEntry.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncEntry>): Generator<SyncEntryKeyFieldEvent | SyncEntryCreatedAtFieldEvent | SyncEntryWriteIdFieldEvent | SyncEntryExpiresAtFieldEvent> {
+    return streamMessage(buf, SyncEntry.codec(), opts)
+  }
+}
+
+export interface SyncRequest {
+  network: string
+  enclave: string
+  buckets: number
+  root?: Uint8Array<ArrayBuffer>
+  groups: number[]
+  entries: number[]
+  records: number[]
+  fetch: Fetch[]
+  push: Write[]
+  get?: string
+}
+
+export namespace SyncRequest {
+  let _codec: Codec<SyncRequest>
+
+  export const codec = (): Codec<SyncRequest> => {
+    if (_codec == null) {
+      _codec = message<SyncRequest>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.network != null && obj.network !== '')) {
+          w.uint32(10)
+          w.string(obj.network)
+        }
+
+        if ((obj.enclave != null && obj.enclave !== '')) {
+          w.uint32(18)
+          w.string(obj.enclave)
+        }
+
+        if ((obj.buckets != null && obj.buckets !== 0)) {
+          w.uint32(24)
+          w.uint32(obj.buckets)
+        }
+
+        if (obj.root != null) {
+          w.uint32(34)
+          w.bytes(obj.root)
+        }
+
+        if (obj.groups != null && obj.groups.length > 0) {
+          for (const value of obj.groups) {
+            w.uint32(40)
+            w.uint32(value)
+          }
+        }
+
+        if (obj.entries != null && obj.entries.length > 0) {
+          for (const value of obj.entries) {
+            w.uint32(48)
+            w.uint32(value)
+          }
+        }
+
+        if (obj.records != null && obj.records.length > 0) {
+          for (const value of obj.records) {
+            w.uint32(56)
+            w.uint32(value)
+          }
+        }
+
+        if (obj.fetch != null && obj.fetch.length > 0) {
+          for (const value of obj.fetch) {
+            w.uint32(66)
+            Fetch.codec().encode(value, w)
+          }
+        }
+
+        if (obj.push != null && obj.push.length > 0) {
+          for (const value of obj.push) {
+            w.uint32(74)
+            Write.codec().encode(value, w)
+          }
+        }
+
+        if (obj.get != null) {
+          w.uint32(82)
+          w.string(obj.get)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          network: '',
+          enclave: '',
+          buckets: 0,
+          groups: [],
+          entries: [],
+          records: [],
+          fetch: [],
+          push: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.network = reader.string()
+              break
+            }
+            case 2: {
+              obj.enclave = reader.string()
+              break
+            }
+            case 3: {
+              obj.buckets = reader.uint32()
+              break
+            }
+            case 4: {
+              obj.root = reader.bytes()
+              break
+            }
+            case 5: {
+              if (opts.limits?.groups != null && obj.groups.length === opts.limits.groups) {
+                throw new MaxLengthError('Decode error - repeated field "groups" had too many elements')
+              }
+
+              obj.groups.push(reader.uint32())
+              break
+            }
+            case 6: {
+              if (opts.limits?.entries != null && obj.entries.length === opts.limits.entries) {
+                throw new MaxLengthError('Decode error - repeated field "entries" had too many elements')
+              }
+
+              obj.entries.push(reader.uint32())
+              break
+            }
+            case 7: {
+              if (opts.limits?.records != null && obj.records.length === opts.limits.records) {
+                throw new MaxLengthError('Decode error - repeated field "records" had too many elements')
+              }
+
+              obj.records.push(reader.uint32())
+              break
+            }
+            case 8: {
+              if (opts.limits?.fetch != null && obj.fetch.length === opts.limits.fetch) {
+                throw new MaxLengthError('Decode error - repeated field "fetch" had too many elements')
+              }
+
+              obj.fetch.push(Fetch.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.fetch$
+              }))
+              break
+            }
+            case 9: {
+              if (opts.limits?.push != null && obj.push.length === opts.limits.push) {
+                throw new MaxLengthError('Decode error - repeated field "push" had too many elements')
+              }
+
+              obj.push.push(Write.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.push$
+              }))
+              break
+            }
+            case 10: {
+              obj.get = reader.string()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          groups: 0,
+          entries: 0,
+          records: 0,
+          fetch: 0,
+          push: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.network`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.enclave`,
+                value: reader.string()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.buckets`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.root`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 5: {
+              if (opts.limits?.groups != null && obj.groups === opts.limits.groups) {
+                throw new MaxLengthError('Streaming decode error - repeated field "groups" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.groups[]`,
+                index: obj.groups,
+                value: reader.uint32()
+              }
+
+              obj.groups++
+
+              break
+            }
+            case 6: {
+              if (opts.limits?.entries != null && obj.entries === opts.limits.entries) {
+                throw new MaxLengthError('Streaming decode error - repeated field "entries" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.entries[]`,
+                index: obj.entries,
+                value: reader.uint32()
+              }
+
+              obj.entries++
+
+              break
+            }
+            case 7: {
+              if (opts.limits?.records != null && obj.records === opts.limits.records) {
+                throw new MaxLengthError('Streaming decode error - repeated field "records" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.records[]`,
+                index: obj.records,
+                value: reader.uint32()
+              }
+
+              obj.records++
+
+              break
+            }
+            case 8: {
+              if (opts.limits?.fetch != null && obj.fetch === opts.limits.fetch) {
+                throw new MaxLengthError('Streaming decode error - repeated field "fetch" had too many elements')
+              }
+
+              for (const evt of Fetch.codec().stream(reader, reader.uint32(), `${prefix}.fetch[]`, {
+                limits: opts.limits?.fetch$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.fetch
+                }
+              }
+
+              obj.fetch++
+
+              break
+            }
+            case 9: {
+              if (opts.limits?.push != null && obj.push === opts.limits.push) {
+                throw new MaxLengthError('Streaming decode error - repeated field "push" had too many elements')
+              }
+
+              for (const evt of Write.codec().stream(reader, reader.uint32(), `${prefix}.push[]`, {
+                limits: opts.limits?.push$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.push
+                }
+              }
+
+              obj.push++
+
+              break
+            }
+            case 10: {
+              yield {
+                field: `${prefix}.get`,
+                value: reader.string()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SyncRequestNetworkFieldEvent {
+    field: '$.network'
+    value: string
+  }
+
+  export interface SyncRequestEnclaveFieldEvent {
+    field: '$.enclave'
+    value: string
+  }
+
+  export interface SyncRequestBucketsFieldEvent {
+    field: '$.buckets'
+    value: number
+  }
+
+  export interface SyncRequestRootFieldEvent {
+    field: '$.root'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SyncRequestGroupsFieldEvent {
+    field: '$.groups[]'
+    index: number
+    value: number
+  }
+
+  export interface SyncRequestEntriesFieldEvent {
+    field: '$.entries[]'
+    index: number
+    value: number
+  }
+
+  export interface SyncRequestRecordsFieldEvent {
+    field: '$.records[]'
+    index: number
+    value: number
+  }
+
+  export interface SyncRequestFetchKeyFieldEvent {
+    field: '$.fetch[].key'
+    value: string
+    index: number
+  }
+
+  export interface SyncRequestFetchWriteIdFieldEvent {
+    field: '$.fetch[].writeId'
+    value: string
+    index: number
+  }
+
+  export interface SyncRequestPushKeyFieldEvent {
+    field: '$.push[].key'
+    value: string
+    index: number
+  }
+
+  export interface SyncRequestPushValueFieldEvent {
+    field: '$.push[].value'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface SyncRequestPushCreatedAtFieldEvent {
+    field: '$.push[].createdAt'
+    value: number
+    index: number
+  }
+
+  export interface SyncRequestPushExpiresAtFieldEvent {
+    field: '$.push[].expiresAt'
+    value: number
+    index: number
+  }
+
+  export interface SyncRequestPushWriteIdFieldEvent {
+    field: '$.push[].writeId'
+    value: string
+    index: number
+  }
+
+  export interface SyncRequestPushOriginFieldEvent {
+    field: '$.push[].origin'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface SyncRequestPushSizeFieldEvent {
+    field: '$.push[].size'
+    value: number
+    index: number
+  }
+
+  export interface SyncRequestPushHashFieldEvent {
+    field: '$.push[].hash'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface SyncRequestGetFieldEvent {
+    field: '$.get'
+    value: string
+  }
+
+  export function encode (obj: Partial<SyncRequest>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, SyncRequest.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncRequest>): SyncRequest {
+    return decodeMessage(buf, SyncRequest.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncRequest>): Generator<SyncRequestNetworkFieldEvent | SyncRequestEnclaveFieldEvent | SyncRequestBucketsFieldEvent | SyncRequestRootFieldEvent | SyncRequestGroupsFieldEvent | SyncRequestEntriesFieldEvent | SyncRequestRecordsFieldEvent | SyncRequestFetchKeyFieldEvent | SyncRequestFetchWriteIdFieldEvent | SyncRequestPushKeyFieldEvent | SyncRequestPushValueFieldEvent | SyncRequestPushCreatedAtFieldEvent | SyncRequestPushExpiresAtFieldEvent | SyncRequestPushWriteIdFieldEvent | SyncRequestPushOriginFieldEvent | SyncRequestPushSizeFieldEvent | SyncRequestPushHashFieldEvent | SyncRequestGetFieldEvent> {
+    return streamMessage(buf, SyncRequest.codec(), opts)
+  }
+}
+
+export interface SyncResponse {
+  error?: string
+  inSync?: boolean
+  digests: Uint8Array<ArrayBuffer>
+  entries: SyncEntry[]
+  records: Write[]
+  results: WriteResult[]
+  more?: boolean
+}
+
+export namespace SyncResponse {
+  let _codec: Codec<SyncResponse>
+
+  export const codec = (): Codec<SyncResponse> => {
+    if (_codec == null) {
+      _codec = message<SyncResponse>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.error != null) {
+          w.uint32(10)
+          w.string(obj.error)
+        }
+
+        if (obj.inSync != null) {
+          w.uint32(16)
+          w.bool(obj.inSync)
+        }
+
+        if ((obj.digests != null && obj.digests.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.digests)
+        }
+
+        if (obj.entries != null && obj.entries.length > 0) {
+          for (const value of obj.entries) {
+            w.uint32(34)
+            SyncEntry.codec().encode(value, w)
+          }
+        }
+
+        if (obj.records != null && obj.records.length > 0) {
+          for (const value of obj.records) {
+            w.uint32(42)
+            Write.codec().encode(value, w)
+          }
+        }
+
+        if (obj.results != null && obj.results.length > 0) {
+          for (const value of obj.results) {
+            w.uint32(48)
+            WriteResult.codec().encode(value, w)
+          }
+        }
+
+        if (obj.more != null) {
+          w.uint32(56)
+          w.bool(obj.more)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          digests: uint8ArrayAlloc(0),
+          entries: [],
+          records: [],
+          results: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.error = reader.string()
+              break
+            }
+            case 2: {
+              obj.inSync = reader.bool()
+              break
+            }
+            case 3: {
+              obj.digests = reader.bytes()
+              break
+            }
+            case 4: {
+              if (opts.limits?.entries != null && obj.entries.length === opts.limits.entries) {
+                throw new MaxLengthError('Decode error - repeated field "entries" had too many elements')
+              }
+
+              obj.entries.push(SyncEntry.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.entries$
+              }))
+              break
+            }
+            case 5: {
+              if (opts.limits?.records != null && obj.records.length === opts.limits.records) {
+                throw new MaxLengthError('Decode error - repeated field "records" had too many elements')
+              }
+
+              obj.records.push(Write.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.records$
+              }))
+              break
+            }
+            case 6: {
+              if (opts.limits?.results != null && obj.results.length === opts.limits.results) {
+                throw new MaxLengthError('Decode error - repeated field "results" had too many elements')
+              }
+
+              obj.results.push(WriteResult.codec().decode(reader))
+              break
+            }
+            case 7: {
+              obj.more = reader.bool()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          entries: 0,
+          records: 0,
+          results: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.error`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.inSync`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.digests`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 4: {
+              if (opts.limits?.entries != null && obj.entries === opts.limits.entries) {
+                throw new MaxLengthError('Streaming decode error - repeated field "entries" had too many elements')
+              }
+
+              for (const evt of SyncEntry.codec().stream(reader, reader.uint32(), `${prefix}.entries[]`, {
+                limits: opts.limits?.entries$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.entries
+                }
+              }
+
+              obj.entries++
+
+              break
+            }
+            case 5: {
+              if (opts.limits?.records != null && obj.records === opts.limits.records) {
+                throw new MaxLengthError('Streaming decode error - repeated field "records" had too many elements')
+              }
+
+              for (const evt of Write.codec().stream(reader, reader.uint32(), `${prefix}.records[]`, {
+                limits: opts.limits?.records$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.records
+                }
+              }
+
+              obj.records++
+
+              break
+            }
+            case 6: {
+              if (opts.limits?.results != null && obj.results === opts.limits.results) {
+                throw new MaxLengthError('Streaming decode error - repeated field "results" had too many elements')
+              }
+
+              WriteResult.codec().decode(reader)
+
+              obj.results++
+
+              break
+            }
+            case 7: {
+              yield {
+                field: `${prefix}.more`,
+                value: reader.bool()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SyncResponseErrorFieldEvent {
+    field: '$.error'
+    value: string
+  }
+
+  export interface SyncResponseInSyncFieldEvent {
+    field: '$.inSync'
+    value: boolean
+  }
+
+  export interface SyncResponseDigestsFieldEvent {
+    field: '$.digests'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SyncResponseEntriesKeyFieldEvent {
+    field: '$.entries[].key'
+    value: string
+    index: number
+  }
+
+  export interface SyncResponseEntriesCreatedAtFieldEvent {
+    field: '$.entries[].createdAt'
+    value: number
+    index: number
+  }
+
+  export interface SyncResponseEntriesWriteIdFieldEvent {
+    field: '$.entries[].writeId'
+    value: string
+    index: number
+  }
+
+  export interface SyncResponseEntriesExpiresAtFieldEvent {
+    field: '$.entries[].expiresAt'
+    value: number
+    index: number
+  }
+
+  export interface SyncResponseRecordsKeyFieldEvent {
+    field: '$.records[].key'
+    value: string
+    index: number
+  }
+
+  export interface SyncResponseRecordsValueFieldEvent {
+    field: '$.records[].value'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface SyncResponseRecordsCreatedAtFieldEvent {
+    field: '$.records[].createdAt'
+    value: number
+    index: number
+  }
+
+  export interface SyncResponseRecordsExpiresAtFieldEvent {
+    field: '$.records[].expiresAt'
+    value: number
+    index: number
+  }
+
+  export interface SyncResponseRecordsWriteIdFieldEvent {
+    field: '$.records[].writeId'
+    value: string
+    index: number
+  }
+
+  export interface SyncResponseRecordsOriginFieldEvent {
+    field: '$.records[].origin'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface SyncResponseRecordsSizeFieldEvent {
+    field: '$.records[].size'
+    value: number
+    index: number
+  }
+
+  export interface SyncResponseRecordsHashFieldEvent {
+    field: '$.records[].hash'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface SyncResponseResultsFieldEvent {
+    field: '$.results[]'
+    index: number
+    value: WriteResult
+  }
+
+  export interface SyncResponseMoreFieldEvent {
+    field: '$.more'
+    value: boolean
+  }
+
+  export function encode (obj: Partial<SyncResponse>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, SyncResponse.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncResponse>): SyncResponse {
+    return decodeMessage(buf, SyncResponse.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncResponse>): Generator<SyncResponseErrorFieldEvent | SyncResponseInSyncFieldEvent | SyncResponseDigestsFieldEvent | SyncResponseEntriesKeyFieldEvent | SyncResponseEntriesCreatedAtFieldEvent | SyncResponseEntriesWriteIdFieldEvent | SyncResponseEntriesExpiresAtFieldEvent | SyncResponseRecordsKeyFieldEvent | SyncResponseRecordsValueFieldEvent | SyncResponseRecordsCreatedAtFieldEvent | SyncResponseRecordsExpiresAtFieldEvent | SyncResponseRecordsWriteIdFieldEvent | SyncResponseRecordsOriginFieldEvent | SyncResponseRecordsSizeFieldEvent | SyncResponseRecordsHashFieldEvent | SyncResponseResultsFieldEvent | SyncResponseMoreFieldEvent> {
+    return streamMessage(buf, SyncResponse.codec(), opts)
+  }
+}
+
+export interface BlobRequest {
+  network: string
+  enclave: string
+  key: string
+  writeId: string
+}
+
+export namespace BlobRequest {
+  let _codec: Codec<BlobRequest>
+
+  export const codec = (): Codec<BlobRequest> => {
+    if (_codec == null) {
+      _codec = message<BlobRequest>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.network != null && obj.network !== '')) {
+          w.uint32(10)
+          w.string(obj.network)
+        }
+
+        if ((obj.enclave != null && obj.enclave !== '')) {
+          w.uint32(18)
+          w.string(obj.enclave)
+        }
+
+        if ((obj.key != null && obj.key !== '')) {
+          w.uint32(26)
+          w.string(obj.key)
+        }
+
+        if ((obj.writeId != null && obj.writeId !== '')) {
+          w.uint32(34)
+          w.string(obj.writeId)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          network: '',
+          enclave: '',
+          key: '',
+          writeId: ''
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.network = reader.string()
+              break
+            }
+            case 2: {
+              obj.enclave = reader.string()
+              break
+            }
+            case 3: {
+              obj.key = reader.string()
+              break
+            }
+            case 4: {
+              obj.writeId = reader.string()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.network`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.enclave`,
+                value: reader.string()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.key`,
+                value: reader.string()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.writeId`,
+                value: reader.string()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface BlobRequestNetworkFieldEvent {
+    field: '$.network'
+    value: string
+  }
+
+  export interface BlobRequestEnclaveFieldEvent {
+    field: '$.enclave'
+    value: string
+  }
+
+  export interface BlobRequestKeyFieldEvent {
+    field: '$.key'
+    value: string
+  }
+
+  export interface BlobRequestWriteIdFieldEvent {
+    field: '$.writeId'
+    value: string
+  }
+
+  export function encode (obj: Partial<BlobRequest>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, BlobRequest.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<BlobRequest>): BlobRequest {
+    return decodeMessage(buf, BlobRequest.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<BlobRequest>): Generator<BlobRequestNetworkFieldEvent | BlobRequestEnclaveFieldEvent | BlobRequestKeyFieldEvent | BlobRequestWriteIdFieldEvent> {
+    return streamMessage(buf, BlobRequest.codec(), opts)
+  }
+}
+
+export interface BlobResponse {
+  record?: Write
+  chunk: Uint8Array<ArrayBuffer>
+  error?: string
+}
+
+export namespace BlobResponse {
+  let _codec: Codec<BlobResponse>
+
+  export const codec = (): Codec<BlobResponse> => {
+    if (_codec == null) {
+      _codec = message<BlobResponse>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.record != null) {
+          w.uint32(10)
+          Write.codec().encode(obj.record, w)
+        }
+
+        if ((obj.chunk != null && obj.chunk.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.chunk)
+        }
+
+        if (obj.error != null) {
+          w.uint32(26)
+          w.string(obj.error)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          chunk: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.record = Write.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.record
+              })
+              break
+            }
+            case 2: {
+              obj.chunk = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.error = reader.string()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield * Write.codec().stream(reader, reader.uint32(), `${prefix}.record`, {
+                limits: opts.limits?.record
+              })
+
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.chunk`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.error`,
+                value: reader.string()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface BlobResponseRecordKeyFieldEvent {
+    field: '$.record.key'
+    value: string
+  }
+
+  export interface BlobResponseRecordValueFieldEvent {
+    field: '$.record.value'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface BlobResponseRecordCreatedAtFieldEvent {
+    field: '$.record.createdAt'
+    value: number
+  }
+
+  export interface BlobResponseRecordExpiresAtFieldEvent {
+    field: '$.record.expiresAt'
+    value: number
+  }
+
+  export interface BlobResponseRecordWriteIdFieldEvent {
+    field: '$.record.writeId'
+    value: string
+  }
+
+  export interface BlobResponseRecordOriginFieldEvent {
+    field: '$.record.origin'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface BlobResponseRecordSizeFieldEvent {
+    field: '$.record.size'
+    value: number
+  }
+
+  export interface BlobResponseRecordHashFieldEvent {
+    field: '$.record.hash'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface BlobResponseChunkFieldEvent {
+    field: '$.chunk'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface BlobResponseErrorFieldEvent {
+    field: '$.error'
+    value: string
+  }
+
+  export function encode (obj: Partial<BlobResponse>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, BlobResponse.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<BlobResponse>): BlobResponse {
+    return decodeMessage(buf, BlobResponse.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<BlobResponse>): Generator<BlobResponseRecordKeyFieldEvent | BlobResponseRecordValueFieldEvent | BlobResponseRecordCreatedAtFieldEvent | BlobResponseRecordExpiresAtFieldEvent | BlobResponseRecordWriteIdFieldEvent | BlobResponseRecordOriginFieldEvent | BlobResponseRecordSizeFieldEvent | BlobResponseRecordHashFieldEvent | BlobResponseChunkFieldEvent | BlobResponseErrorFieldEvent> {
+    return streamMessage(buf, BlobResponse.codec(), opts)
   }
 }

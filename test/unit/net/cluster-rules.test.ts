@@ -120,7 +120,8 @@ describe('checkWrite', () => {
     ['an expiry beyond now + maxTtl + skew', { createdAt: now + 900, expiresAt: now + 101_500 }, 'ttl_too_long'],
     ['createdAt beyond the skew', { createdAt: now + 2000, expiresAt: now + 3000 }, 'from_future'],
     ['an expired write', { createdAt: now - 5000, expiresAt: now }, 'expired'],
-    ['an announced write (size, no value)', { value: new Uint8Array(0), size: 500 }, undefined],
+    ['an announced write (size, sha256, no value)', { value: new Uint8Array(0), size: 500, hash: new Uint8Array(32) }, undefined],
+    ['an announced write without its sha256', { value: new Uint8Array(0), size: 500 }, 'bad_hash'],
     ['an announce small enough to inline', { value: new Uint8Array(0), size: 50 }, 'bad_size'],
     ['an announce with a value', { size: 500 }, 'bad_size']
   ])('%s → %s', (_name, over, want) => {

@@ -5,7 +5,7 @@
  */
 import { dispatch, spawn, type Ref } from 'nact'
 import type { Clock } from '../../src/clock.js'
-import { assertNever, type ReplyTo } from '../../src/actors/ask.js'
+import { assertNever, type Batch, type ReplyTo } from '../../src/actors/ask.js'
 import type { RepramRecord } from '../../src/record.js'
 import type { TtlReaperMsg } from '../ttl-reaper/index.js'
 import { ShardStore, type RemovalListener, type WriteOutcome } from './storage-shard.js'
@@ -28,7 +28,7 @@ export type StorageShardMsg =
   /** Anti-entropy: live records of these buckets. */
   | { type: 'buckets', buckets: number[], replyTo: ReplyTo<RepramRecord[]> }
   /** Several messages handled in one turn (see `Coalescer`). */
-  | { type: 'batch', msgs: StorageShardMsg[] }
+  | { type: 'batch', batch: Batch<StorageShardMsg> }
 
 /** What a shard is built from. */
 export interface StorageShardInit {
@@ -100,7 +100,8 @@ export function spawnStorageShard (parent: Parameters<typeof spawn>[0], init: St
         msg.replyTo(state.store.bucketRecords(msg.buckets, clock.now()))
         return state
       case 'batch':
-        for (const m of msg.msgs) {
+        msg.batch.closed = true
+        for (const m of msg.batch.msgs) {
           // One bad message must not cost the others their replies.
           try { handle(state, m) } catch {}
         }

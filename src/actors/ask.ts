@@ -10,34 +10,34 @@ import { NodeStoppedError, TimeoutError } from '../errors.js'
 /** Anything that delivers messages to an actor. */
 export interface Sender<M> { send(msg: M): void }
 
+/** Messages gathered for one delivery. The receiver sets `closed` when it starts on them. */
+export interface Batch<M> { msgs: M[], closed: boolean }
+
 /**
- * Coalesces the messages sent to one actor within an event-loop turn into a single
- * message. nact handles one message per actor per loop turn (each on its own
- * `setImmediate`), so under I/O load one message per request caps an actor at the loop's
- * turn rate; one batch per turn lets it keep up with whatever arrived.
+ * Coalesces the messages sent to one actor into batches. nact handles one message per
+ * actor per loop turn (each on its own `setImmediate`), so under I/O load one message per
+ * request caps an actor at the loop's turn rate. Here the first message goes out at once
+ * inside a batch, and every later one joins that batch until the actor starts on it
+ * (it sets `closed`): no added latency, and one message per turn whatever the load.
  */
 export class Coalescer<M> implements Sender<M> {
-  private queue: M[] = []
-  private scheduled = false
+  private open: Batch<M> | undefined
 
-  constructor (private readonly ref: Ref<M>, private readonly wrap: (msgs: M[]) => M) {}
+  constructor (private readonly ref: Ref<M>, private readonly wrap: (batch: Batch<M>) => M) {}
 
   send (msg: M): void {
-    this.queue.push(msg)
-    if (this.scheduled) return
-    this.scheduled = true
-    setImmediate(this.flush)
-  }
-
-  private readonly flush = (): void => {
-    this.scheduled = false
-    const msgs = this.queue
-    this.queue = []
-    if (msgs.length === 0) return
+    const open = this.open
+    if (open !== undefined && !open.closed) {
+      open.msgs.push(msg)
+      return
+    }
+    const batch: Batch<M> = { msgs: [msg], closed: false }
+    this.open = batch
     try {
-      dispatch(this.ref, msgs.length === 1 ? msgs[0] : this.wrap(msgs))
+      dispatch(this.ref, this.wrap(batch))
     } catch {
-      // The actor is stopped: the asks behind these messages time out or were closed.
+      // The actor is stopped: the asks behind this message time out or were closed.
+      batch.closed = true
     }
   }
 }

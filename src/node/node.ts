@@ -196,7 +196,7 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
       onRemove: (rec) => this.emit('record:expired', recordEvent(rec))
     }))
     dispatch(this.reaper, { type: 'attach', shards: shardRefs })
-    this.shards = shardRefs.map(ref => new Coalescer<StorageShardMsg>(ref, msgs => ({ type: 'batch', msgs })))
+    this.shards = shardRefs.map(ref => new Coalescer<StorageShardMsg>(ref, batch => ({ type: 'batch', batch })))
     createNodeMetrics(this, this.registry)
     this.attestations = new Attestor(this, { signer: init.attestationSigner })
     const heapLimit = getHeapStatistics().heap_size_limit

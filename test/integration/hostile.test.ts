@@ -82,3 +82,43 @@ describe.each(TRANSPORTS)('hostile peers over %s', (transport) => {
     await stream.close()
   })
 })
+
+describe('network limits', () => {
+  async function attackerFor (target: Awaited<ReturnType<typeof createNode>>, limits: Record<string, unknown>): Promise<RepramLibp2p> {
+    const config = validateConfig({ ...profileDefaults('test'), ...limits, listen: [listenAddr('memory')] })
+    const attacker = await createRepramLibp2p(config, { privateKey: await generateKeyPair('Ed25519') })
+    attackers.push(attacker)
+    await attacker.dial(target.node.networkInfo().addresses.map(a => multiaddr(a)), { signal: AbortSignal.timeout(5000) })
+    return attacker
+  }
+
+  it('refuses inbound replicate streams beyond maxReplicateStreams per connection', async () => {
+    const target = await createNode('memory', { maxReplicateStreams: 2 })
+    const attacker = await attackerFor(target, {})
+    const peer = peerIdFromString(target.node.nodeId)
+    // Each stream sends an empty request (a ping) and waits for its answer.
+    const ping = async (id: number): Promise<ReplicateResponse> => {
+      const stream = await attacker.dialProtocol(peer, REPLICATE_PROTOCOL, { signal: AbortSignal.timeout(5000), maxOutboundStreams: 100 } as never)
+      const lp = lpStream(stream)
+      await lp.write(ReplicateRequest.encode({ id, network: 'private', enclave: 'default', writes: [] }))
+      return ReplicateResponse.decode(await lp.read({ signal: AbortSignal.timeout(5000) } as never))
+    }
+    expect((await ping(1)).id).toBe(1)
+    expect((await ping(2)).id).toBe(2)
+    // The third concurrent inbound stream is reset by the target, unanswered.
+    await expect(ping(3)).rejects.toThrow()
+    // The node itself still replicates and answers.
+    expect((await target.node.put('still/ok', new Uint8Array([1]), { ttl: 60 })).key).toBe('still/ok')
+  })
+
+  it('drops a replicate frame larger than the frame limit and stores nothing from it', async () => {
+    const target = await createNode('memory', { maxValueBytes: 4096, maxKeyBytes: 64 })
+    const attacker = await attackerFor(target, {})
+    const stream = await attacker.dialProtocol(peerIdFromString(target.node.nodeId), REPLICATE_PROTOCOL, { signal: AbortSignal.timeout(5000) })
+    const lp = lpStream(stream, { maxDataLength: 16 * 1024 * 1024 } as never)
+    const huge = Array.from({ length: 64 }, (_, i) => write(`big/${i}`, { value: new Uint8Array(4096) }))
+    await lp.write(ReplicateRequest.encode({ id: 1, network: 'private', enclave: 'default', writes: huge }))
+    await expect(lp.read()).rejects.toThrow()
+    for (let i = 0; i < 64; i += 16) expect(await target.node.has(`big/${i}`)).toBe(false)
+  })
+})

@@ -29,8 +29,23 @@ export function createLogger (level: LevelWithSilent, opts: LoggerOptions = {}):
     level,
     base: { pid: process.pid, ...opts.base },
     // Errors are serialised by name and message only where callers pass `err`.
-    serializers: { err: pino.stdSerializers.err }
+    serializers: { err: pino.stdSerializers.err },
+    onChild: keepLastComponent
   }, destination)
+}
+
+const COMPONENT_FIELD = /,"component":"(?:[^"\\]|\\.)*"/g
+
+/**
+ * Child loggers of component loggers (`repram:node` → `repram:cluster`) would print two
+ * `component` keys on one line, which strict JSON consumers reject: keep the innermost.
+ */
+function keepLastComponent (child: Logger): void {
+  const bound = child as unknown as Record<symbol, unknown>
+  const chindings = bound[pino.symbols.chindingsSym]
+  if (typeof chindings !== 'string') return
+  let left = chindings.match(COMPONENT_FIELD)?.length ?? 0
+  if (left > 1) bound[pino.symbols.chindingsSym] = chindings.replace(COMPONENT_FIELD, field => --left === 0 ? field : '')
 }
 
 /** A logger that drops everything. */

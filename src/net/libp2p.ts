@@ -14,6 +14,8 @@ import { ping, type Ping } from '@libp2p/ping'
 import { mdns } from '@libp2p/mdns'
 import { preSharedKey } from '@libp2p/pnet'
 import { gossipsub, StrictSign, type GossipSub } from '@libp2p/gossipsub'
+import { prometheusMetrics } from '@libp2p/prometheus-metrics'
+import { register as globalRegistry, type Metric, type Registry } from 'prom-client'
 import { createPeerScoreParams, createTopicScoreParams } from '@libp2p/gossipsub/score'
 import type { Identify } from '@libp2p/identify'
 import type { PrivateKey, PeerDiscovery, Transport, ComponentLogger, ConnectionGater } from '@libp2p/interface'
@@ -38,6 +40,11 @@ export interface CreateRepramLibp2pOptions {
   memoryLatencyMs?: number
   /** Connection gater (tests partition a cluster with it). @default libp2p's */
   connectionGater?: ConnectionGater
+  /**
+   * Registry for libp2p's own metrics (`libp2p_*`, through `@libp2p/prometheus-metrics`),
+   * served next to the `repram_*` ones on `/v1/metrics`. @default none: libp2p metrics off
+   */
+  registry?: Registry
 }
 
 /** Gossipsub settings shared by standalone nodes (embedding apps choose their own). */
@@ -77,7 +84,15 @@ export async function createRepramLibp2p (config: RepramConfig, opts: CreateRepr
   if (useMemory) transports.push(memory({ latency: opts.memoryLatencyMs }))
   const peerDiscovery: Array<(c: { logger: ComponentLogger } & Record<string, any>) => PeerDiscovery> = []
   if (config.mdns) peerDiscovery.push(mdns({ interval: Math.min(10_000, config.pingIntervalMs * 4) }) as any)
-  return await createLibp2p({
+  // @libp2p/prometheus-metrics keeps its metrics in a module-wide map and clears it (and
+  // prom-client's global registry) per node unless told to preserve them; preserving would
+  // leave a second node of this process without libp2p metrics. So it clears, and the
+  // global registry's metrics (an embedding app's) are put back after.
+  const globalMetrics = opts.registry !== undefined ? globalRegistry.getMetricsAsArray() as unknown as Array<Metric & { name: string }> : []
+  const restoreGlobal = (): void => {
+    for (const m of globalMetrics) if (globalRegistry.getSingleMetric(m.name) === undefined) globalRegistry.registerMetric(m)
+  }
+  const created = createLibp2p({
     privateKey: opts.privateKey,
     addresses: { listen: config.listen },
     transports,
@@ -87,10 +102,17 @@ export async function createRepramLibp2p (config: RepramConfig, opts: CreateRepr
     peerDiscovery,
     connectionManager: { dialTimeout: config.dialTimeoutMs },
     connectionGater: opts.connectionGater,
+    // Process metrics are already on the registry as repram_process_* / repram_nodejs_*.
+    metrics: opts.registry !== undefined ? prometheusMetrics({ registry: opts.registry, collectDefaultMetrics: false }) : undefined,
     services: {
       identify: identify(),
       ping: ping(),
       pubsub: gossipsub(gossipsubOptions(config))
     }
   })
+  try {
+    return await created
+  } finally {
+    restoreGlobal()
+  }
 }

@@ -5,7 +5,6 @@
  * parent's instead of printing two `component` keys. Runs the built dist/.
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { DestinationStream } from 'pino'
@@ -13,8 +12,6 @@ import { createLogger } from '../../src/logger.js'
 import { loadConfig } from '../../src/config.js'
 
 const ROOT = join(import.meta.dirname, '..', '..')
-const BUILT = existsSync(join(ROOT, 'dist', 'src', 'logger.js'))
-const HAS_SCRIPT = spawnSync('script', ['--version']).status === 0
 // Logs one line at each level through two nested component loggers, at REPRAM_LOG_LEVEL.
 const PROGRAM = "const { createLogger } = await import('./dist/src/logger.js'); const { loadConfig } = await import('./dist/src/config.js');" +
   " const log = createLogger(loadConfig({ env: process.env }).logLevel).child({ component: 'repram:node' }).child({ component: 'repram:cluster' });" +
@@ -44,14 +41,14 @@ describe('log format', () => {
     expect(() => loadConfig({ env: { REPRAM_LOG_LEVEL: 'verbose' } })).toThrow(/logLevel/)
   })
 
-  it.skipIf(!BUILT)('a process whose stdout is a pipe logs JSON', () => {
+  it('a process whose stdout is a pipe logs JSON', () => {
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', PROGRAM], { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH, REPRAM_LOG_LEVEL: 'debug' } })
     const lines = r.stdout.trim().split('\n').map(l => JSON.parse(l) as { msg: string, component: string })
     expect(lines.map(l => l.msg)).toEqual(['debug line', 'info line', 'warn line'])
     for (const l of lines) expect(l.component).toBe('repram:cluster')
   })
 
-  it.skipIf(!BUILT || !HAS_SCRIPT)('a process on a terminal logs human-readable lines', () => {
+  it('a process on a terminal logs human-readable lines', () => {
     const cmd = `${process.execPath} --input-type=module -e "${PROGRAM.replace(/"/g, '\\"')}"`
     const r = spawnSync('script', ['-qfec', cmd, '/dev/null'], { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH, REPRAM_LOG_LEVEL: 'info', TERM: 'dumb' } })
     expect(r.status).toBe(0)

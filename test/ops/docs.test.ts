@@ -137,7 +137,7 @@ describe('the systemd unit', () => {
     expect(Number(/^(\d+)s$/.exec(d.get('TimeoutStopSec') ?? '')?.[1])).toBeGreaterThan(10)
   })
 
-  it.skipIf(spawnSync('systemd-analyze', ['--version']).status !== 0)('passes systemd-analyze verify without a warning', () => {
+  it('passes systemd-analyze verify without a warning', () => {
     const dir = mkdtempSync(join(tmpdir(), 'repram-unit-'))
     try {
       writeFileSync(join(dir, 'repram.service'), shipped)
@@ -149,7 +149,7 @@ describe('the systemd unit', () => {
     }
   })
 
-  it.skipIf(!existsSync(join(ROOT, 'dist', 'src', 'cli', 'main.js')))('its environment and command start a node that stops cleanly on SIGTERM', async () => {
+  it('its environment and command start a node that stops cleanly on SIGTERM', async () => {
     const d = new Map(directives(shipped))
     const free = async (): Promise<number> => await new Promise(resolve => { const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)) }) })
     const [http, p2p] = [await free(), await free()]

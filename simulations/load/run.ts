@@ -9,6 +9,8 @@
  * npx tsx simulations/load/run.ts bench --duration 5
  * npx tsx simulations/load/run.ts --help
  */
+// libp2p 3 needs Promise.withResolvers (Node 22); scenarios that run nodes in-process rely on this.
+import '../../src/polyfill.js'
 import { readdir } from 'node:fs/promises'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { join } from 'node:path'

@@ -23,6 +23,8 @@ export type ChildRequest =
   | { type: 'profile-start', id: number }
   | { type: 'profile-stop', file: string, id: number }
   | { type: 'exit', id: number }
+  /** Calls a handler the child registered with {@link serveChild}. */
+  | { type: 'call', id: number, method: string, arg?: unknown }
 
 /** Child → parent. */
 export type ChildReply =
@@ -31,6 +33,7 @@ export type ChildReply =
   | { type: 'usage', id: number, usage: ChildUsage }
   | { type: 'ok', id: number }
   | { type: 'error', id: number, error: string }
+  | { type: 'result', id: number, value: unknown }
 
 /** The JSON config the parent passed (`process.argv[2]`), or `{}`. */
 export function childConfig<T> (): T {
@@ -48,11 +51,14 @@ function send (msg: ChildReply): void {
   if (process.send !== undefined && process.connected) process.send(msg)
 }
 
+/** Scenario-specific requests a child answers (`call` messages), by method name. */
+export type ChildHandlers = Record<string, (arg: unknown) => unknown>
+
 /**
  * Runs `setup`, reports its result as `ready`, and serves requests until told to exit.
- * `teardown` runs before a requested exit.
+ * `teardown` runs before a requested exit; `handlers` answer `call` requests.
  */
-export function serveChild<Ready> (setup: () => Promise<Ready>, teardown: () => Promise<void> = async () => {}): void {
+export function serveChild<Ready> (setup: () => Promise<Ready>, teardown: () => Promise<void> = async () => {}, handlers: ChildHandlers = {}): void {
   if (process.send === undefined) {
     console.error('this file is started by simulations/load/run.ts, not directly')
     process.exit(2)
@@ -83,6 +89,12 @@ export function serveChild<Ready> (setup: () => Promise<Ready>, teardown: () => 
             session.disconnect()
             session = undefined
             send({ type: 'ok', id: req.id })
+            return
+          }
+          case 'call': {
+            const handler = handlers[req.method]
+            if (handler === undefined) throw new Error(`no handler "${req.method}"`)
+            send({ type: 'result', id: req.id, value: await handler(req.arg) })
             return
           }
           case 'exit':

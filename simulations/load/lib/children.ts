@@ -47,6 +47,8 @@ export interface ChildHandle<Ready> {
   profileStart(): Promise<void>
   /** Stops it and writes the `.cpuprofile` to `file`. */
   profileStop(file: string): Promise<void>
+  /** Calls a handler the child registered with `serveChild(…, handlers)`. */
+  call<T = unknown>(method: string, arg?: unknown): Promise<T>
   /** Asks the child to exit, SIGKILLs it after a grace period. Safe to call twice. */
   stop(): Promise<void>
   /** Resolves with the exit code when the child exits. */
@@ -137,7 +139,12 @@ export async function startChild<Ready> (script: string | URL, opts: StartChildO
       return r.usage
     },
     profileStart: async () => { await request({ type: 'profile-start', id: 0 }) },
-    profileStop: async (file: string) => { await request({ type: 'profile-stop', file, id: 0 }) }
+    profileStop: async (file: string) => { await request({ type: 'profile-stop', file, id: 0 }) },
+    call: async <T>(method: string, arg?: unknown): Promise<T> => {
+      const r = await request({ type: 'call', id: 0, method, arg })
+      if (r.type !== 'result') throw new Error(`${label}: unexpected reply ${r.type}`)
+      return r.value as T
+    }
   }
 }
 
@@ -149,6 +156,16 @@ export async function runChild<Result> (script: string | URL, opts: StartChildOp
   const child = await startChild<Result>(script, opts)
   await child.stop()
   return child.ready
+}
+
+/**
+ * Tracks a process started without {@link startChild} (e.g. a `repram start` CLI node),
+ * so {@link killAllChildren} kills it too. It leaves the set when it exits.
+ */
+export function trackProcess (child: ChildProcess): void {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  live.add(child)
+  child.once('exit', () => live.delete(child))
 }
 
 /** SIGKILLs every child still alive. Synchronous, so it is safe in an `exit` handler. */

@@ -1,23 +1,31 @@
 /**
- * Benchmark of the SDK's envelope encryption (issue 5):
+ * `crypto` (issue 5): benchmark of the SDK's envelope encryption:
  * 1. seal / open throughput for 1 KiB and 1 MiB values in each mode (MB/s, ops/s);
  * 2. the passphrase KDF cost with the default parameters (must be ≥ ~50 ms);
  * 3. the put+get latency that encryption adds over plaintext, against a
  *    local in-process node over 127.0.0.1.
  *
- * Self-contained: `npx tsx simulations/load/crypto.ts` (add `--quick` for a
- * shorter, noisier run, `--json` to also print the raw figures as JSON).
+ * Runs in the runner's process (the SDK and a node from `src/`, through tsx). Prints the
+ * tables and writes them to `crypto.md` (and the raw figures to `crypto.json`) in the
+ * results directory.
+ *
+ * @example
+ * npx tsx simulations/load/run.ts crypto            # ~1-2 min
+ * npx tsx simulations/load/run.ts crypto --quick    # shorter, noisier
+ * npx tsx simulations/load/run.ts crypto --json     # also print the raw figures as JSON
  */
-import { argon2idAsync } from '@noble/hashes/argon2.js'
-import { scryptAsync } from '@noble/hashes/scrypt.js'
-import { createRepramNode, startHttpServer } from '../../src/index.js'
-import {
-  DEFAULT_ARGON2ID_PARAMS, DEFAULT_SCRYPT_PARAMS, generateKey, generateRecipientKeyPair, open, RepramClient, seal,
-  type OpenOptions, type SealOptions
-} from '../../src/sdk/index.js'
+import { cpus, loadavg } from 'node:os'
+import { writeResults } from '../lib/report.js'
+import type { ScenarioContext, ScenarioOptions } from '../lib/scenario.js'
+import type { OpenOptions, SealOptions } from '../../../src/sdk/index.js'
 
-const QUICK = process.argv.includes('--quick')
-const JSON_OUT = process.argv.includes('--json')
+export const name = 'crypto'
+export const description = 'SDK envelope encryption: seal/open throughput per mode, KDF cost, put+get latency added over plaintext'
+export const options = {
+  quick: { type: 'boolean', default: false, help: 'shorter, noisier run' },
+  json: { type: 'boolean', default: false, help: 'also print the raw figures as JSON' }
+} satisfies ScenarioOptions
+
 const KiB = 1024
 /** Short TTL (the test profile allows 1 s) so MiB-sized records expire instead of growing the heap and GC pauses. */
 const LATENCY_TTL = 2
@@ -80,9 +88,17 @@ function randomValue (n: number): Uint8Array {
   return b
 }
 
-const LOAD_AT_START = (await import('node:os')).loadavg()[0].toFixed(1)
-
-async function main (): Promise<void> {
+export async function run (ctx: ScenarioContext): Promise<void> {
+  const QUICK = ctx.flags.boolean('quick')
+  const JSON_OUT = ctx.flags.boolean('json')
+  const LOAD_AT_START = loadavg()[0].toFixed(1)
+  // Loaded here, so listing scenarios does not load the SDK, HPKE and a node.
+  const { argon2idAsync } = await import('@noble/hashes/argon2.js')
+  const { scryptAsync } = await import('@noble/hashes/scrypt.js')
+  const { createRepramNode, startHttpServer } = await import('../../../src/index.js')
+  const { DEFAULT_ARGON2ID_PARAMS, DEFAULT_SCRYPT_PARAMS, generateKey, generateRecipientKeyPair, open, RepramClient, seal } = await import('../../../src/sdk/index.js')
+  const out: string[] = []
+  const print = (s: string): void => { out.push(s); console.log(s) }
   const key = generateKey()
   const classic = await generateRecipientKeyPair()
   const pq = await generateRecipientKeyPair({ pq: true })
@@ -123,8 +139,8 @@ async function main (): Promise<void> {
       }
     }
   }
-  console.log('\n## Seal / open throughput (one caller; per CPU-second, and ops/s of wall time)\n')
-  console.log(table(['mode', 'size', 'overhead B', 'seal ops/s', 'seal MiB/s', 'open ops/s', 'open MiB/s', 'seal ops/s wall', 'open ops/s wall'], rows))
+  print('\n## Seal / open throughput (one caller; per CPU-second, and ops/s of wall time)\n')
+  print(table(['mode', 'size', 'overhead B', 'seal ops/s', 'seal MiB/s', 'open ops/s', 'open MiB/s', 'seal ops/s wall', 'open ops/s wall'], rows))
 
   // 2. KDF cost
   const salt = randomValue(16)
@@ -134,8 +150,8 @@ async function main (): Promise<void> {
   const scr = await measure(async () => await scryptAsync(pw, salt, { N: 2 ** DEFAULT_SCRYPT_PARAMS.log2N, r: DEFAULT_SCRYPT_PARAMS.r, p: DEFAULT_SCRYPT_PARAMS.p, dkLen: 32 }), kdfIters, 0, kdfIters)
   const argonT = argon.times
   const scryptT = scr.times
-  console.log('\n## Passphrase KDF cost per derivation (one per seal, one per open)\n')
-  console.log(table(['KDF (parameters)', 'CPU ms', 'wall min ms', 'wall median ms', 'wall max ms', '≥ 50 ms?'], [
+  print('\n## Passphrase KDF cost per derivation (one per seal, one per open)\n')
+  print(table(['KDF (parameters)', 'CPU ms', 'wall min ms', 'wall median ms', 'wall max ms', '≥ 50 ms?'], [
     [`Argon2id m=${DEFAULT_ARGON2ID_PARAMS.memoryKiB} KiB t=${DEFAULT_ARGON2ID_PARAMS.iterations} p=${DEFAULT_ARGON2ID_PARAMS.parallelism} (default)`,
       argon.cpuMsPerOp, Math.min(...argonT), quantile(argonT, 0.5), Math.max(...argonT), Math.min(argon.cpuMsPerOp, ...argonT) >= 50 ? 'yes' : 'NO'],
     [`scrypt N=2^${DEFAULT_SCRYPT_PARAMS.log2N} r=${DEFAULT_SCRYPT_PARAMS.r} p=${DEFAULT_SCRYPT_PARAMS.p}`,
@@ -198,16 +214,14 @@ async function main (): Promise<void> {
         raw[`latency ${v.name} ${size.label}`] = { p50, p90: quantile(v.times, 0.9), cpuMsMedian: cpu, n: v.times.length }
       }
     }
-    console.log('\n## put + get round trip against a local node (127.0.0.1, one client, sequential, variants interleaved)\n')
-    console.log('(CPU ms = process CPU per round trip, client and node together: the work encryption adds, independent of other load)\n')
-    console.log(table(['mode', 'size', 'p50 ms', 'p90 ms', 'added p50 ms', 'CPU ms', 'added CPU ms', 'n'], latRows))
+    print('\n## put + get round trip against a local node (127.0.0.1, one client, sequential, variants interleaved)\n')
+    print('(CPU ms = process CPU per round trip, client and node together: the work encryption adds, independent of other load)\n')
+    print(table(['mode', 'size', 'p50 ms', 'p90 ms', 'added p50 ms', 'CPU ms', 'added CPU ms', 'n'], latRows))
   } finally {
     await server.close()
     await node.stop()
   }
-  const os = await import('node:os')
-  console.log(`\nNode ${process.version}, ${os.cpus().length} CPUs, load average at start ${LOAD_AT_START}, at end ${os.loadavg()[0].toFixed(1)}${QUICK ? ', --quick' : ''}`)
+  print(`\nNode ${process.version}, ${cpus().length} CPUs, load average at start ${LOAD_AT_START}, at end ${loadavg()[0].toFixed(1)}${QUICK ? ', --quick' : ''}`)
   if (JSON_OUT) console.log(JSON.stringify(raw, null, 2))
+  await writeResults(await ctx.resultsDir(), { 'crypto.md': `# crypto\n\n\`\`\`\n${out.join('\n').trim()}\n\`\`\`\n`, 'crypto.json': JSON.stringify(raw, null, 2) + '\n' })
 }
-
-await main()

@@ -1,0 +1,64 @@
+/**
+ * Maps a real-node run onto model parameters (same N, rate, value size, latency,
+ * gossipsub and REPRAM settings, one shared CPU) and states the validation tolerance.
+ */
+import type { RunResult } from '../network/scenarios.js'
+import { DEFAULT_MODEL, type ModelParams, type ModelResult } from './model.js'
+import { quantile } from '../network/stats.js'
+
+export interface Calibration { cpuPerMsgMs: number }
+
+/**
+ * CPU cost per gossip transmission in the simulation process, from the smallest run:
+ * busy time during writes divided by transmissions (writes and background alike).
+ */
+export function calibrate (runs: RunResult[]): Calibration {
+  const r = [...runs].sort((a, b) => a.params.nodes - b.params.nodes)[0]
+  const perSec = r.idleMessagesPerSec + r.gossipMessagesPerWrite * r.params.rate
+  return { cpuPerMsgMs: perSec > 0 ? Math.min(5, r.elu * 1000 / perSec) : DEFAULT_MODEL.cpuPerMsgMs }
+}
+
+/** Model parameters matching a real run. */
+export function modelParamsFor (r: RunResult, cal: Calibration): Partial<ModelParams> {
+  const p = r.params
+  const c = p.config as Record<string, number | undefined>
+  const busyBg = Math.min(0.9, r.idleMessagesPerSec * cal.cpuPerMsgMs / 1000)
+  return {
+    nodes: p.nodes,
+    rate: p.rate,
+    duration: Math.max(5, p.duration),
+    valueBytes: p.valueBytes,
+    latencyMs: p.latencyMs,
+    jitterMs: p.jitterMs,
+    loss: p.scenario === 'lossy' ? p.loss : 0,
+    lossMode: p.lossMode,
+    batchDelayMs: c.gossipBatchDelayMs ?? 2,
+    batchSize: c.gossipBatchSize ?? 256,
+    cpu: 'shared',
+    cpuPerMsgMs: cal.cpuPerMsgMs,
+    sharedBusy: busyBg,
+    announceMs: 10_000,
+    pingIntervalMs: c.pingIntervalMs ?? 10_000,
+    syncIntervalMs: c.syncIntervalMs ?? 5000,
+    seed: p.seed
+  }
+}
+
+/**
+ * Tolerance: messages per write within ±35%; p50 within ±50% or ±20 ms; p99 within a
+ * factor of 2 or ±150 ms. Tails are loose on purpose: the real p99 carries event-loop
+ * stalls (GC, timers) of one process that the model does not have.
+ */
+export const TOLERANCE = {
+  text: 'messages/write ±35%; p50 ±50% or ±20 ms; p99 ×/÷2 or ±150 ms',
+  check (r: RunResult, m: ModelResult): { ok: boolean, why?: string } {
+    const mp50 = quantile(m.reach, 0.5)
+    const mp99 = quantile(m.reach, 0.99)
+    const rel = (a: number, b: number): number => Math.abs(a - b) / Math.max(1e-9, b)
+    if (rel(m.messagesPerWrite, r.gossipMessagesPerWrite) > 0.35) return { ok: false, why: 'messages/write' }
+    if (rel(mp50, r.propagation.p50) > 0.5 && Math.abs(mp50 - r.propagation.p50) > 20) return { ok: false, why: 'p50' }
+    const ratio = mp99 / r.propagation.p99
+    if ((ratio > 2 || ratio < 0.5) && Math.abs(mp99 - r.propagation.p99) > 150) return { ok: false, why: 'p99' }
+    return { ok: true }
+  }
+}

@@ -1,0 +1,346 @@
+/**
+ * A simulated REPRAM cluster: N real nodes (storage shards, TTL reaper, gossip peer,
+ * quorum coordinator, membership, anti-entropy; real gossipsub with StrictSign) in one
+ * process over {@link SimNet}. Each node gets its own libp2p node, built here with the
+ * simulation profile (see README.md): the simnet transport (no connection encryption),
+ * yamux, identify, ping and gossipsub with the production options of
+ * `gossipsubOptions(config)`.
+ *
+ * Instrumentation: every node's `record:stored` events (when each write reached each
+ * node), gossipsub RPCs sent (published-message transmissions, IHAVE/IWANT), and the
+ * simnet byte counters.
+ */
+import '../../src/polyfill.js'
+import { createLibp2p, type Libp2p } from 'libp2p'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { noise } from '@chainsafe/libp2p-noise'
+import { identify } from '@libp2p/identify'
+import { ping } from '@libp2p/ping'
+import { gossipsub } from '@libp2p/gossipsub'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { createRepramNode, type RepramNode } from '../../src/node/index.js'
+import { ClusterReplicator } from '../../src/net/replicator.js'
+import { gossipsubOptions } from '../../src/net/libp2p.js'
+import { validateConfig, profileDefaults, type RepramConfig, type RepramConfigInput } from '../../src/config.js'
+import { compareWrites } from '../../src/record.js'
+import { SimNet, type LinkModel } from './simnet.js'
+
+/**
+ * The simulation profile: the `test` profile (TTLs from 1 s, no mDNS, silent) with timing
+ * that a hundred nodes on one core can carry. Each difference from production is a
+ * simulation choice, listed in README.md.
+ */
+export const SIM_PROFILE: RepramConfigInput = {
+  profile: 'test',
+  mdns: false,
+  logLevel: 'silent',
+  minTtl: 1,
+  // Membership pings every member and announces on gossip once per interval: N² pings
+  // and N announces (each delivered to N nodes) per interval, all in one process.
+  pingIntervalMs: 10_000,
+  pingFailures: 2,
+  memberTtlMs: 60_000,
+  dialTimeoutMs: 3000,
+  writeTimeoutMs: 3000,
+  syncIntervalMs: 5000,
+  syncTimeoutMs: 10_000,
+  readThroughPeers: 2,
+  readThroughTimeoutMs: 500,
+  maxStorageMb: 16,
+  shards: 2,
+  // Sim default: one 2 ms batch window (the production default).
+  gossipBatchDelayMs: 2,
+  gossipBatchSize: 256
+}
+
+/** Options of a simulated cluster. */
+export interface SimClusterInit {
+  /** Config over {@link SIM_PROFILE}. */
+  config?: RepramConfigInput
+  /** One-way latency of every link, ms. @default 5 */
+  latencyMs?: number
+  /** Extra per-link latency, uniform in [0, jitter), fixed per link. @default 5 */
+  jitterMs?: number
+  /** Loss probability on lossy links. @default 0 */
+  loss?: number
+  /** `tcp`: a lost chunk is retransmitted after the RTO (streams stay reliable). `drop`: published gossip messages in a received RPC are dropped. @default 'tcp' */
+  lossMode?: 'tcp' | 'drop'
+  /** Fraction of links that are lossy. @default 1 */
+  lossyFraction?: number
+  /** Random seed. @default 1 */
+  seed?: number
+}
+
+/** One simulated node. */
+export interface SimNode {
+  index: number
+  name: string
+  node: RepramNode
+  replicator: ClusterReplicator
+  libp2p: Libp2p<any>
+  alive: boolean
+  startedAt: number
+}
+
+/** One write as tracked by the simulation. */
+export interface TrackedWrite {
+  key: string
+  writeId: string
+  createdAt: number
+  expiresAt: number
+  /** When put() was called (performance.now()). */
+  t0: number
+  /** Writer node name. */
+  writer: string
+  /** Node name → arrival time (performance.now()). */
+  arrivals: Map<string, number>
+}
+
+/** Gossipsub traffic counters over all nodes. */
+export interface GossipCounters {
+  rpcs: number
+  /** Transmissions of published messages (flood publish, mesh forwards, IWANT replies). */
+  messages: number
+  /** Published-message transmissions that carried writes (not announces/leaves). */
+  ihave: number
+  iwant: number
+  graft: number
+  prune: number
+  /** Published messages dropped by the `drop` loss model. */
+  dropped: number
+}
+
+/** Deterministic PRNG (mulberry32). */
+export function rng (seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+function hash (s: string): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193)
+  return (h >>> 0) / 4294967296
+}
+
+/** N real nodes in one process. */
+export class SimCluster {
+  readonly net: SimNet
+  readonly nodes: SimNode[] = []
+  readonly writes = new Map<string, TrackedWrite>()
+  readonly gossip: GossipCounters = { rpcs: 0, messages: 0, ihave: 0, iwant: 0, graft: 0, prune: 0, dropped: 0 }
+  readonly config: RepramConfig
+  readonly random: () => number
+  private readonly init: SimClusterInit
+  private counter = 0
+  private readonly runId = Math.random().toString(36).slice(2, 8)
+
+  constructor (init: SimClusterInit = {}) {
+    this.init = init
+    this.random = rng(init.seed ?? 1)
+    const lat = init.latencyMs ?? 5
+    const jitter = init.jitterMs ?? 5
+    const loss = init.loss ?? 0
+    const lossyFraction = init.lossyFraction ?? 1
+    const tcpLoss = (init.lossMode ?? 'tcp') === 'tcp' ? loss : 0
+    const link: LinkModel = {
+      latencyMs: (a, b) => lat + jitter * hash(a < b ? a + b : b + a),
+      loss: (a, b) => tcpLoss > 0 && hash((a < b ? a + b : b + a) + 'loss') < lossyFraction ? tcpLoss : 0
+    }
+    this.net = new SimNet(link, rng((init.seed ?? 1) + 7))
+    this.config = validateConfig({ ...profileDefaults('test'), ...SIM_PROFILE, ...init.config })
+  }
+
+  get live (): SimNode[] {
+    return this.nodes.filter(n => n.alive)
+  }
+
+  /** Starts `n` nodes: node 0 is the seed, the others bootstrap from up to 3 earlier nodes. */
+  async start (n: number, onProgress?: (started: number) => void): Promise<void> {
+    const first = await this.addNode([])
+    onProgress?.(1)
+    // Start in waves so the seed is not flooded by N dials at once.
+    const wave = 10
+    for (let i = 1; i < n; i += wave) {
+      const k = Math.min(wave, n - i)
+      await Promise.all(Array.from({ length: k }, async () => {
+        const live = this.live
+        const seeds = [first, ...pick(live, 2, this.random)].filter((x, j, a) => a.indexOf(x) === j)
+        await this.addNode(seeds)
+      }))
+      onProgress?.(this.nodes.length)
+    }
+  }
+
+  /** Starts one node bootstrapping from `seeds`. */
+  async addNode (seeds: SimNode[]): Promise<SimNode> {
+    const index = this.counter++
+    const name = `sim-${this.runId}-${index}`
+    const config = validateConfig({
+      ...this.config,
+      listen: [`/memory/${name}`],
+      peers: seeds.map(s => `/memory/${s.name}/p2p/${s.libp2p.peerId.toString()}`),
+      dataDir: '/nonexistent-sim-data-dir'
+    })
+    const privateKey = await generateKeyPair('Ed25519')
+    const libp2p = await createLibp2p({
+      privateKey,
+      addresses: { listen: config.listen },
+      transports: [this.net.transport() as any],
+      // Never used: simnet upgrades with skipEncryption. libp2p wants one configured.
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      connectionManager: { dialTimeout: config.dialTimeoutMs, maxConnections: 2000, maxIncomingPendingConnections: 200, maxParallelDials: 200 } as any,
+      services: {
+        identify: identify(),
+        ping: ping(),
+        pubsub: gossipsub(gossipsubOptions(config))
+      }
+    })
+    this.instrument(name, libp2p)
+    const replicator = new ClusterReplicator({ libp2p })
+    const node = await createRepramNode({ config, libp2p, replicator })
+    const sim: SimNode = { index, name, node, replicator, libp2p, alive: true, startedAt: performance.now() }
+    node.on('record:stored', (e) => {
+      const w = this.writes.get(e.writeId)
+      if (w !== undefined && !w.arrivals.has(name)) w.arrivals.set(name, performance.now())
+    })
+    this.nodes.push(sim)
+    return sim
+  }
+
+  private instrument (name: string, libp2p: Libp2p<any>): void {
+    const ps = libp2p.services.pubsub as any
+    const g = this.gossip
+    const sendRpc = ps.sendRpc.bind(ps)
+    ps.sendRpc = (id: string, rpc: any): boolean => {
+      const ok = sendRpc(id, rpc)
+      if (ok !== false) {
+        g.rpcs++
+        g.messages += rpc.messages?.length ?? 0
+        const c = rpc.control
+        if (c != null) {
+          for (const x of c.ihave ?? []) g.ihave += x.messageIDs?.length ?? 0
+          for (const x of c.iwant ?? []) g.iwant += x.messageIDs?.length ?? 0
+          g.graft += c.graft?.length ?? 0
+          g.prune += c.prune?.length ?? 0
+        }
+      }
+      return ok
+    }
+    if ((this.init.lossMode ?? 'tcp') === 'drop' && (this.init.loss ?? 0) > 0) {
+      const p = this.init.loss ?? 0
+      const frac = this.init.lossyFraction ?? 1
+      const handle = ps.handleReceivedRpc.bind(ps)
+      ps.handleReceivedRpc = async (from: any, rpc: any) => {
+        const f = from.toString() as string
+        const lossy = hash(name < f ? name + f : f + name) < frac
+        if (lossy && rpc.messages?.length > 0 && this.random() < p) {
+          g.dropped += rpc.messages.length
+          rpc = { ...rpc, messages: [] }
+        }
+        return await handle(from, rpc)
+      }
+    }
+  }
+
+  /** Writes `value` under `key` on `node` with `ttl` seconds; tracks it. */
+  async put (sim: SimNode, key: string, value: Uint8Array, ttl: number): Promise<TrackedWrite | undefined> {
+    const t0 = performance.now()
+    // The local store event fires inside put(): register the write by key first.
+    const pending = { key, t0, writer: sim.name }
+    let res
+    try {
+      const arrived = new Map<string, number>()
+      const onStored = (e: { key: string, writeId: string, origin?: string }): void => {
+        if (e.key === key && e.origin === 'local' && !this.writes.has(e.writeId)) {
+          this.writes.set(e.writeId, { ...pending, writeId: e.writeId, createdAt: 0, expiresAt: 0, arrivals: arrived })
+          arrived.set(sim.name, performance.now())
+        }
+      }
+      sim.node.on('record:stored', onStored)
+      try {
+        res = await sim.node.put(key, value, { ttl })
+      } finally {
+        sim.node.off('record:stored', onStored)
+      }
+    } catch {
+      return undefined
+    }
+    const w = this.writes.get(res.writeId)
+    if (w === undefined) return undefined
+    w.createdAt = res.createdAt
+    w.expiresAt = res.expiresAt
+    return w
+  }
+
+  /** Stops a node: gracefully (announced leave) or as a crash. */
+  async stopNode (sim: SimNode, graceful: boolean): Promise<void> {
+    if (!sim.alive) return
+    sim.alive = false
+    if (graceful) await sim.node.stop().catch(() => {})
+    else {
+      await sim.replicator.crash().catch(() => {})
+      await sim.node.stop().catch(() => {})
+    }
+    await sim.libp2p.stop().catch(() => {})
+  }
+
+  /** Cuts the cluster into two sides. */
+  partition (a: SimNode[], b: SimNode[]): void {
+    this.net.cut(a.map(x => x.name), b.map(x => x.name))
+  }
+
+  heal (): void {
+    this.net.heal()
+  }
+
+  async stopAll (): Promise<void> {
+    await Promise.all(this.nodes.map(async n => await this.stopNode(n, false)))
+  }
+
+  /**
+   * The expected live set: per key, the last-writer-wins winner among tracked writes that
+   * is still live `marginMs` from now.
+   */
+  expected (marginMs: number): Map<string, TrackedWrite> {
+    const best = new Map<string, TrackedWrite>()
+    for (const w of this.writes.values()) {
+      if (w.createdAt === 0) continue
+      const b = best.get(w.key)
+      if (b === undefined || compareWrites(w, b) > 0) best.set(w.key, w)
+    }
+    const now = Date.now()
+    for (const [k, w] of best) if (w.expiresAt <= now + marginMs) best.delete(k)
+    return best
+  }
+
+  /** Per live node, expected records it does not hold (by snapshot). */
+  async missing (expected: Map<string, TrackedWrite>): Promise<{ missing: number, checked: number, wrongWinner: number }> {
+    let missing = 0
+    let checked = 0
+    let wrongWinner = 0
+    for (const n of this.live) {
+      const snap = await n.node.snapshot()
+      const held = new Map(snap.map(r => [r.key, r.writeId]))
+      for (const [k, w] of expected) {
+        checked++
+        const id = held.get(k)
+        if (id === undefined) missing++
+        else if (id !== w.writeId) wrongWinner++
+      }
+    }
+    return { missing, checked, wrongWinner }
+  }
+}
+
+function pick<T> (a: T[], k: number, random: () => number): T[] {
+  const out: T[] = []
+  for (let i = 0; i < k && a.length > 0; i++) out.push(a[Math.floor(random() * a.length)])
+  return out
+}

@@ -6,11 +6,17 @@ afterEach(stopAll)
 const peerOf = (t: TestNode, other: TestNode) => t.node.topology().find(p => p.id === other.node.nodeId)
 
 describe('peer health', () => {
+  // Over TCP: on the in-memory transport, pings to a peer cut off by a connection gater
+  // were seen to keep timing out after the gater lifted (while a fresh ping worked), an
+  // artefact of that transport this test is not about.
   it('marks a peer that stops answering pings unhealthy, stops choosing it as a replica, and takes it back when it answers again', async () => {
     const sides = { a: new Partition(), b: new Partition(), c: new Partition() }
-    const a = await createNode('memory', {}, { gater: sides.a.gater() })
-    const b = await createNode('memory', { peers: a.addrs }, { gater: sides.b.gater() })
-    const c = await createNode('memory', { peers: a.addrs }, { gater: sides.c.gater() })
+    // Members are remembered for a minute: c stays a member (and keeps being pinged)
+    // while it is unreachable, so it is health, not membership, that this test moves.
+    const config = { memberTtlMs: 60_000 }
+    const a = await createNode('tcp', config, { gater: sides.a.gater() })
+    const b = await createNode('tcp', { ...config, peers: a.addrs }, { gater: sides.b.gater() })
+    const c = await createNode('tcp', { ...config, peers: a.addrs }, { gater: sides.c.gater() })
     await until(() => [a, b, c].every(t => t.node.topology().length === 2 && t.node.topology().every(p => p.healthy)), { timeout: 10_000, what: 'a healthy 3-node cluster' })
 
     // Cut c off from a and b in both directions.
@@ -25,7 +31,7 @@ describe('peer health', () => {
     expect(await c.node.has('health/k')).toBe(false)
 
     for (const s of Object.values(sides)) s.heal()
-    await until(() => peerOf(a, c)?.healthy === true, { timeout: 15_000, what: 'c to be healthy again on a' })
+    await until(() => peerOf(a, c)?.healthy === true, { timeout: 20_000, what: 'c to be healthy again on a' })
     // Back in the replica set: the next write reaches c directly or by gossip.
     await a.node.put('health/k2', enc('v2'), { ttl: 60 })
     await until(async () => await c.node.has('health/k2'), { timeout: 10_000, what: 'c to receive writes again' })

@@ -205,6 +205,7 @@ export class SimCluster {
     this.instrument(name, libp2p)
     const replicator = new ClusterReplicator({ libp2p })
     const node = await createRepramNode({ config, libp2p, replicator })
+    node.setMaxListeners(0)
     const sim: SimNode = { index, name, node, replicator, libp2p, alive: true, startedAt: performance.now() }
     node.on('record:stored', (e) => {
       const w = this.writes.get(e.writeId)
@@ -288,7 +289,7 @@ export class SimCluster {
       await sim.replicator.crash().catch(() => {})
       await sim.node.stop().catch(() => {})
     }
-    await sim.libp2p.stop().catch(() => {})
+    await Promise.resolve(sim.libp2p.stop()).catch(() => {})
   }
 
   /** Cuts the cluster into two sides. */

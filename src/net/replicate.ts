@@ -10,6 +10,9 @@ import type { Stream } from '@libp2p/interface'
 import { ReplicateRequest, ReplicateResponse, WriteResult, type Write } from './pb/repram.js'
 import { REPLICATE_BATCH_MAX, REPLICATE_SERVER_CONCURRENCY } from './constants.js'
 
+/** Write frames a client keeps in flight per peer before later writes wait for one to return. */
+export const WRITE_FRAMES_IN_FLIGHT = 2
+
 /** Opens a new stream to the peer (with its own timeout). */
 export type StreamOpener = (signal: AbortSignal) => Promise<Stream>
 
@@ -43,6 +46,7 @@ export class ReplicateClient {
   private readonly waiting = new Map<number, Waiting>()
   private queue: Queued[] = []
   private flushScheduled = false
+  private framesInFlight = 0
   private sweeper: NodeJS.Timeout | undefined
   private closed = false
 
@@ -91,7 +95,11 @@ export class ReplicateClient {
   }
 
   private flush (): void {
-    while (this.queue.length > 0) {
+    // At most WRITE_FRAMES_IN_FLIGHT write frames per peer: writes that arrive while
+    // they are out wait and leave together in the next frame. Under load this grows
+    // frames instead of their number (each frame costs socket writes and an ack); when
+    // idle, a write still leaves at once.
+    while (this.queue.length > 0 && this.framesInFlight < WRITE_FRAMES_IN_FLIGHT) {
       let bytes = 0
       let n = 0
       while (n < this.queue.length && n < REPLICATE_BATCH_MAX && (n === 0 || bytes + this.queue[n].bytes <= this.init.maxFrameBytes)) {
@@ -99,12 +107,16 @@ export class ReplicateClient {
         n++
       }
       const batch = this.queue.splice(0, n)
+      this.framesInFlight++
       this.request({ writes: batch.map(q => q.write) }).then(res => {
         batch.forEach((q, i) => {
           const r = res.error !== undefined ? WriteResult.INVALID : res.results[i]
           q.resolve(r ?? WriteResult.FAILED)
         })
-      }, (err: Error) => { for (const q of batch) q.reject(err) })
+      }, (err: Error) => { for (const q of batch) q.reject(err) }).finally(() => {
+        this.framesInFlight--
+        if (this.queue.length > 0) this.flush()
+      })
     }
   }
 

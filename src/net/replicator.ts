@@ -88,6 +88,8 @@ export class ClusterReplicator implements Replicator {
   private stopping: Promise<void> | undefined
   private readonly listeners: Array<() => void> = []
   private queued: BeginWrite[] = []
+  /** Writes sent only directly (every member was a direct target); gossiped if a send fails. */
+  private readonly directOnly = new WeakSet<RepramRecord>()
   private flushQueued = false
   private antiEntropy!: Ref<AntiEntropyMsg>
   private sync!: SyncEngine
@@ -147,11 +149,18 @@ export class ClusterReplicator implements Replicator {
       this.queued.push({ record, replyTo: (r) => resolve({ replicas: r.replicas, quorum: r.quorum }) })
       if (!this.flushQueued) {
         this.flushQueued = true
-        // A microtask, not a loop turn: writes answered by one shard batch resolve in the
-        // same microtask checkpoint, so they still travel together, one turn sooner.
-        queueMicrotask(() => this.flushWrites())
+        // One loop turn: the writes answered by every shard in this turn travel together.
+        // (A microtask flush sent one frame per shard batch: more, smaller frames, and the
+        // socket writes per frame cost more than the turn.)
+        setImmediate(() => this.flushWrites())
       }
     })
+  }
+
+  /** Writes that skipped gossip but a direct send of which failed: gossip them now. */
+  private gossipUndelivered (records: RepramRecord[]): void {
+    const late = records.filter(r => this.directOnly.delete(r))
+    if (late.length > 0 && this.state.code === 'started') dispatch(this.gossip, { type: 'publish', records: late })
   }
 
   private flushWrites (): void {
@@ -163,7 +172,15 @@ export class ClusterReplicator implements Replicator {
       for (const w of writes) w.replyTo({ replicas: 1, quorum: false, outcome: 'shutdown' })
       return
     }
-    dispatch(this.gossip, { type: 'publish', records: writes.map(w => w.record) })
+    // Gossip carries a write to the members direct replication does not reach. When every
+    // member is a healthy direct target (an enclave no larger than R), it would deliver
+    // only duplicates, at a signature per message and a verification per receiver: skip
+    // it, and gossip a write after all if a direct send of it fails (see `send` above).
+    // With R = 1 (or alone) there are no direct targets, so the write is gossiped.
+    const view = this.view
+    const allDirect = view.length > 0 && view.length <= this.config.replication - 1 && view.every(m => m.healthy)
+    if (allDirect) for (const w of writes) this.directOnly.add(w.record)
+    else dispatch(this.gossip, { type: 'publish', records: writes.map(w => w.record) })
     dispatch(this.coordinator, { type: 'begin', writes })
   }
 
@@ -224,8 +241,10 @@ export class ClusterReplicator implements Replicator {
       send: async (peerId, records) => {
         const cl = this.client(peerId)
         // Values above the inline threshold are announced: the replica pulls them over the blob protocol and acks once it holds them.
-        const results = await Promise.all(records.map(async r => await cl.send(toWire(r, origin, r.value.byteLength <= c.gossipInlineBytes))))
-        return results.map(r => r === WriteResult.HELD)
+        const results = await Promise.all(records.map(async r => await cl.send(toWire(r, origin, r.value.byteLength <= c.gossipInlineBytes)).catch(() => WriteResult.FAILED)))
+        const held = results.map(r => r === WriteResult.HELD)
+        this.gossipUndelivered(records.filter((_, i) => !held[i]))
+        return held
       },
       onOutcome: (outcome) => this.metrics.quorumOutcomes.inc({ outcome }),
       onAck: (ok, ms) => this.metrics.replicationLatency.observe({ result: ok ? 'ok' : 'failed' }, ms / 1000)

@@ -2,6 +2,7 @@
  * The multi-node suite (issue 3), run over real TCP on 127.0.0.1 and over the memory
  * transport. Every test stops every node it started (afterEach → stopAll).
  */
+import { REPLICATE_PROTOCOL } from '../../src/net/constants.js'
 import { afterEach, describe, expect, it } from 'vitest'
 import { compareWrites } from '../../src/record.js'
 import { createCluster, createNode, dec, enc, metric, stopAll, TRANSPORTS, until } from './fixture.js'
@@ -170,6 +171,29 @@ describe.each(TRANSPORTS)('cluster over %s', (transport) => {
     const got = await until(async () => await b.node.get('big'), { what: 'the large value to be pulled' })
     expect(Buffer.compare(Buffer.from(got.value), Buffer.from(big))).toBe(0)
     expect(await metric(b.node, 'repram_gossip_writes_total', { direction: 'in', result: 'pulled' })).toBe(1)
+  })
+
+  it('sends writes only directly when every member is a replica, and gossips them in larger enclaves', async () => {
+    const small = await createCluster(3, { transport, config: { replication: 3 } })
+    for (let i = 0; i < 20; i++) await small[0].node.put(`direct/${i}`, new Uint8Array([i]), { ttl: 60 })
+    await until(async () => (await Promise.all(small.map(async t => (await t.node.stats()).records))).every(n => n === 20), { what: 'every write on every node' })
+    expect(await metric(small[0].node, 'repram_gossip_writes_total', { direction: 'out', result: 'published' })).toBe(0)
+
+    const big = await createCluster(4, { transport, config: { replication: 3, enclave: 'big' } })
+    for (let i = 0; i < 20; i++) await big[0].node.put(`gossip/${i}`, new Uint8Array([i]), { ttl: 60 })
+    await until(async () => (await Promise.all(big.map(async t => (await t.node.stats()).records))).every(n => n === 20), { what: 'every write on every node of 4' })
+    expect(await metric(big[0].node, 'repram_gossip_writes_total', { direction: 'out', result: 'published' })).toBe(20)
+  })
+
+  it('gossips a write after all when a direct send of it fails', async () => {
+    const [a, b, c] = await createCluster(3, { transport, config: { replication: 3 } })
+    // c stops serving direct writes (pings still answer, so it stays a healthy member).
+    await c.replicator.libp2p?.unhandle(REPLICATE_PROTOCOL)
+    const put = await a.node.put('fallback', new Uint8Array([7]), { ttl: 60 })
+    expect(put.quorum).toBe(true)
+    await until(async () => await c.node.has('fallback'), { what: 'c to get the write by gossip' })
+    expect(await b.node.has('fallback')).toBe(true)
+    expect(await metric(a.node, 'repram_gossip_writes_total', { direction: 'out', result: 'published' })).toBe(1)
   })
 
   it('keeps its peer id across a restart', async () => {

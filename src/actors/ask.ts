@@ -45,15 +45,38 @@ export class Coalescer<M> implements Sender<M> {
 /** The reply channel inside a message. Calling it more than once has no effect. */
 export type ReplyTo<T> = (reply: T) => void
 
-interface Pending {
-  deadline: number
-  reject: (err: Error) => void
-  settled: boolean
+/** One ask waiting for its reply. */
+class PendingAsk<T> {
+  private settled = false
+
+  constructor (
+    readonly deadline: number,
+    readonly timeoutMs: number,
+    readonly what: string,
+    private readonly resolve: (value: T) => void,
+    private readonly reject: (err: Error) => void,
+    private readonly set: Set<PendingAsk<any>>
+  ) {}
+
+  /** The reply channel handed to the actor; later calls have no effect. */
+  readonly reply: ReplyTo<T> = (value) => {
+    if (this.settled) return
+    this.settled = true
+    this.set.delete(this)
+    this.resolve(value)
+  }
+
+  fail (err: Error): void {
+    if (this.settled) return
+    this.settled = true
+    this.set.delete(this)
+    this.reject(err)
+  }
 }
 
 /** Sends messages that expect one reply, with a deadline on each. */
 export class Asker {
-  private readonly pending = new Set<Pending>()
+  private readonly pending = new Set<PendingAsk<any>>()
   private timer: NodeJS.Timeout | undefined
   private closed = false
 
@@ -66,30 +89,18 @@ export class Asker {
    */
   ask<T, M> (ref: Ref<M> | Sender<M>, build: (replyTo: ReplyTo<T>) => M, timeoutMs: number, what = 'actor'): Promise<T> {
     if (this.closed) return Promise.reject(new NodeStoppedError())
+    // One promise and one record per ask: this is on every read and write.
     return new Promise<T>((resolve, reject) => {
-      const p: Pending = {
-        deadline: Date.now() + timeoutMs,
-        reject: (err) => { if (!p.settled) { p.settled = true; this.pending.delete(p); reject(err) } },
-        settled: false
-      }
+      const p = new PendingAsk<T>(Date.now() + timeoutMs, timeoutMs, what, resolve, reject, this.pending)
       this.pending.add(p)
       this.arm()
-      const replyTo: ReplyTo<T> = (reply) => {
-        if (p.settled) return
-        p.settled = true
-        this.pending.delete(p)
-        resolve(reply)
-      }
       try {
-        const msg = build(replyTo)
+        const msg = build(p.reply)
         if (ref instanceof Coalescer) ref.send(msg)
         else dispatch(ref as Ref<M>, msg)
       } catch (err) {
-        p.reject(err instanceof Error ? err : new Error(String(err)))
+        p.fail(err instanceof Error ? err : new Error(String(err)))
       }
-    }).catch((err: unknown) => {
-      if (err instanceof TimeoutError) throw new TimeoutError(`${what} did not answer within ${timeoutMs} ms`)
-      throw err
     })
   }
 
@@ -98,7 +109,7 @@ export class Asker {
     this.closed = true
     if (this.timer !== undefined) clearInterval(this.timer)
     this.timer = undefined
-    for (const p of [...this.pending]) p.reject(new NodeStoppedError())
+    for (const p of [...this.pending]) p.fail(new NodeStoppedError())
   }
 
   /** Requests still waiting for a reply. */
@@ -115,7 +126,7 @@ export class Asker {
   private sweep (): void {
     const now = Date.now()
     for (const p of this.pending) {
-      if (p.deadline <= now) p.reject(new TimeoutError('timeout'))
+      if (p.deadline <= now) p.fail(new TimeoutError(`${p.what} did not answer within ${p.timeoutMs} ms`))
     }
     if (this.pending.size === 0 && this.timer !== undefined) {
       clearInterval(this.timer)

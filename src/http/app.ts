@@ -16,7 +16,7 @@ import type { RepramNode } from '../node/node.js'
 import { readBodyLimited } from './body.js'
 import { createHttpMetrics, type HttpMetrics } from './metrics.js'
 import { RateLimitedError, TokenBuckets, rateLimit } from './middleware/rate-limit.js'
-import { responseHeaders, setResponseHeader } from './middleware/security-headers.js'
+import { fastResponse, responseHeaders, setResponseHeader } from './middleware/security-headers.js'
 import { mountAttestationRoutes } from './attestations.js'
 
 /** Headers that carry TTL facts; exposed to browsers through CORS. */
@@ -83,27 +83,21 @@ export function createHttpApp (node: RepramNode, opts: HttpAppOptions = {}): { a
     const ttl = c.req.query('ttl') ?? c.req.header('x-ttl')
     const value = await readBodyLimited(c, config.maxValueBytes)
     const r = await node.put(key, value, { ttl })
-    // A Response with plain-object headers stays on node-server's fast path.
-    return new Response(JSON.stringify({ key: r.key, ttl: r.ttl, expiresAt: r.expiresAt, writeId: r.writeId, replicas: r.replicas }), {
-      status: r.quorum ? 201 : 202,
-      headers: { 'Content-Type': 'application/json', 'X-Original-TTL': String(r.ttl), 'X-Expires-At': String(r.expiresAt), 'X-Write-Id': r.writeId }
-    })
+    return fastResponse(JSON.stringify({ key: r.key, ttl: r.ttl, expiresAt: r.expiresAt, writeId: r.writeId, replicas: r.replicas }), r.quorum ? 201 : 202,
+      { 'Content-Type': 'application/json', 'X-Original-TTL': String(r.ttl), 'X-Expires-At': String(r.expiresAt), 'X-Write-Id': r.writeId })
   })
 
   app.get('/v1/data/*', async (c) => {
     const key = keyFromUrl(c.req.url)
     const rec = await node.get(key)
-    if (rec === undefined) return notFound(c)
+    if (rec === undefined) return notFound()
     const now = node.clock.now()
-    return new Response(rec.value as Uint8Array<ArrayBuffer>, {
-      status: 200,
-      headers: {
-        'Content-Type': 'application/octet-stream',
-        'X-Created-At': new Date(rec.createdAt).toISOString(),
-        'X-Original-TTL': String(rec.ttl),
-        'X-Remaining-TTL': String(Math.max(0, Math.floor((rec.expiresAt - now) / 1000))),
-        'X-Expires-At': String(rec.expiresAt)
-      }
+    return fastResponse(rec.value as Uint8Array<ArrayBuffer>, 200, {
+      'Content-Type': 'application/octet-stream',
+      'X-Created-At': new Date(rec.createdAt).toISOString(),
+      'X-Original-TTL': String(rec.ttl),
+      'X-Remaining-TTL': String(Math.max(0, Math.floor((rec.expiresAt - now) / 1000))),
+      'X-Expires-At': String(rec.expiresAt)
     })
   })
 
@@ -122,7 +116,7 @@ export function createHttpApp (node: RepramNode, opts: HttpAppOptions = {}): { a
 
   app.get('/v1/health', (c) => {
     const info = node.networkInfo()
-    return c.json({ status: 'healthy', node_id: info.nodeId, network: config.network, enclave: config.enclave })
+    return fastResponse(JSON.stringify({ status: 'healthy', node_id: info.nodeId, network: config.network, enclave: config.enclave }), 200, { 'Content-Type': 'application/json' })
   })
 
   app.get('/v1/status', async (c) => {
@@ -219,8 +213,10 @@ function decodeUtf8 (bytes: Uint8Array): string {
   }
 }
 
-function notFound (c: Context): Response {
-  return c.json({ error: 'not_found', message: 'no live record under this key' }, 404)
+const NOT_FOUND_BODY = JSON.stringify({ error: 'not_found', message: 'no live record under this key' })
+/** 404 for a missing key: a hot path for clients that poll (rendezvous, dead drops). */
+function notFound (): Response {
+  return fastResponse(NOT_FOUND_BODY, 404, { 'Content-Type': 'application/json' })
 }
 
 function methodNotAllowed (c: Context, allow: string): Response {

@@ -47,23 +47,42 @@ export function setResponseHeader (c: Context, name: string, value: string): voi
   }
 }
 
-/**
- * Sets security and CORS headers on every reply (successes and errors alike) and
- * answers CORS preflight requests with 204.
- *
- * On a Node server the headers go on the Node response before the handler runs, so
- * handlers can return a plain `Response` and stay on node-server's fast path; hono's
- * `cors()` instead edits the finished response, which turns it into a streamed web
- * Response and halved throughput here. Without a socket (`app.request()`), they are set
- * on the finished response.
- */
-export function responseHeaders (policy: CorsPolicy = CORS_POLICY, extra: Record<string, string> = {}): MiddlewareHandler {
-  const fixed = Object.entries({
+/** The fixed headers of every reply: security headers and the CORS headers for any origin. */
+export function fixedHeaders (policy: CorsPolicy = CORS_POLICY, extra: Record<string, string> = {}): Readonly<Record<string, string>> {
+  return Object.freeze({
     ...SECURITY_HEADERS,
     ...extra,
     'Access-Control-Allow-Origin': '*',
     'Access-Control-Expose-Headers': policy.exposeHeaders.join(',')
   })
+}
+
+/** Replies built by {@link fastResponse}: they carry the fixed headers already. */
+const complete = new WeakSet<Response>()
+
+/** The fixed headers of the default policy. */
+export const FIXED_HEADERS = fixedHeaders()
+
+/**
+ * A reply with the fixed headers and `headers`, as one plain object. On a Node server
+ * such a Response goes straight to `writeHead` (node-server's fast path); setting headers
+ * any other way (on the Node response, or on a finished hono response) sends every header
+ * of the reply through a slower merge. Hot routes reply with this.
+ */
+export function fastResponse (body: string | Uint8Array<ArrayBuffer> | null, status: number, headers: Record<string, string>): Response {
+  const res = new Response(body, { status, headers: { ...FIXED_HEADERS, ...headers } })
+  complete.add(res)
+  return res
+}
+
+/**
+ * Sets security and CORS headers on every reply (successes and errors alike) and answers
+ * CORS preflight requests with 204. Replies made with {@link fastResponse} have them
+ * already; any other reply gets them added once the handler is done. (hono's `cors()`
+ * edits the response before the handler runs, which halved throughput here.)
+ */
+export function responseHeaders (policy: CorsPolicy = CORS_POLICY, extra: Record<string, string> = {}): MiddlewareHandler {
+  const fixed = Object.entries(fixedHeaders(policy, extra))
   const preflight = {
     'Access-Control-Allow-Methods': policy.allowMethods.join(','),
     'Access-Control-Allow-Headers': policy.allowHeaders.join(','),
@@ -71,18 +90,14 @@ export function responseHeaders (policy: CorsPolicy = CORS_POLICY, extra: Record
     Vary: 'Access-Control-Request-Headers'
   }
   return async (c, next) => {
-    const out = (c.env as NodeBindings | undefined)?.outgoing
-    const onSocket = out?.setHeader !== undefined
-    if (onSocket) for (const [k, v] of fixed) out.setHeader?.(k, v)
     if (c.req.method === 'OPTIONS' && c.req.header('access-control-request-method') !== undefined) {
       const headers: Record<string, string> = { ...preflight }
-      if (!onSocket) for (const [k, v] of fixed) headers[k] = v
+      for (const [k, v] of fixed) headers[k] = v
       return new Response(null, { status: 204, headers })
     }
     await next()
-    if (!onSocket) {
-      const h = c.res.headers
-      for (const [k, v] of fixed) h.set(k, v)
-    }
+    if (complete.has(c.res)) return
+    const h = c.res.headers
+    for (const [k, v] of fixed) h.set(k, v)
   }
 }

@@ -177,6 +177,12 @@ export class ClusterReplicator implements Replicator {
     // only duplicates, at a signature per message and a verification per receiver: skip
     // it, and gossip a write after all if a direct send of it fails (see `send` above).
     // With R = 1 (or alone) there are no direct targets, so the write is gossiped.
+    // Stored entries copy their value out on every read of `.value`: read it once here,
+    // not once per target, per size check and per encoding.
+    for (const w of writes) {
+      const r = w.record
+      w.record = { key: r.key, value: r.value, createdAt: r.createdAt, expiresAt: r.expiresAt, writeId: r.writeId }
+    }
     const view = this.view
     const allDirect = view.length > 0 && view.length <= this.config.replication - 1 && view.every(m => m.healthy)
     if (allDirect) for (const w of writes) this.directOnly.add(w.record)

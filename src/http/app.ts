@@ -19,8 +19,6 @@ import { RateLimitedError, TokenBuckets, rateLimit } from './middleware/rate-lim
 import { fastResponse, responseHeaders, setResponseHeader } from './middleware/security-headers.js'
 import { mountAttestationRoutes } from './attestations.js'
 
-/** Headers that carry TTL facts; exposed to browsers through CORS. */
-export const TTL_HEADERS = ['X-Original-TTL', 'X-Remaining-TTL', 'X-Expires-At', 'X-Created-At', 'X-Write-Id', 'Retry-After'] as const
 
 const DATA_PREFIX = '/v1/data/'
 
@@ -79,7 +77,7 @@ export function createHttpApp (node: RepramNode, opts: HttpAppOptions = {}): { a
   }
 
   app.put('/v1/data/*', async (c) => {
-    const key = keyFromUrl(c.req.url)
+    const key = keyFromUrl(c.req.url, true)
     const ttl = c.req.query('ttl') ?? c.req.header('x-ttl')
     const value = await readBodyLimited(c, config.maxValueBytes)
     const r = await node.put(key, value, { ttl })
@@ -179,9 +177,10 @@ export function createHttpApp (node: RepramNode, opts: HttpAppOptions = {}): { a
 
 /**
  * The key of a `/v1/data/{key}` URL, percent-decoded once. Keys may contain `/`;
- * a malformed escape or an escape of invalid UTF-8 is a 400.
+ * a malformed escape or an escape of invalid UTF-8 is a 400. With `own`, the key is a
+ * flat copy that does not keep the request URL alive (for keys that will be stored).
  */
-export function keyFromUrl (url: string): string {
+export function keyFromUrl (url: string, own = false): string {
   const start = url.indexOf(DATA_PREFIX, url.indexOf('//') + 2)
   if (start < 0) throw new InvalidKeyError('key must not be empty')
   let end = url.indexOf('?', start)
@@ -191,11 +190,11 @@ export function keyFromUrl (url: string): string {
   const raw = url.slice(start + DATA_PREFIX.length, end)
   if (raw.length === 0) throw new InvalidKeyError('key must not be empty')
   // Raw bytes above 0x7F (a client that did not percent-encode) are UTF-8: decode them.
-  // The latin1 round trip also gives a flat copy, so a stored key does not keep the whole
-  // request URL alive (a slice would).
+  // A stored key must not be a slice of the request URL (it would keep all of it alive):
+  // the latin1 round trip makes a flat copy. Decoding makes a fresh string anyway.
   // eslint-disable-next-line no-control-regex
-  let path = /[^\x00-\x7F]/.test(raw) ? decodeUtf8(Buffer.from(raw, 'latin1')) : Buffer.from(raw, 'latin1').toString('latin1')
-  if (!path.includes('%')) return path
+  let path = /[^\x00-\x7F]/.test(raw) ? decodeUtf8(Buffer.from(raw, 'latin1')) : raw
+  if (!path.includes('%')) return own && path === raw ? Buffer.from(raw, 'latin1').toString('latin1') : path
   try {
     path = decodeURIComponent(path)
   } catch {

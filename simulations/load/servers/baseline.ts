@@ -16,18 +16,13 @@ import { dispatch, spawn, start } from 'nact'
 import { Counter, Histogram, Registry } from 'prom-client'
 import { childConfig, serveChild } from '../lib/child-harness.js'
 import { freshValue, preloadKey, type ServerConfig, type ServerReady } from './common.js'
+import { SECURITY_HEADERS, TTL_HEADERS } from '../../../src/http/middleware/security-headers.js'
 
 const PREFIX_LEN = '/v1/data/'.length
 
-const EXPOSE = ['X-Original-TTL', 'X-Remaining-TTL', 'X-Expires-At', 'X-Created-At', 'X-Write-Id', 'Retry-After']
-const SECURITY: Record<string, string> = {
-  'X-Content-Type-Options': 'nosniff',
-  'X-Frame-Options': 'DENY',
-  'Referrer-Policy': 'no-referrer',
-  'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
-  'Cross-Origin-Resource-Policy': 'cross-origin',
-  'Cache-Control': 'no-store'
-}
+// The node's own header sets, so the ablation pieces stay identical to what it sends.
+const EXPOSE = [...TTL_HEADERS]
+const SECURITY: Record<string, string> = { ...SECURITY_HEADERS }
 
 /** Ablation pieces, each a copy of how the node (src/http/app.ts) does it, or of a proposed fix. */
 export const BASELINE_MIDDLEWARE = {

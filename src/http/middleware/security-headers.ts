@@ -23,11 +23,14 @@ export interface CorsPolicy {
   maxAge: number
 }
 
+/** Headers that carry TTL facts (and Retry-After); exposed to browsers through CORS. */
+export const TTL_HEADERS = ['X-Original-TTL', 'X-Remaining-TTL', 'X-Expires-At', 'X-Created-At', 'X-Write-Id', 'Retry-After'] as const
+
 /** Default CORS policy of the API. */
 export const CORS_POLICY: CorsPolicy = {
   allowMethods: ['GET', 'HEAD', 'PUT', 'OPTIONS'],
   allowHeaders: ['Content-Type', 'X-TTL'],
-  exposeHeaders: ['X-Original-TTL', 'X-Remaining-TTL', 'X-Expires-At', 'X-Created-At', 'X-Write-Id', 'Retry-After'],
+  exposeHeaders: TTL_HEADERS,
   maxAge: 600
 }
 

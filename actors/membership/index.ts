@@ -1,22 +1,30 @@
 /**
  * The Membership actor: owns the {@link MembershipTable} of one enclave. Signs of life,
  * ping results and leaves arrive as messages; on `tick` it forgets stale members and
- * pings the rest through the injected `ping`. After every change it publishes a frozen
- * view through `onView`, which the quorum coordinator reads without a round trip.
+ * pings its active view (see {@link MembershipTable.activeIds}) through the injected
+ * `ping`. A member that joins is pinged at once, so
+ * its health and RTT are known (and a connection to it is open) without waiting for the
+ * next tick. After a change it publishes a frozen view through `onView`, which the quorum
+ * coordinator reads without a round trip: at once when the set of members or their health
+ * changed, coalesced into one view per mailbox turn for RTT updates (a tick's pings of N
+ * members answer N times, and copying the view each time made a tick O(N²)).
  */
 import { dispatch, spawn, type Ref } from 'nact'
 import { assertNever } from '../../src/actors/ask.js'
 import { MembershipTable, type Member, type MemberChange } from './membership.js'
 
-export { MembershipTable, quorumSize, announceIntervalMs, isForgotten, type Member, type MemberChange, type MembershipTiming } from './membership.js'
+export { MembershipTable, activeRank, quorumSize, announceIntervalMs, isForgotten, type Member, type MemberChange, type MembershipTiming } from './membership.js'
 
 /** Every message the membership actor understands. */
 export type MembershipMsg =
-  | { type: 'seen', peerId: string, addresses?: string[] }
+  | { type: 'seen', peerId: string, addresses?: string[], connected?: boolean }
   | { type: 'ping-result', peerId: string, rttMs: number | undefined }
   | { type: 'leave', peerId: string }
   | { type: 'connected', peerId: string }
+  | { type: 'disconnected', peerId: string }
   | { type: 'tick' }
+  /** Internal: publishes the view if RTT updates left it stale. */
+  | { type: 'publish' }
 
 /** Events reported to the owner (metrics, node events). */
 export type MembershipEvent =
@@ -30,6 +38,10 @@ export type MembershipEvent =
 export interface MembershipInit {
   memberTtlMs: number
   pingFailures: number
+  /** Members kept connected and pinged besides those already connected (0 = every member). @default 0 */
+  activePeers?: number
+  /** This node's peer id (ranks the active view). @default '' */
+  self?: string
   /** Wall time for membership (network time, not record time). */
   now: () => number
   /** Pings a peer; resolves with the RTT in ms or rejects. Bounded by the caller's timeout. */
@@ -40,17 +52,38 @@ export interface MembershipInit {
   onEvent: (event: MembershipEvent) => void
 }
 
-interface MembershipState { table: MembershipTable, pinging: Set<string> }
+interface MembershipState {
+  table: MembershipTable
+  pinging: Set<string>
+  /** RTT changed since the last published view; a `publish` message is on its way. */
+  stale: boolean
+}
 
 /** Spawns the membership actor under `parent`. */
 export function spawnMembership (parent: Parameters<typeof spawn>[0], init: MembershipInit): Ref<MembershipMsg> {
   let self: Ref<MembershipMsg> | undefined
-  const publish = (s: MembershipState): void => { init.onView(Object.freeze(s.table.list())) }
+  const publish = (s: MembershipState): void => {
+    s.stale = false
+    init.onView(Object.freeze(s.table.list()))
+  }
+  const publishSoon = (s: MembershipState): void => {
+    if (s.stale || self === undefined) return
+    s.stale = true
+    dispatch(self, { type: 'publish' })
+  }
+  const ping = (s: MembershipState, id: string): void => {
+    if (s.pinging.has(id)) return
+    s.pinging.add(id)
+    init.ping(id).then(
+      rtt => { if (self !== undefined) dispatch(self, { type: 'ping-result', peerId: id, rttMs: rtt }) },
+      () => { if (self !== undefined) dispatch(self, { type: 'ping-result', peerId: id, rttMs: undefined }) }
+    )
+  }
   const report = (s: MembershipState, peerId: string, change: MemberChange): void => {
     switch (change) {
       case 'joined': {
         const m = s.table.get(peerId)
-        if (m !== undefined) init.onEvent({ type: 'joined', member: { ...m } })
+        if (m !== undefined) init.onEvent({ type: 'joined', member: { ...m, addresses: [...m.addresses], active: s.table.isActive(peerId) } })
         break
       }
       case 'unhealthy': init.onEvent({ type: 'unhealthy', peerId }); break
@@ -63,20 +96,31 @@ export function spawnMembership (parent: Parameters<typeof spawn>[0], init: Memb
   self = spawn(parent, (s: MembershipState, msg: MembershipMsg): MembershipState => {
     switch (msg.type) {
       case 'seen': {
-        const change = s.table.seen(msg.peerId, init.now(), msg.addresses)
+        const change = s.table.seen(msg.peerId, init.now(), msg.addresses, msg.connected)
         report(s, msg.peerId, change)
-        if (change === 'joined' || msg.addresses !== undefined) publish(s)
+        if (change === 'joined') {
+          publish(s)
+          if (s.table.isActive(msg.peerId)) ping(s, msg.peerId)
+        } else if (msg.addresses !== undefined) publishSoon(s)
         return s
       }
       case 'ping-result': {
         s.pinging.delete(msg.peerId)
+        let change: MemberChange
         if (msg.rttMs === undefined) {
           if (s.table.get(msg.peerId) !== undefined) init.onEvent({ type: 'ping-failed', peerId: msg.peerId })
-          report(s, msg.peerId, s.table.pingFailed(msg.peerId))
+          change = s.table.pingFailed(msg.peerId)
         } else {
-          report(s, msg.peerId, s.table.pingOk(msg.peerId, msg.rttMs, init.now()))
+          change = s.table.pingOk(msg.peerId, msg.rttMs, init.now())
         }
-        publish(s)
+        report(s, msg.peerId, change)
+        // Health decides who is a replica: publish at once. RTT only orders them.
+        if (change === 'unhealthy' || change === 'recovered') publish(s)
+        else if (change === 'updated') publishSoon(s)
+        return s
+      }
+      case 'publish': {
+        if (s.stale) publish(s)
         return s
       }
       case 'leave':
@@ -87,27 +131,25 @@ export function spawnMembership (parent: Parameters<typeof spawn>[0], init: Memb
         return s
       case 'connected':
         s.table.reconnected(msg.peerId)
+        publishSoon(s)
+        return s
+      case 'disconnected':
+        s.table.disconnected(msg.peerId)
+        publishSoon(s)
         return s
       case 'tick': {
         const gone = s.table.expire(init.now())
         for (const id of gone) init.onEvent({ type: 'left', peerId: id, reason: 'expired' })
         if (gone.length > 0) publish(s)
-        for (const m of s.table.list()) {
-          if (s.pinging.has(m.id)) continue
-          s.pinging.add(m.id)
-          const id = m.id
-          init.ping(id).then(
-            rtt => { if (self !== undefined) dispatch(self, { type: 'ping-result', peerId: id, rttMs: rtt }) },
-            () => { if (self !== undefined) dispatch(self, { type: 'ping-result', peerId: id, rttMs: undefined }) }
-          )
-        }
+        // Only the active view: pinging every member would connect every pair.
+        for (const id of s.table.activeIds()) ping(s, id)
         return s
       }
       default:
         return assertNever(msg)
     }
   }, 'membership', {
-    initialState: { table: new MembershipTable({ memberTtlMs: init.memberTtlMs, pingFailures: init.pingFailures }), pinging: new Set<string>() },
+    initialState: { table: new MembershipTable({ memberTtlMs: init.memberTtlMs, pingFailures: init.pingFailures, activePeers: init.activePeers, self: init.self }), pinging: new Set<string>(), stale: false },
     // Each step leaves the table consistent: keep it and go on with the next message.
     onCrash: (_msg, _err, ctx) => ctx.resume
   })

@@ -19,12 +19,42 @@ export interface Member {
   failures: number
   lastSeen: number
   healthy: boolean
+  /** A libp2p connection to it is open. */
+  connected: boolean
+  /**
+   * In this node's active view: connected, or among the `activePeers` members this node
+   * keeps connected. Only active members are pinged, synced with and asked in
+   * read-through; the others are known from their announces only.
+   */
+  active: boolean
+  /** Among the `activePeers` members this node itself keeps connected (it dials them). */
+  preferred: boolean
+}
+
+/**
+ * Rank key of `member` in the active view of `self`: a hash of both ids, so each node
+ * prefers a different, stable set of members and the connections form a random graph
+ * rather than a star around the lowest ids.
+ */
+export function activeRank (self: string, member: string): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < self.length; i++) h = Math.imul(h ^ self.charCodeAt(i), 0x01000193)
+  h = Math.imul(h ^ 0x2f, 0x01000193)
+  for (let i = 0; i < member.length; i++) h = Math.imul(h ^ member.charCodeAt(i), 0x01000193)
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  return h >>> 0
 }
 
 /** Timing rules of the table. */
 export interface MembershipTiming {
   memberTtlMs: number
   pingFailures: number
+  /** Members kept connected and pinged besides those already connected (0 = every member). @default 0 */
+  activePeers?: number
+  /** This node's peer id (ranks the active view). @default '' */
+  self?: string
 }
 
 /** Quorum size for a write: `floor(min(R, enclaveSize)/2)+1` copies including the writer's. */
@@ -32,9 +62,15 @@ export function quorumSize (replication: number, enclaveSize: number): number {
   return Math.floor(Math.min(replication, Math.max(1, enclaveSize)) / 2) + 1
 }
 
-/** How often a node announces itself: often enough that a live peer is never forgotten. */
-export function announceIntervalMs (memberTtlMs: number, pingIntervalMs: number): number {
-  return Math.max(10, Math.min(pingIntervalMs, Math.floor(memberTtlMs / 3)))
+/**
+ * How often a node announces itself on gossip: three times per `memberTtlMs`, so a live
+ * peer survives two lost announces. Announces are how members that have not met learn of
+ * each other and how a peer we cannot ping stays known; members we can ping are kept
+ * alive by their ping answers, so the announce need not follow the ping interval (at N
+ * nodes every node receives N announces per interval).
+ */
+export function announceIntervalMs (memberTtlMs: number): number {
+  return Math.max(10, Math.floor(memberTtlMs / 3))
 }
 
 /** Whether a member last seen at `lastSeen` is forgotten at `now`. */
@@ -55,14 +91,15 @@ export class MembershipTable {
   /** Number of members (the enclave size is this plus one). */
   get size (): number { return this.members.size }
 
-  /** A sign of life from `id` (subscription, gossip, announce). */
-  seen (id: string, now: number, addresses?: string[]): MemberChange {
+  /** A sign of life from `id` (subscription, gossip, announce); `connected` when it came over an open connection. */
+  seen (id: string, now: number, addresses?: string[], connected?: boolean): MemberChange {
     const m = this.members.get(id)
     if (m === undefined) {
       if (this.departed.has(id) || this.members.size >= MAX_MEMBERS) return 'none'
-      this.members.set(id, { id, addresses: addresses ?? [], rttMs: null, failures: 0, lastSeen: now, healthy: true })
+      this.members.set(id, { id, addresses: addresses ?? [], rttMs: null, failures: 0, lastSeen: now, healthy: true, connected: connected === true, active: false, preferred: false })
       return 'joined'
     }
+    if (connected === true) m.connected = true
     m.lastSeen = Math.max(m.lastSeen, now)
     if (addresses !== undefined && addresses.length > 0) m.addresses = addresses
     return 'updated'
@@ -107,6 +144,47 @@ export class MembershipTable {
   /** A new connection from `id`: a peer that left may join again. */
   reconnected (id: string): void {
     this.departed.delete(id)
+    const m = this.members.get(id)
+    if (m !== undefined) m.connected = true
+  }
+
+  /** The last connection to `id` closed. */
+  disconnected (id: string): void {
+    const m = this.members.get(id)
+    if (m !== undefined) m.connected = false
+  }
+
+  /**
+   * Ids of the active view: every connected member plus the `activePeers` members of
+   * lowest {@link activeRank} (all members when `activePeers` is 0). Also sets `active`.
+   */
+  activeIds (): string[] {
+    const k = this.timing.activePeers ?? 0
+    const all = [...this.members.values()]
+    let chosen: Set<Member>
+    if (k <= 0 || all.length <= k) chosen = new Set(all)
+    else {
+      const self = this.timing.self ?? ''
+      const ranked = all.map(m => ({ m, r: activeRank(self, m.id) })).sort((a, b) => a.r - b.r)
+      chosen = new Set(ranked.slice(0, k).map(x => x.m))
+    }
+    for (const m of all) m.preferred = chosen.has(m)
+    for (const m of all) if (m.connected) chosen.add(m)
+    for (const m of all) m.active = chosen.has(m)
+    return [...chosen].map(m => m.id)
+  }
+
+  /** Whether `id` is in the active view (see {@link activeIds}). */
+  isActive (id: string): boolean {
+    const m = this.members.get(id)
+    if (m === undefined) return false
+    const k = this.timing.activePeers ?? 0
+    if (k <= 0 || this.members.size <= k || m.connected) return true
+    const self = this.timing.self ?? ''
+    const r = activeRank(self, id)
+    let below = 0
+    for (const o of this.members.values()) if (o !== m && activeRank(self, o.id) < r && ++below >= k) return false
+    return true
   }
 
   /** Forgets members not seen within `memberTtlMs`. Returns their ids. */
@@ -124,8 +202,9 @@ export class MembershipTable {
     return this.members.get(id)
   }
 
-  /** Copies of every member. */
+  /** Copies of every member, with `active` brought up to date. */
   list (): Member[] {
+    this.activeIds()
     return [...this.members.values()].map(m => ({ ...m, addresses: [...m.addresses] }))
   }
 }

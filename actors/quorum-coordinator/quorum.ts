@@ -25,12 +25,16 @@ export interface PendingWrite {
   timer: NodeJS.Timeout | undefined
 }
 
-/** Picks replica targets: healthy members, lowest known RTT first, at most `count`. */
-export function pickTargets<M extends { id: string, healthy: boolean, rttMs: number | null }> (members: readonly M[], count: number): M[] {
+/**
+ * Picks replica targets: healthy members, those in the active view (connected and
+ * pinged) before the others, lowest known RTT first, at most `count`.
+ */
+export function pickTargets<M extends { id: string, healthy: boolean, rttMs: number | null, active?: boolean }> (members: readonly M[], count: number): M[] {
   if (count <= 0) return []
+  const outside = (m: M): number => m.active === false ? 1 : 0
   return members
     .filter(m => m.healthy)
-    .sort((a, b) => (a.rttMs ?? Number.MAX_SAFE_INTEGER) - (b.rttMs ?? Number.MAX_SAFE_INTEGER))
+    .sort((a, b) => (outside(a) - outside(b)) || ((a.rttMs ?? Number.MAX_SAFE_INTEGER) - (b.rttMs ?? Number.MAX_SAFE_INTEGER)))
     .slice(0, count)
 }
 

@@ -22,6 +22,7 @@ import type { PrivateKey, PeerDiscovery, Transport, ComponentLogger, ConnectionG
 import type { RepramConfig } from '../config.js'
 import { pskFromSecret } from './pnet.js'
 import { topicFor } from './topic.js'
+import { libp2pLogger } from './libp2p-logger.js'
 
 /** Services of a REPRAM libp2p node. */
 export type RepramLibp2pServices = {
@@ -47,6 +48,29 @@ export interface CreateRepramLibp2pOptions {
   registry?: Registry
 }
 
+/**
+ * gossipsub's fast message id: author and sequence number, which make the spec'd message
+ * id under StrictSign (so it names the same messages, computed without a hash). A message
+ * without them fails validation and is never cached under its fast id.
+ */
+export function fastMessageId (msg: { from?: Uint8Array, seqno?: Uint8Array }): string {
+  if (msg.from === undefined || msg.seqno === undefined) return ''
+  return `${base64(msg.from)}:${base64(msg.seqno)}`
+}
+
+function base64 (b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64')
+}
+
+/**
+ * gossipsub's mesh bounds from the mesh degree D, in the proportions of its defaults
+ * (D 6: Dlo 4, Dhi 12, Dout 2). Dout must stay below Dlo and at most D/2.
+ */
+export function meshDegrees (D: number): { D: number, Dlo: number, Dhi: number, Dout: number } {
+  const Dlo = Math.ceil(2 * D / 3)
+  return { D, Dlo, Dhi: 2 * D, Dout: Math.max(0, Math.min(2, Dlo - 1, Math.floor(D / 2))) }
+}
+
 /** Gossipsub settings shared by standalone nodes (embedding apps choose their own). */
 export function gossipsubOptions (config: RepramConfig): Parameters<typeof gossipsub>[0] {
   const topic = topicFor(config.network, config.enclave)
@@ -55,7 +79,15 @@ export function gossipsubOptions (config: RepramConfig): Parameters<typeof gossi
     emitSelf: false,
     fallbackToFloodsub: false,
     allowPublishToZeroTopicPeers: true,
-    floodPublish: true,
+    floodPublish: config.gossipFloodPublish,
+    ...meshDegrees(config.gossipD),
+    Dlazy: config.gossipDlazy,
+    gossipFactor: config.gossipFactor,
+    // Without it gossipsub checks the signature of every copy it receives before it looks
+    // the message up in its seen cache: with D mesh peers each message was verified about
+    // D times per node. Only validated messages enter the fast cache, so a forged copy
+    // cannot mask the real one.
+    fastMsgIdFn: fastMessageId,
     maxInboundDataLength: config.maxGossipMessageBytes + 16 * 1024,
     // Invalid messages on our topic cost the sender score (DESIGN §4).
     scoreParams: createPeerScoreParams({
@@ -94,6 +126,7 @@ export async function createRepramLibp2p (config: RepramConfig, opts: CreateRepr
   }
   const created = createLibp2p({
     privateKey: opts.privateKey,
+    logger: libp2pLogger(),
     addresses: { listen: config.listen },
     transports,
     connectionEncrypters: [noise()],
@@ -101,6 +134,8 @@ export async function createRepramLibp2p (config: RepramConfig, opts: CreateRepr
     connectionProtector: config.clusterSecret !== undefined ? preSharedKey({ psk: pskFromSecret(config.clusterSecret), timeout: config.dialTimeoutMs }) : undefined,
     peerDiscovery,
     connectionManager: { dialTimeout: config.dialTimeoutMs },
+    // Membership reads each connection's RTT from the monitor instead of pinging again.
+    connectionMonitor: { pingInterval: config.pingIntervalMs },
     connectionGater: opts.connectionGater,
     // Process metrics are already on the registry as repram_process_* / repram_nodejs_*.
     metrics: opts.registry !== undefined ? prometheusMetrics({ registry: opts.registry, collectDefaultMetrics: false }) : undefined,

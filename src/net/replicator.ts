@@ -85,6 +85,8 @@ export class ClusterReplicator implements Replicator {
   private readonly decoded = new WeakMap<Uint8Array, GossipMessage>()
   private bootstrap: BootstrapTarget[] = []
   private announceSoon: NodeJS.Timeout | undefined
+  /** Per member, the announced addresses last merged into the peer store. */
+  private readonly mergedAddrs = new Map<string, string>()
   private stopping: Promise<void> | undefined
   private readonly listeners: Array<() => void> = []
   private queued: BeginWrite[] = []
@@ -235,6 +237,8 @@ export class ClusterReplicator implements Replicator {
     this.membership = spawnMembership(system, {
       memberTtlMs: c.memberTtlMs,
       pingFailures: c.pingFailures,
+      activePeers: c.activePeers,
+      self: this.selfId,
       now: () => Date.now(),
       ping: async (id) => await this.ping(id),
       onView: (members) => this.onView(members),
@@ -319,7 +323,7 @@ export class ClusterReplicator implements Replicator {
   async readThrough (key: string): Promise<RepramRecord | undefined> {
     const k = this.config?.readThroughPeers ?? 0
     if (this.state.code !== 'started' || k <= 0) return undefined
-    const peers = shuffle(this.view.filter(m => m.healthy).map(m => m.id)).slice(0, k)
+    const peers = shuffle(this.view.filter(m => m.healthy && m.active).map(m => m.id)).slice(0, k)
     return await this.sync.readThrough(key, peers)
   }
 
@@ -383,8 +387,15 @@ export class ClusterReplicator implements Replicator {
       // A reconnect (restart, healed partition) of a known member: sync at once. New peers sync when they join.
       if (this.view.some(m => m.id === id)) dispatch(this.antiEntropy, { type: 'trigger', peerId: id })
     }
+    const onDisconnect = (evt: CustomEvent<PeerId>): void => {
+      dispatch(this.membership, { type: 'disconnected', peerId: evt.detail.toString() })
+    }
     host.events.addEventListener('peer:connect', onConnect as any)
-    this.listeners.push(() => host.events.removeEventListener('peer:connect', onConnect as any))
+    host.events.addEventListener('peer:disconnect', onDisconnect as any)
+    this.listeners.push(() => {
+      host.events.removeEventListener('peer:connect', onConnect as any)
+      host.events.removeEventListener('peer:disconnect', onDisconnect as any)
+    })
 
     if (c.mdns) {
       const onDiscovery = (evt: CustomEvent<{ id: PeerId }>): void => {
@@ -415,8 +426,9 @@ export class ClusterReplicator implements Replicator {
     timers.push(setInterval(() => {
       dispatch(this.membership, { type: 'tick' })
       this.maintainBootstrap()
+      this.pruneConnections()
     }, c.pingIntervalMs))
-    timers.push(setInterval(() => this.announce(), announceIntervalMs(c.memberTtlMs, c.pingIntervalMs)))
+    timers.push(setInterval(() => this.announce(), announceIntervalMs(c.memberTtlMs)))
     if (c.syncIntervalMs > 0) timers.push(setInterval(() => dispatch(this.antiEntropy, { type: 'tick' }), c.syncIntervalMs))
     for (const t of timers) t.unref()
   }
@@ -489,11 +501,16 @@ export class ClusterReplicator implements Replicator {
       }
       addresses = mas.map(ma => ma.toString())
       const id = this.peerId(peerId)
-      if (id !== undefined && mas.length > 0) {
+      // Announces repeat the same addresses: merge them into the peer store only when they change.
+      const key = addresses.join(' ')
+      if (id !== undefined && mas.length > 0 && this.mergedAddrs.get(peerId) !== key) {
+        this.mergedAddrs.set(peerId, key)
         Promise.resolve(this.state.host.peerStore.merge(id, { multiaddrs: mas.map(ma => withoutP2p(ma)) })).catch(() => {})
       }
     }
-    dispatch(this.membership, { type: 'seen', peerId, addresses })
+    const pid = this.peerId(peerId)
+    const connected = this.state.code === 'started' && pid !== undefined && this.state.host.getConnections(pid).length > 0
+    dispatch(this.membership, { type: 'seen', peerId, addresses, connected })
   }
 
   // ---- writes from peers ----------------------------------------------------------------
@@ -549,7 +566,7 @@ export class ClusterReplicator implements Replicator {
    * from other healthy peers (any holder of that writeId), checking its sha256.
    */
   private async pull (from: string, w: Write): Promise<void> {
-    const others = shuffle(this.view.filter(m => m.healthy && m.id !== from).map(m => m.id)).slice(0, 2)
+    const others = shuffle(this.view.filter(m => m.healthy && m.active && m.id !== from).map(m => m.id)).slice(0, 2)
     for (const peer of [from, ...others]) {
       if (this.state.code !== 'started') return
       try {
@@ -601,6 +618,14 @@ export class ClusterReplicator implements Replicator {
     const host = this.state.host
     const peer = this.peerId(id)
     if (peer === undefined) throw new Error('bad peer id')
+    // libp2p's connection monitor already pings every open connection (and aborts one
+    // whose ping fails): while such a connection is open, its last RTT is our answer and
+    // no stream is opened. Pinging again here doubled the streams a node opens per
+    // interval, the main idle cost of a large enclave. Without an open, monitored
+    // connection we ping, which dials.
+    for (const conn of host.getConnections(peer)) {
+      if (conn.status === 'open' && typeof conn.rtt === 'number' && Number.isFinite(conn.rtt)) return conn.rtt
+    }
     // A ping may take up to a dial: a short interval must not turn a busy peer unhealthy.
     const signal = AbortSignal.timeout(Math.max(this.config.pingIntervalMs, this.config.dialTimeoutMs))
     if (host.ping !== undefined) return await host.ping(peer, { signal })
@@ -609,7 +634,7 @@ export class ClusterReplicator implements Replicator {
 
   private onView (members: readonly Member[]): void {
     this.view = members
-    dispatch(this.antiEntropy, { type: 'peers', healthy: members.filter(m => m.healthy).map(m => m.id) })
+    dispatch(this.antiEntropy, { type: 'peers', healthy: members.filter(m => m.healthy && m.active).map(m => m.id) })
     let healthy = 0
     for (const m of members) if (m.healthy) healthy++
     this.metrics.peersActive.set({ state: 'healthy' }, healthy)
@@ -622,10 +647,14 @@ export class ClusterReplicator implements Replicator {
         this.metrics.peerJoins.inc()
         this.log.info({ peer: e.member.id }, 'peer joined')
         this.node.emit('peer:joined', { peerId: e.member.id, enclave: this.config.enclave })
-        // A newcomer, a restarted peer or one back from a partition: compare digests now.
-        dispatch(this.antiEntropy, { type: 'trigger', peerId: e.member.id })
-        // Tell the newcomer (and everyone) where we are without waiting for the next round.
-        if (this.announceSoon === undefined) {
+        // A newcomer, a restarted peer or one back from a partition: compare digests now
+        // (members outside the active view are not dialled for it).
+        if (e.member.active) dispatch(this.antiEntropy, { type: 'trigger', peerId: e.member.id })
+        // We were alone (starting, or cut off): tell the enclave we are here without
+        // waiting for the next round. Members that hear it ping us, which connects us and
+        // shows us them in turn. Members do not announce when someone else joins: that made
+        // a forming cluster of N nodes send O(N²) announces, each delivered to every node.
+        if (this.view.length === 0 && this.announceSoon === undefined) {
           this.announceSoon = setTimeout(() => { this.announceSoon = undefined; this.announce() }, 50)
           this.announceSoon.unref()
         }
@@ -635,6 +664,7 @@ export class ClusterReplicator implements Replicator {
         this.log.info({ peer: e.peerId, reason: e.reason }, 'peer left')
         const cl = this.clients.get(e.peerId)
         this.clients.delete(e.peerId)
+        this.mergedAddrs.delete(e.peerId)
         cl?.close()
         this.node.emit('peer:left', { peerId: e.peerId, enclave: this.config.enclave, reason: e.reason })
         break
@@ -649,6 +679,26 @@ export class ClusterReplicator implements Replicator {
       case 'ping-failed':
         this.metrics.pingFailures.inc()
         break
+    }
+  }
+
+  /**
+   * Closes connections this node opened to members outside its preferred view (those it
+   * dialled while the enclave was small, to bootstrap peers, or for a sync or a write).
+   * Connections other nodes opened to us stay: they are in someone's view, and closing
+   * them would only make that node dial again. So each node holds about `activePeers`
+   * outbound and as many inbound connections, not one per member.
+   */
+  private pruneConnections (): void {
+    if (this.state.code !== 'started' || this.config.activePeers <= 0) return
+    const host = this.state.host
+    for (const m of this.view) {
+      if (m.preferred) continue
+      const id = this.peerIds.get(m.id)
+      if (id === undefined) continue
+      for (const conn of host.getConnections(id)) {
+        if (conn.direction === 'outbound' && conn.status === 'open') void conn.close().catch(() => {})
+      }
     }
   }
 

@@ -18,9 +18,9 @@ describe('quorumSize', () => {
 
 describe('membership timing', () => {
   it.each([
-    [60_000, 5000, 5000], [3000, 5000, 1000], [1500, 100, 100], [30, 100, 10]
-  ])('announces every min(ping, memberTtl/3): memberTtl %i, ping %i → %i ms', (ttl, ping, want) => {
-    expect(announceIntervalMs(ttl, ping)).toBe(want)
+    [60_000, 20_000], [3000, 1000], [1500, 500], [30, 10], [100, 33]
+  ])('announces every memberTtl/3 (at least 10 ms): memberTtl %i → %i ms', (ttl, want) => {
+    expect(announceIntervalMs(ttl)).toBe(want)
   })
 
   it.each([
@@ -63,6 +63,11 @@ describe('replica choice', () => {
     expect(pickTargets([m('a', true, 5), m('b', false, 1), m('c', true, 2), m('d', true, null)], 2).map(x => x.id)).toEqual(['c', 'a'])
     expect(pickTargets([m('a', false, 1)], 2)).toEqual([])
     expect(pickTargets([m('a', true, 1)], 0)).toEqual([])
+  })
+  it('prefers members of the active view, then RTT', () => {
+    const v = (id: string, active: boolean, rttMs: number | null) => ({ id, healthy: true, rttMs, active })
+    expect(pickTargets([v('far', false, 1), v('a', true, 9), v('b', true, null), v('c', true, 3)], 2).map(x => x.id)).toEqual(['c', 'a'])
+    expect(pickTargets([v('far', false, 1), v('a', true, 9)], 2).map(x => x.id)).toEqual(['a', 'far'])
   })
   it('knows when a quorum became impossible', () => {
     expect(stillPossible({ needed: 2, acks: 1, outstanding: 1 })).toBe(true)

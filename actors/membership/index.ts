@@ -18,7 +18,8 @@ export { MembershipTable, activeRank, quorumSize, announceIntervalMs, isForgotte
 /** Every message the membership actor understands. */
 export type MembershipMsg =
   | { type: 'seen', peerId: string, addresses?: string[], connected?: boolean }
-  | { type: 'ping-result', peerId: string, rttMs: number | undefined }
+  /** `rttMs` undefined: the ping failed; `notConnected`: not pinged, no connection to use (not a failure). */
+  | { type: 'ping-result', peerId: string, rttMs: number | undefined, notConnected?: boolean }
   | { type: 'leave', peerId: string }
   | { type: 'connected', peerId: string }
   | { type: 'disconnected', peerId: string }
@@ -34,6 +35,16 @@ export type MembershipEvent =
   | { type: 'recovered', peerId: string }
   | { type: 'ping-failed', peerId: string }
 
+/** How a member is pinged. */
+export interface PingOptions {
+  /**
+   * Whether the ping may dial. Members of the preferred view are dialled; members that are
+   * active only because they connected to us are pinged over that connection or not at
+   * all (the ping then resolves undefined), so a closed connection is not reopened.
+   */
+  dial: boolean
+}
+
 /** What the actor is built from. */
 export interface MembershipInit {
   memberTtlMs: number
@@ -45,7 +56,7 @@ export interface MembershipInit {
   /** Wall time for membership (network time, not record time). */
   now: () => number
   /** Pings a peer; resolves with the RTT in ms or rejects. Bounded by the caller's timeout. */
-  ping: (peerId: string) => Promise<number>
+  ping: (peerId: string, opts: PingOptions) => Promise<number | undefined>
   /** Called with a fresh frozen view after every change. */
   onView: (members: readonly Member[]) => void
   /** Called for joins, leaves and health changes. */
@@ -74,8 +85,8 @@ export function spawnMembership (parent: Parameters<typeof spawn>[0], init: Memb
   const ping = (s: MembershipState, id: string): void => {
     if (s.pinging.has(id)) return
     s.pinging.add(id)
-    init.ping(id).then(
-      rtt => { if (self !== undefined) dispatch(self, { type: 'ping-result', peerId: id, rttMs: rtt }) },
+    init.ping(id, { dial: s.table.isPreferred(id) }).then(
+      rtt => { if (self !== undefined) dispatch(self, { type: 'ping-result', peerId: id, rttMs: rtt, notConnected: rtt === undefined }) },
       () => { if (self !== undefined) dispatch(self, { type: 'ping-result', peerId: id, rttMs: undefined }) }
     )
   }
@@ -106,6 +117,11 @@ export function spawnMembership (parent: Parameters<typeof spawn>[0], init: Memb
       }
       case 'ping-result': {
         s.pinging.delete(msg.peerId)
+        if (msg.notConnected === true) {
+          s.table.disconnected(msg.peerId)
+          publishSoon(s)
+          return s
+        }
         let change: MemberChange
         if (msg.rttMs === undefined) {
           if (s.table.get(msg.peerId) !== undefined) init.onEvent({ type: 'ping-failed', peerId: msg.peerId })

@@ -177,9 +177,15 @@ export class MembershipTable {
   /** Whether `id` is in the active view (see {@link activeIds}). */
   isActive (id: string): boolean {
     const m = this.members.get(id)
+    return m !== undefined && (m.connected || this.isPreferred(id))
+  }
+
+  /** Whether `id` is among the `activePeers` members of lowest rank (every member when 0). */
+  isPreferred (id: string): boolean {
+    const m = this.members.get(id)
     if (m === undefined) return false
     const k = this.timing.activePeers ?? 0
-    if (k <= 0 || this.members.size <= k || m.connected) return true
+    if (k <= 0 || this.members.size <= k) return true
     const self = this.timing.self ?? ''
     const r = activeRank(self, id)
     let below = 0

@@ -48,3 +48,6 @@ export const SYNC_PROTOCOL = '/repram/sync/1.0.0'
 
 /** Pulls of values above the gossip inline threshold, one stream per value, sent in chunks. */
 export const BLOB_PROTOCOL = '/repram/blob/1.0.0'
+
+/** Most members in one peer-exchange answer (a frame of about 100 B each). */
+export const PEER_EXCHANGE_MAX = 1024

@@ -7,7 +7,7 @@
  */
 import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
 import type { Stream } from '@libp2p/interface'
-import { ReplicateRequest, ReplicateResponse, WriteResult, type Write } from './pb/repram.js'
+import { ReplicateRequest, ReplicateResponse, WriteResult, type PeerInfo, type Write } from './pb/repram.js'
 import { REPLICATE_BATCH_MAX, REPLICATE_SERVER_CONCURRENCY } from './constants.js'
 
 /** Write frames a client keeps in flight per peer before later writes wait for one to return. */
@@ -80,6 +80,12 @@ export class ReplicateClient {
     const t = performance.now()
     await this.request({ writes: [] })
     return performance.now() - t
+  }
+
+  /** Peer exchange: the enclave members the peer knows. */
+  async members (): Promise<PeerInfo[]> {
+    const res = await this.request({ writes: [], members: true })
+    return res.members
   }
 
   /** Tells the peer this node is leaving. */
@@ -205,6 +211,8 @@ export interface ReplicateHandler {
   leave: (from: string) => void
   /** Any frame in our enclave is a sign of life. */
   seen: (from: string) => void
+  /** Peer exchange: the members to tell `from` about (bounded by the caller). */
+  members?: (from: string) => PeerInfo[]
   /** Counts refused frames (wrong network/enclave, undecodable). */
   refused: (reason: 'schema' | 'enclave' | 'too_many') => void
 }
@@ -223,8 +231,8 @@ export async function serveReplicateStream (stream: Stream, from: string, init: 
   const lp = lpStream(stream, { maxDataLength: init.maxFrameBytes, maxBufferSize: init.maxFrameBytes * 2 } as Parameters<typeof lpStream>[1])
   let active = 0
   let wake: (() => void) | undefined
-  const reply = (res: ReplicateResponse): void => {
-    lp.write(ReplicateResponse.encode(res)).catch(() => {})
+  const reply = (res: Omit<ReplicateResponse, 'members'> & { members?: PeerInfo[] }): void => {
+    lp.write(ReplicateResponse.encode({ members: [], ...res })).catch(() => {})
   }
   try {
     for (;;) {
@@ -249,6 +257,10 @@ export async function serveReplicateStream (stream: Stream, from: string, init: 
         continue
       }
       init.handler.seen(from)
+      if (req.members === true) {
+        reply({ id: req.id, results: [], members: init.handler.members?.(from) ?? [] })
+        continue
+      }
       active++
       const work = req.fetch !== undefined
         ? init.handler.fetch(req.fetch.key, req.fetch.writeId).then(record => ({ id: req.id, results: [], record }))

@@ -15,6 +15,7 @@
 import { start as startSystem, stop as stopSystem, dispatch, type Ref } from 'nact'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { toString as bytesToString } from 'uint8arrays/to-string'
 import { TopicValidatorResult, type Message } from '@libp2p/gossipsub'
 import type { Libp2p, PeerId, PrivateKey, Stream, Connection } from '@libp2p/interface'
 import type { Replicator, RepramNode, TopologyPeer } from '../node/node.js'
@@ -25,7 +26,7 @@ import { Asker } from '../actors/ask.js'
 import { spawnMembership, announceIntervalMs, type Member, type MembershipEvent, type MembershipMsg } from '../../actors/membership/index.js'
 import { spawnQuorumCoordinator, type BeginWrite, type QuorumCoordinatorMsg } from '../../actors/quorum-coordinator/index.js'
 import { spawnGossipPeer, type GossipPeerMsg } from '../../actors/gossip-peer/index.js'
-import { GossipMessage, WriteResult, type Write } from './pb/repram.js'
+import { GossipMessage, WriteResult, type PeerInfo, type Write } from './pb/repram.js'
 import { ANNOUNCE_MAX_ADDRS, DEFAULT_PUBSUB_SERVICE, FRAME_OVERHEAD_BYTES, LEAVE_TIMEOUT_MS, REDIAL_MAX_MS, REDIAL_MIN_MS, REPLICATE_PROTOCOL, SEEN_WRITE_MAX, SEEN_WRITE_TTL_MS } from './constants.js'
 import { createClusterMetrics, type ClusterMetrics } from './metrics.js'
 import { ReplicateClient, serveReplicateStream } from './replicate.js'
@@ -33,7 +34,7 @@ import { SeenCache } from './seen-cache.js'
 import { topicFor } from './topic.js'
 import { checkWrite, fromWire, toWire, wireSize } from './validate.js'
 import { hostFromLibp2p, type NetHost } from './host.js'
-import { BLOB_PROTOCOL, SYNC_PROTOCOL } from './constants.js'
+import { BLOB_PROTOCOL, PEER_EXCHANGE_MAX, SYNC_PROTOCOL } from './constants.js'
 import { BlobClient, serveBlobStream } from './blob.js'
 import { SyncEngine, createSyncMetrics, SYNC_MAX_STREAMS, type SyncMetrics } from './sync.js'
 import { spawnAntiEntropy, shuffle, type AntiEntropyMsg, type RoundReason } from '../../actors/anti-entropy/index.js'
@@ -240,7 +241,7 @@ export class ClusterReplicator implements Replicator {
       activePeers: c.activePeers,
       self: this.selfId,
       now: () => Date.now(),
-      ping: async (id) => await this.ping(id),
+      ping: async (id, opts) => await this.ping(id, opts.dial),
       onView: (members) => this.onView(members),
       onEvent: (e) => this.onMembershipEvent(e)
     })
@@ -362,6 +363,7 @@ export class ClusterReplicator implements Replicator {
           fetch: async (key, writeId) => await this.onFetch(key, writeId),
           leave: (peerId) => dispatch(this.membership, { type: 'leave', peerId }),
           seen: (peerId) => this.seen(peerId),
+          members: (peerId) => this.exchangeList(peerId),
           refused: (reason) => this.metrics.replicateFrames.inc({ result: reason })
         }
       })
@@ -513,6 +515,47 @@ export class ClusterReplicator implements Replicator {
     dispatch(this.membership, { type: 'seen', peerId, addresses, connected })
   }
 
+  // ---- peer exchange ---------------------------------------------------------------------
+
+  /**
+   * Peer exchange, server side: the healthy members we know with their announced
+   * addresses, except the asker. At most {@link PEER_EXCHANGE_MAX} entries.
+   */
+  private exchangeList (asker: string): PeerInfo[] {
+    const out: PeerInfo[] = []
+    for (const m of this.view) {
+      if (out.length >= PEER_EXCHANGE_MAX) break
+      if (m.id === asker || !m.healthy || m.addresses.length === 0) continue
+      const id = this.peerId(m.id)
+      if (id === undefined) continue
+      const addrs: Array<Uint8Array<ArrayBuffer>> = []
+      for (const a of m.addresses.slice(0, ANNOUNCE_MAX_ADDRS)) {
+        try { addrs.push(Uint8Array.from(multiaddr(a).bytes)) } catch {}
+      }
+      out.push({ id: Uint8Array.from(id.toMultihash().bytes), addrs })
+    }
+    return out
+  }
+
+  /**
+   * Peer exchange, client side: a node that was alone asks its first peer for the members
+   * it knows, so it learns the enclave (and picks its active view from all of it) at once
+   * rather than one periodic announce at a time. They count as seen now: a dead one is
+   * forgotten after `memberTtl` like any other.
+   */
+  private exchangePeers (from: string): void {
+    this.client(from).members().then(list => {
+      this.metrics.peerExchanges.inc({ result: 'ok' })
+      for (const p of list.slice(0, PEER_EXCHANGE_MAX)) {
+        let id: string
+        // A peer id's text form is the base58btc of its multihash bytes.
+        try { id = peerIdFromString(bytesToString(p.id, 'base58btc')).toString() } catch { continue }
+        if (id === this.selfId) continue
+        this.seen(id, p.addrs)
+      }
+    }, () => this.metrics.peerExchanges.inc({ result: 'failed' }))
+  }
+
   // ---- writes from peers ----------------------------------------------------------------
 
   private async mergeRemote (rec: RepramRecord, via: 'gossip' | 'pull'): Promise<WriteResult> {
@@ -613,7 +656,8 @@ export class ClusterReplicator implements Replicator {
     return cl
   }
 
-  private async ping (id: string): Promise<number> {
+  /** RTT to `id`; undefined when `dial` is false and no connection is open. */
+  private async ping (id: string, dial = true): Promise<number | undefined> {
     if (this.state.code !== 'started') throw new Error('stopped')
     const host = this.state.host
     const peer = this.peerId(id)
@@ -623,9 +667,11 @@ export class ClusterReplicator implements Replicator {
     // no stream is opened. Pinging again here doubled the streams a node opens per
     // interval, the main idle cost of a large enclave. Without an open, monitored
     // connection we ping, which dials.
-    for (const conn of host.getConnections(peer)) {
-      if (conn.status === 'open' && typeof conn.rtt === 'number' && Number.isFinite(conn.rtt)) return conn.rtt
+    const conns = host.getConnections(peer).filter(conn => conn.status === 'open')
+    for (const conn of conns) {
+      if (typeof conn.rtt === 'number' && Number.isFinite(conn.rtt)) return conn.rtt
     }
+    if (!dial && conns.length === 0) return undefined
     // A ping may take up to a dial: a short interval must not turn a busy peer unhealthy.
     const signal = AbortSignal.timeout(Math.max(this.config.pingIntervalMs, this.config.dialTimeoutMs))
     if (host.ping !== undefined) return await host.ping(peer, { signal })
@@ -654,6 +700,7 @@ export class ClusterReplicator implements Replicator {
         // waiting for the next round. Members that hear it ping us, which connects us and
         // shows us them in turn. Members do not announce when someone else joins: that made
         // a forming cluster of N nodes send O(N²) announces, each delivered to every node.
+        if (this.view.length === 0) this.exchangePeers(e.member.id)
         if (this.view.length === 0 && this.announceSoon === undefined) {
           this.announceSoon = setTimeout(() => { this.announceSoon = undefined; this.announce() }, 50)
           this.announceSoon.unref()
@@ -684,7 +731,7 @@ export class ClusterReplicator implements Replicator {
 
   /**
    * Closes connections this node opened to members outside its preferred view (those it
-   * dialled while the enclave was small, to bootstrap peers, or for a sync or a write).
+   * dialled while the enclave was small, or for a sync or a write); bootstrap peers stay.
    * Connections other nodes opened to us stay: they are in someone's view, and closing
    * them would only make that node dial again. So each node holds about `activePeers`
    * outbound and as many inbound connections, not one per member.
@@ -692,8 +739,10 @@ export class ClusterReplicator implements Replicator {
   private pruneConnections (): void {
     if (this.state.code !== 'started' || this.config.activePeers <= 0) return
     const host = this.state.host
+    // Bootstrap peers are re-dialled whenever they are not connected: keep them.
+    const bootstrap = new Set(this.bootstrap.map(t => t.peerId))
     for (const m of this.view) {
-      if (m.preferred) continue
+      if (m.preferred || bootstrap.has(m.id)) continue
       const id = this.peerIds.get(m.id)
       if (id === undefined) continue
       for (const conn of host.getConnections(id)) {

@@ -726,6 +726,7 @@ export interface ReplicateRequest {
   writes: Write[]
   fetch?: Fetch
   leave?: boolean
+  members?: boolean
 }
 
 export namespace ReplicateRequest {
@@ -768,6 +769,11 @@ export namespace ReplicateRequest {
         if (obj.leave != null) {
           w.uint32(48)
           w.bool(obj.leave)
+        }
+
+        if (obj.members != null) {
+          w.uint32(56)
+          w.bool(obj.members)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -817,6 +823,10 @@ export namespace ReplicateRequest {
             }
             case 6: {
               obj.leave = reader.bool()
+              break
+            }
+            case 7: {
+              obj.members = reader.bool()
               break
             }
             default: {
@@ -887,6 +897,13 @@ export namespace ReplicateRequest {
             case 6: {
               yield {
                 field: `${prefix}.leave`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 7: {
+              yield {
+                field: `${prefix}.members`,
                 value: reader.bool()
               }
               break
@@ -981,6 +998,11 @@ export namespace ReplicateRequest {
     value: boolean
   }
 
+  export interface ReplicateRequestMembersFieldEvent {
+    field: '$.members'
+    value: boolean
+  }
+
   export function encode (obj: Partial<ReplicateRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, ReplicateRequest.codec())
   }
@@ -989,8 +1011,139 @@ export namespace ReplicateRequest {
     return decodeMessage(buf, ReplicateRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ReplicateRequest>): Generator<ReplicateRequestIdFieldEvent | ReplicateRequestNetworkFieldEvent | ReplicateRequestEnclaveFieldEvent | ReplicateRequestWritesKeyFieldEvent | ReplicateRequestWritesValueFieldEvent | ReplicateRequestWritesCreatedAtFieldEvent | ReplicateRequestWritesExpiresAtFieldEvent | ReplicateRequestWritesWriteIdFieldEvent | ReplicateRequestWritesOriginFieldEvent | ReplicateRequestWritesSizeFieldEvent | ReplicateRequestWritesHashFieldEvent | ReplicateRequestFetchKeyFieldEvent | ReplicateRequestFetchWriteIdFieldEvent | ReplicateRequestLeaveFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ReplicateRequest>): Generator<ReplicateRequestIdFieldEvent | ReplicateRequestNetworkFieldEvent | ReplicateRequestEnclaveFieldEvent | ReplicateRequestWritesKeyFieldEvent | ReplicateRequestWritesValueFieldEvent | ReplicateRequestWritesCreatedAtFieldEvent | ReplicateRequestWritesExpiresAtFieldEvent | ReplicateRequestWritesWriteIdFieldEvent | ReplicateRequestWritesOriginFieldEvent | ReplicateRequestWritesSizeFieldEvent | ReplicateRequestWritesHashFieldEvent | ReplicateRequestFetchKeyFieldEvent | ReplicateRequestFetchWriteIdFieldEvent | ReplicateRequestLeaveFieldEvent | ReplicateRequestMembersFieldEvent> {
     return streamMessage(buf, ReplicateRequest.codec(), opts)
+  }
+}
+
+export interface PeerInfo {
+  id: Uint8Array<ArrayBuffer>
+  addrs: Uint8Array<ArrayBuffer>[]
+}
+
+export namespace PeerInfo {
+  let _codec: Codec<PeerInfo>
+
+  export const codec = (): Codec<PeerInfo> => {
+    if (_codec == null) {
+      _codec = message<PeerInfo>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.id != null && obj.id.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.id)
+        }
+
+        if (obj.addrs != null && obj.addrs.length > 0) {
+          for (const value of obj.addrs) {
+            w.uint32(18)
+            w.bytes(value)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          id: uint8ArrayAlloc(0),
+          addrs: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.id = reader.bytes()
+              break
+            }
+            case 2: {
+              if (opts.limits?.addrs != null && obj.addrs.length === opts.limits.addrs) {
+                throw new MaxLengthError('Decode error - repeated field "addrs" had too many elements')
+              }
+
+              obj.addrs.push(reader.bytes())
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          addrs: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.id`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              if (opts.limits?.addrs != null && obj.addrs === opts.limits.addrs) {
+                throw new MaxLengthError('Streaming decode error - repeated field "addrs" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.addrs[]`,
+                index: obj.addrs,
+                value: reader.bytes()
+              }
+
+              obj.addrs++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface PeerInfoIdFieldEvent {
+    field: '$.id'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface PeerInfoAddrsFieldEvent {
+    field: '$.addrs[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<PeerInfo>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, PeerInfo.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeerInfo>): PeerInfo {
+    return decodeMessage(buf, PeerInfo.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeerInfo>): Generator<PeerInfoIdFieldEvent | PeerInfoAddrsFieldEvent> {
+    return streamMessage(buf, PeerInfo.codec(), opts)
   }
 }
 
@@ -1021,6 +1174,7 @@ export interface ReplicateResponse {
   results: WriteResult[]
   record?: Write
   error?: string
+  members: PeerInfo[]
 }
 
 export namespace ReplicateResponse {
@@ -1055,13 +1209,21 @@ export namespace ReplicateResponse {
           w.string(obj.error)
         }
 
+        if (obj.members != null && obj.members.length > 0) {
+          for (const value of obj.members) {
+            w.uint32(42)
+            PeerInfo.codec().encode(value, w)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
           id: 0,
-          results: []
+          results: [],
+          members: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1092,6 +1254,16 @@ export namespace ReplicateResponse {
               obj.error = reader.string()
               break
             }
+            case 5: {
+              if (opts.limits?.members != null && obj.members.length === opts.limits.members) {
+                throw new MaxLengthError('Decode error - repeated field "members" had too many elements')
+              }
+
+              obj.members.push(PeerInfo.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.members$
+              }))
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1102,7 +1274,8 @@ export namespace ReplicateResponse {
         return obj
       }, function * (reader, length, prefix, opts = {}) {
         const obj = {
-          results: 0
+          results: 0,
+          members: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1141,6 +1314,24 @@ export namespace ReplicateResponse {
                 field: `${prefix}.error`,
                 value: reader.string()
               }
+              break
+            }
+            case 5: {
+              if (opts.limits?.members != null && obj.members === opts.limits.members) {
+                throw new MaxLengthError('Streaming decode error - repeated field "members" had too many elements')
+              }
+
+              for (const evt of PeerInfo.codec().stream(reader, reader.uint32(), `${prefix}.members[]`, {
+                limits: opts.limits?.members$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.members
+                }
+              }
+
+              obj.members++
+
               break
             }
             default: {
@@ -1211,6 +1402,18 @@ export namespace ReplicateResponse {
     value: string
   }
 
+  export interface ReplicateResponseMembersIdFieldEvent {
+    field: '$.members[].id'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface ReplicateResponseMembersAddrsFieldEvent {
+    field: '$.members[].addrs[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<ReplicateResponse>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, ReplicateResponse.codec())
   }
@@ -1219,7 +1422,7 @@ export namespace ReplicateResponse {
     return decodeMessage(buf, ReplicateResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ReplicateResponse>): Generator<ReplicateResponseIdFieldEvent | ReplicateResponseResultsFieldEvent | ReplicateResponseRecordKeyFieldEvent | ReplicateResponseRecordValueFieldEvent | ReplicateResponseRecordCreatedAtFieldEvent | ReplicateResponseRecordExpiresAtFieldEvent | ReplicateResponseRecordWriteIdFieldEvent | ReplicateResponseRecordOriginFieldEvent | ReplicateResponseRecordSizeFieldEvent | ReplicateResponseRecordHashFieldEvent | ReplicateResponseErrorFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ReplicateResponse>): Generator<ReplicateResponseIdFieldEvent | ReplicateResponseResultsFieldEvent | ReplicateResponseRecordKeyFieldEvent | ReplicateResponseRecordValueFieldEvent | ReplicateResponseRecordCreatedAtFieldEvent | ReplicateResponseRecordExpiresAtFieldEvent | ReplicateResponseRecordWriteIdFieldEvent | ReplicateResponseRecordOriginFieldEvent | ReplicateResponseRecordSizeFieldEvent | ReplicateResponseRecordHashFieldEvent | ReplicateResponseErrorFieldEvent | ReplicateResponseMembersIdFieldEvent | ReplicateResponseMembersAddrsFieldEvent> {
     return streamMessage(buf, ReplicateResponse.codec(), opts)
   }
 }

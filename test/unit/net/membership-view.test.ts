@@ -61,7 +61,7 @@ describe('membership actor', () => {
     system = undefined
   })
 
-  const spawn = (activePeers: number, ping: (id: string) => Promise<number>): { ref: ReturnType<typeof spawnMembership>, views: Array<readonly Member[]> } => {
+  const spawn = (activePeers: number, ping: (id: string, opts: { dial: boolean }) => Promise<number | undefined>): { ref: ReturnType<typeof spawnMembership>, views: Array<readonly Member[]> } => {
     system = start()
     const views: Array<readonly Member[]> = []
     const ref = spawnMembership(system, {
@@ -91,6 +91,25 @@ describe('membership actor', () => {
     dispatch(ref, { type: 'tick' })
     await settle()
     expect(pinged.sort()).toEqual([...lowest].sort())
+  })
+
+  it('pings a member outside its preferred view only over an open connection, and a missing one is no failure', async () => {
+    const calls: Array<[string, boolean]> = []
+    const all = ids(6)
+    const lowest = [...all].sort((a, b) => activeRank('me', a) - activeRank('me', b))[0]
+    const outsider = all.find(id => id !== lowest) as string
+    const { ref, views } = spawn(1, async (id, opts) => { calls.push([id, opts.dial]); return id === lowest ? 1 : undefined })
+    for (const id of all) dispatch(ref, { type: 'seen', peerId: id, connected: id === outsider })
+    await settle()
+    dispatch(ref, { type: 'tick' })
+    await settle()
+    // The outsider was pinged over its connection (never dialled); others not at all.
+    expect(calls.filter(([id]) => id === outsider).map(([, dial]) => dial)).toEqual([false])
+    expect(calls.filter(([id]) => id === lowest).every(([, dial]) => dial)).toBe(true)
+    expect(calls.every(([id]) => id === lowest || id === outsider)).toBe(true)
+    // The outsider had no connection after all: no longer active, still healthy, not failed.
+    const seenOutsider = views.at(-1)?.find(m => m.id === outsider)
+    expect(seenOutsider).toMatchObject({ connected: false, active: false, healthy: true, failures: 0 })
   })
 
   it('publishes health changes at once and coalesces RTT updates into one view', async () => {

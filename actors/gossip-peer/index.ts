@@ -7,7 +7,7 @@
  * reports signs of life and leaves to membership.
  */
 import { dispatch, spawn, type Ref } from 'nact'
-import { assertNever, type ReplyTo } from '../../src/actors/ask.js'
+import { assertNever, type Batch, type ReplyTo } from '../../src/actors/ask.js'
 import type { RepramRecord } from '../../src/record.js'
 import { GossipBatcher, type QueuedWrite } from './gossip-peer.js'
 import type { GossipMessage, Write } from '../../src/net/pb/repram.js'
@@ -18,6 +18,8 @@ export { GOSSIP_RESULTS } from './constants.js'
 /** Every message the gossip peer understands. */
 export type GossipPeerMsg =
   | { type: 'publish', records: RepramRecord[] }
+  /** Several messages handled in one turn (see `Coalescer`): inbound gossip comes one message per received RPC. */
+  | { type: 'batch', batch: Batch<GossipPeerMsg> }
   | { type: 'flush' }
   | { type: 'announce', addresses: Uint8Array[] }
   | { type: 'leave', replyTo: ReplyTo<number> }
@@ -63,8 +65,14 @@ export function spawnGossipPeer (parent: Parameters<typeof spawn>[0], init: Goss
     )
   }
 
-  self = spawn(parent, (s: GossipState, msg: GossipPeerMsg): GossipState => {
+  const handle = (s: GossipState, msg: GossipPeerMsg): GossipState => {
     switch (msg.type) {
+      case 'batch':
+        msg.batch.closed = true
+        for (const m of msg.batch.msgs) {
+          try { handle(s, m) } catch {}
+        }
+        return s
       case 'publish': {
         if (s.halted) return s
         for (const record of msg.records) {
@@ -112,7 +120,8 @@ export function spawnGossipPeer (parent: Parameters<typeof spawn>[0], init: Goss
       default:
         return assertNever(msg)
     }
-  }, 'gossip-peer', {
+  }
+  self = spawn(parent, handle, 'gossip-peer', {
     initialState: { batcher: new GossipBatcher({ maxWrites: init.batchSize, maxBytes: init.maxMessageBytes - 1024 }), timer: undefined, halted: false },
     // A bad inbound message must never stop replication: keep the queue and go on.
     onCrash: (_msg, _err, ctx) => ctx.resume

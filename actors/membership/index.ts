@@ -10,7 +10,7 @@
  * members answer N times, and copying the view each time made a tick O(N²)).
  */
 import { dispatch, spawn, type Ref } from 'nact'
-import { assertNever } from '../../src/actors/ask.js'
+import { assertNever, type Batch } from '../../src/actors/ask.js'
 import { MembershipTable, type Member, type MemberChange } from './membership.js'
 
 export { MembershipTable, activeRank, quorumSize, announceIntervalMs, isForgotten, type Member, type MemberChange, type MembershipTiming } from './membership.js'
@@ -26,6 +26,8 @@ export type MembershipMsg =
   | { type: 'tick' }
   /** Internal: publishes the view if RTT updates left it stale. */
   | { type: 'publish' }
+  /** Several messages handled in one turn (see `Coalescer`): a sign of life comes with every gossip message. */
+  | { type: 'batch', batch: Batch<MembershipMsg> }
 
 /** Events reported to the owner (metrics, node events). */
 export type MembershipEvent =
@@ -104,8 +106,14 @@ export function spawnMembership (parent: Parameters<typeof spawn>[0], init: Memb
     }
   }
 
-  self = spawn(parent, (s: MembershipState, msg: MembershipMsg): MembershipState => {
+  const handle = (s: MembershipState, msg: MembershipMsg): MembershipState => {
     switch (msg.type) {
+      case 'batch':
+        msg.batch.closed = true
+        for (const m of msg.batch.msgs) {
+          try { handle(s, m) } catch {}
+        }
+        return s
       case 'seen': {
         const change = s.table.seen(msg.peerId, init.now(), msg.addresses, msg.connected)
         report(s, msg.peerId, change)
@@ -164,7 +172,8 @@ export function spawnMembership (parent: Parameters<typeof spawn>[0], init: Memb
       default:
         return assertNever(msg)
     }
-  }, 'membership', {
+  }
+  self = spawn(parent, handle, 'membership', {
     initialState: { table: new MembershipTable({ memberTtlMs: init.memberTtlMs, pingFailures: init.pingFailures, activePeers: init.activePeers, self: init.self }), pinging: new Set<string>(), stale: false },
     // Each step leaves the table consistent: keep it and go on with the next message.
     onCrash: (_msg, _err, ctx) => ctx.resume

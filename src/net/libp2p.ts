@@ -135,7 +135,9 @@ export async function createRepramLibp2p (config: RepramConfig, opts: CreateRepr
     peerDiscovery,
     connectionManager: { dialTimeout: config.dialTimeoutMs },
     // Membership reads each connection's RTT from the monitor instead of pinging again.
-    connectionMonitor: { pingInterval: config.pingIntervalMs },
+    // A ping slower than this aborts the connection: no sooner than a ping interval (a busy
+    // peer is not a dead one; libp2p's floor is 5 s).
+    connectionMonitor: { pingInterval: config.pingIntervalMs, pingTimeout: { minTimeout: Math.max(5000, config.pingIntervalMs) } },
     connectionGater: opts.connectionGater,
     // Process metrics are already on the registry as repram_process_* / repram_nodejs_*.
     metrics: opts.registry !== undefined ? prometheusMetrics({ registry: opts.registry, collectDefaultMetrics: false }) : undefined,

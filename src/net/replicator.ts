@@ -22,7 +22,7 @@ import type { Replicator, RepramNode, TopologyPeer } from '../node/node.js'
 import type { RepramConfig } from '../config.js'
 import type { Logger } from '../logger.js'
 import type { RepramRecord } from '../record.js'
-import { Asker } from '../actors/ask.js'
+import { Asker, Coalescer } from '../actors/ask.js'
 import { spawnMembership, announceIntervalMs, type Member, type MembershipEvent, type MembershipMsg } from '../../actors/membership/index.js'
 import { spawnQuorumCoordinator, type BeginWrite, type QuorumCoordinatorMsg } from '../../actors/quorum-coordinator/index.js'
 import { spawnGossipPeer, type GossipPeerMsg } from '../../actors/gossip-peer/index.js'
@@ -86,6 +86,9 @@ export class ClusterReplicator implements Replicator {
   private readonly decoded = new WeakMap<Uint8Array, GossipMessage>()
   private bootstrap: BootstrapTarget[] = []
   private announceSoon: NodeJS.Timeout | undefined
+  /** Senders to the gossip and membership actors: one mailbox turn for all of a loop turn's messages. */
+  private gossipIn!: Coalescer<GossipPeerMsg>
+  private membershipIn!: Coalescer<MembershipMsg>
   /** Per member, the announced addresses last merged into the peer store. */
   private readonly mergedAddrs = new Map<string, string>()
   private stopping: Promise<void> | undefined
@@ -163,7 +166,7 @@ export class ClusterReplicator implements Replicator {
   /** Writes that skipped gossip but a direct send of which failed: gossip them now. */
   private gossipUndelivered (records: RepramRecord[]): void {
     const late = records.filter(r => this.directOnly.delete(r))
-    if (late.length > 0 && this.state.code === 'started') dispatch(this.gossip, { type: 'publish', records: late })
+    if (late.length > 0 && this.state.code === 'started') this.gossipIn.send({ type: 'publish', records: late })
   }
 
   private flushWrites (): void {
@@ -189,7 +192,7 @@ export class ClusterReplicator implements Replicator {
     const view = this.view
     const allDirect = view.length > 0 && view.length <= this.config.replication - 1 && view.every(m => m.healthy)
     if (allDirect) for (const w of writes) this.directOnly.add(w.record)
-    else dispatch(this.gossip, { type: 'publish', records: writes.map(w => w.record) })
+    else this.gossipIn.send({ type: 'publish', records: writes.map(w => w.record) })
     dispatch(this.coordinator, { type: 'begin', writes })
   }
 
@@ -245,6 +248,7 @@ export class ClusterReplicator implements Replicator {
       onView: (members) => this.onView(members),
       onEvent: (e) => this.onMembershipEvent(e)
     })
+    this.membershipIn = new Coalescer(this.membership, batch => ({ type: 'batch', batch }))
     this.coordinator = spawnQuorumCoordinator(system, {
       replication: c.replication,
       writeTimeoutMs: c.writeTimeoutMs,
@@ -276,12 +280,13 @@ export class ClusterReplicator implements Replicator {
       pull: (from, w) => { void this.pull(from, w) },
       firstSight: (id) => this.merged.add(id),
       seen: (peerId, addrs) => this.seen(peerId, addrs),
-      left: (peerId) => dispatch(this.membership, { type: 'leave', peerId }),
+      left: (peerId) => this.membershipIn.send({ type: 'leave', peerId }),
       onPublished: (result, writes) => {
         this.metrics.gossipMessages.inc({ direction: 'out', result })
         this.metrics.gossipWrites.inc({ direction: 'out', result }, writes)
       }
     })
+    this.gossipIn = new Coalescer(this.gossip, batch => ({ type: 'batch', batch }))
     this.blobs = new BlobClient({
       network: c.network,
       enclave: c.enclave,
@@ -361,7 +366,7 @@ export class ClusterReplicator implements Replicator {
         handler: {
           writes: async (writes) => await this.onDirectWrites(writes, from),
           fetch: async (key, writeId) => await this.onFetch(key, writeId),
-          leave: (peerId) => dispatch(this.membership, { type: 'leave', peerId }),
+          leave: (peerId) => this.membershipIn.send({ type: 'leave', peerId }),
           seen: (peerId) => this.seen(peerId),
           members: (peerId) => this.exchangeList(peerId),
           refused: (reason) => this.metrics.replicateFrames.inc({ result: reason })
@@ -385,12 +390,12 @@ export class ClusterReplicator implements Replicator {
 
     const onConnect = (evt: CustomEvent<PeerId>): void => {
       const id = evt.detail.toString()
-      dispatch(this.membership, { type: 'connected', peerId: id })
+      this.membershipIn.send({ type: 'connected', peerId: id })
       // A reconnect (restart, healed partition) of a known member: sync at once. New peers sync when they join.
       if (this.view.some(m => m.id === id)) dispatch(this.antiEntropy, { type: 'trigger', peerId: id })
     }
     const onDisconnect = (evt: CustomEvent<PeerId>): void => {
-      dispatch(this.membership, { type: 'disconnected', peerId: evt.detail.toString() })
+      this.membershipIn.send({ type: 'disconnected', peerId: evt.detail.toString() })
     }
     host.events.addEventListener('peer:connect', onConnect as any)
     host.events.addEventListener('peer:disconnect', onDisconnect as any)
@@ -426,7 +431,7 @@ export class ClusterReplicator implements Replicator {
     if (this.state.code !== 'started') return
     const timers = this.state.timers
     timers.push(setInterval(() => {
-      dispatch(this.membership, { type: 'tick' })
+      this.membershipIn.send({ type: 'tick' })
       this.maintainBootstrap()
       this.pruneConnections()
     }, c.pingIntervalMs))
@@ -483,13 +488,13 @@ export class ClusterReplicator implements Replicator {
     if (m === undefined) {
       try { m = GossipMessage.decode(msg.data) } catch { return }
     }
-    dispatch(this.gossip, { type: 'inbound', from, message: m })
+    this.gossipIn.send({ type: 'inbound', from, message: m })
   }
 
   private announce (): void {
     if (this.state.code !== 'started') return
     const addrs = this.state.host.getMultiaddrs().slice(0, ANNOUNCE_MAX_ADDRS).map(ma => ma.bytes)
-    dispatch(this.gossip, { type: 'announce', addresses: addrs })
+    this.gossipIn.send({ type: 'announce', addresses: addrs })
   }
 
   /** A sign of life; announced addresses are remembered for dialling. */
@@ -512,7 +517,7 @@ export class ClusterReplicator implements Replicator {
     }
     const pid = this.peerId(peerId)
     const connected = this.state.code === 'started' && pid !== undefined && this.state.host.getConnections(pid).length > 0
-    dispatch(this.membership, { type: 'seen', peerId, addresses, connected })
+    this.membershipIn.send({ type: 'seen', peerId, addresses, connected })
   }
 
   // ---- peer exchange ---------------------------------------------------------------------

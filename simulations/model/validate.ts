@@ -5,6 +5,9 @@
 import type { RunResult } from '../network/scenarios.js'
 import { DEFAULT_MODEL, type ModelParams, type ModelResult } from './model.js'
 import { quantile } from '../network/stats.js'
+import { SIM_PROFILE } from '../network/cluster.js'
+import { meshDegrees } from '../../src/net/libp2p.js'
+import { announceIntervalMs } from '../../actors/membership/index.js'
 
 export interface Calibration { cpuPerMsgMs: number }
 
@@ -21,7 +24,11 @@ export function calibrate (runs: RunResult[]): Calibration {
 /** Model parameters matching a real run. */
 export function modelParamsFor (r: RunResult, cal: Calibration): Partial<ModelParams> {
   const p = r.params
-  const c = p.config as Record<string, number | undefined>
+  // The cluster config of the run: the simulation profile with the run's overrides.
+  const c = { ...SIM_PROFILE, ...p.config } as Record<string, number | boolean | undefined>
+  const num = (k: string, d: number): number => typeof c[k] === 'number' ? c[k] as number : d
+  const mesh = meshDegrees(num('gossipD', 6))
+  const active = num('activePeers', 0)
   const busyBg = Math.min(0.9, r.idleMessagesPerSec * cal.cpuPerMsgMs / 1000)
   return {
     nodes: p.nodes,
@@ -32,14 +39,20 @@ export function modelParamsFor (r: RunResult, cal: Calibration): Partial<ModelPa
     jitterMs: p.jitterMs,
     loss: p.scenario === 'lossy' ? p.loss : 0,
     lossMode: p.lossMode,
-    batchDelayMs: c.gossipBatchDelayMs ?? 2,
-    batchSize: c.gossipBatchSize ?? 256,
+    batchDelayMs: num('gossipBatchDelayMs', 2),
+    batchSize: num('gossipBatchSize', 256),
+    ...mesh,
+    Dlazy: num('gossipDlazy', 6),
+    gossipFactor: num('gossipFactor', 0.25),
+    floodPublish: c.gossipFloodPublish !== false,
+    // An active view of k: k peers dialled plus about k that dial us.
+    maxPeers: active > 0 ? 2 * active : Infinity,
     cpu: 'shared',
     cpuPerMsgMs: cal.cpuPerMsgMs,
     sharedBusy: busyBg,
-    announceMs: 10_000,
-    pingIntervalMs: c.pingIntervalMs ?? 10_000,
-    syncIntervalMs: c.syncIntervalMs ?? 5000,
+    announceMs: announceIntervalMs(num('memberTtlMs', 60_000)),
+    pingIntervalMs: num('pingIntervalMs', 10_000),
+    syncIntervalMs: num('syncIntervalMs', 5000),
     seed: p.seed
   }
 }

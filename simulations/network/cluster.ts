@@ -21,8 +21,10 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { createRepramNode, type RepramNode } from '../../src/node/index.js'
 import { ClusterReplicator } from '../../src/net/replicator.js'
 import { gossipsubOptions } from '../../src/net/libp2p.js'
+import { libp2pLogger } from '../../src/net/libp2p-logger.js'
 import { validateConfig, profileDefaults, type RepramConfig, type RepramConfigInput } from '../../src/config.js'
 import { compareWrites } from '../../src/record.js'
+import { GossipMessage } from '../../src/net/pb/repram.js'
 import { SimNet, type LinkModel } from './simnet.js'
 
 /**
@@ -50,7 +52,16 @@ export const SIM_PROFILE: RepramConfigInput = {
   shards: 2,
   // Sim default: one 2 ms batch window (the production default).
   gossipBatchDelayMs: 2,
-  gossipBatchSize: 256
+  gossipBatchSize: 256,
+  // The large-enclave settings of docs/scaling.md (production defaults: D 6, Dlazy 6,
+  // gossip factor 0.25, flood publish on, 32 active peers): a partial view of 8 peers
+  // instead of a connection to every member, a sparser mesh, less IHAVE, and the author
+  // sending to its mesh instead of every peer. `--config` overrides any of them.
+  activePeers: 8,
+  gossipD: 4,
+  gossipDlazy: 3,
+  gossipFactor: 0.1,
+  gossipFloodPublish: false
 }
 
 /** Options of a simulated cluster. */
@@ -101,7 +112,9 @@ export interface GossipCounters {
   rpcs: number
   /** Transmissions of published messages (flood publish, mesh forwards, IWANT replies). */
   messages: number
-  /** Published-message transmissions that carried writes (not announces/leaves). */
+  /** Of those, transmissions of messages that carry writes (not announces or leaves). */
+  writeMessages: number
+  /** Message ids advertised in IHAVE. */
   ihave: number
   iwant: number
   graft: number
@@ -122,6 +135,19 @@ export function rng (seed: number): () => number {
   }
 }
 
+const carries = new WeakMap<Uint8Array, boolean>()
+
+/** Whether gossip payload `data` holds writes; one decode per message object (forwards reuse it). */
+function carriesWrites (data: Uint8Array | undefined): boolean {
+  if (data === undefined) return false
+  let v = carries.get(data)
+  if (v === undefined) {
+    try { v = GossipMessage.decode(data).writes.length > 0 } catch { v = false }
+    carries.set(data, v)
+  }
+  return v
+}
+
 function hash (s: string): number {
   let h = 0x811c9dc5
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193)
@@ -133,7 +159,7 @@ export class SimCluster {
   readonly net: SimNet
   readonly nodes: SimNode[] = []
   readonly writes = new Map<string, TrackedWrite>()
-  readonly gossip: GossipCounters = { rpcs: 0, messages: 0, ihave: 0, iwant: 0, graft: 0, prune: 0, dropped: 0 }
+  readonly gossip: GossipCounters = { rpcs: 0, messages: 0, writeMessages: 0, ihave: 0, iwant: 0, graft: 0, prune: 0, dropped: 0 }
   readonly config: RepramConfig
   readonly random: () => number
   private readonly init: SimClusterInit
@@ -190,12 +216,14 @@ export class SimCluster {
     const privateKey = await generateKeyPair('Ed25519')
     const libp2p = await createLibp2p({
       privateKey,
+      logger: libp2pLogger(),
       addresses: { listen: config.listen },
       transports: [this.net.transport() as any],
       // Never used: simnet upgrades with skipEncryption. libp2p wants one configured.
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
       connectionManager: { dialTimeout: config.dialTimeoutMs, maxConnections: 2000, maxIncomingPendingConnections: 200, maxParallelDials: 200 } as any,
+      connectionMonitor: { pingInterval: config.pingIntervalMs, pingTimeout: { minTimeout: Math.max(5000, config.pingIntervalMs) } },
       services: {
         identify: identify(),
         ping: ping(),
@@ -224,6 +252,7 @@ export class SimCluster {
       if (ok !== false) {
         g.rpcs++
         g.messages += rpc.messages?.length ?? 0
+        for (const m of rpc.messages ?? []) if (carriesWrites(m.data)) g.writeMessages++
         const c = rpc.control
         if (c != null) {
           for (const x of c.ihave ?? []) g.ihave += x.messageIDs?.length ?? 0

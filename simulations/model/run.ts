@@ -18,7 +18,10 @@ import { lineChart } from '../network/svg.js'
 
 /** Named variants: today's protocol and the changes that scale it. */
 export const VARIANTS: Record<string, { text: string, params: (n: number) => Partial<ModelParams> }> = {
-  today: { text: 'as configured today: every member connected and pinged, flood publish, announce every 10 s', params: () => ({}) },
+  before: { text: 'before the large-enclave work: every member connected and pinged, flood publish, announce every 5-10 s', params: () => ({}) },
+  today: { text: 'production defaults today: an active view of 32 (about 64 connections), pings over those connections, flood publish, D 6, announce every memberTtl/3 = 20 s', params: () => ({ maxPeers: 64, announceMs: 20_000 }) },
+  'large-enclave': { text: 'the docs/scaling.md settings (the simulation profile): activePeers 8 (about 16 connections), D 4 (Dlo 3, Dhi 8), Dlazy 3, gossip factor 0.1, no flood publish, announce every 20 s', params: () => ({ maxPeers: 16, floodPublish: false, announceMs: 20_000, D: 4, Dlo: 3, Dhi: 8, Dlazy: 3, gossipFactor: 0.1 }) },
+  'large-enclave+batch': { text: 'large-enclave settings with 100 ms gossip batches and announces every 60 s (memberTtl 180 s)', params: () => ({ maxPeers: 16, floodPublish: false, announceMs: 60_000, D: 4, Dlo: 3, Dhi: 8, Dlazy: 3, gossipFactor: 0.1, batchDelayMs: 100 }) },
   bounded: { text: 'connections capped at 50 peers, no flood publish (mesh only), announce every 60 s, pings to connected peers only', params: () => ({ maxPeers: 50, floodPublish: false, announceMs: 60_000 }) },
   'bounded+batch': { text: 'bounded, plus 50 ms gossip batches', params: () => ({ maxPeers: 50, floodPublish: false, announceMs: 60_000, batchDelayMs: 50 }) },
   scalable: { text: 'bounded connections (50), no flood publish, partial-view membership (no enclave-wide announces; pings to connected peers), D=4 (Dlo 3, Dhi 8), Dlazy 3 / gossipFactor 0.1, 100 ms batches', params: () => ({ maxPeers: 50, floodPublish: false, announceMs: Infinity, D: 4, Dlo: 3, Dhi: 8, Dlazy: 3, gossipFactor: 0.1, batchDelayMs: 100 }) }

@@ -7,7 +7,7 @@
  * reports signs of life and leaves to membership.
  */
 import { dispatch, spawn, type Ref } from 'nact'
-import { assertNever, type Batch, type ReplyTo } from '../../src/actors/ask.js'
+import { assertNever, handleBatch, type Batch, type ReplyTo } from '../../src/actors/ask.js'
 import type { RepramRecord } from '../../src/record.js'
 import { GossipBatcher, type QueuedWrite } from './gossip-peer.js'
 import type { GossipMessage, Write } from '../../src/net/pb/repram.js'
@@ -68,11 +68,7 @@ export function spawnGossipPeer (parent: Parameters<typeof spawn>[0], init: Goss
   const handle = (s: GossipState, msg: GossipPeerMsg): GossipState => {
     switch (msg.type) {
       case 'batch':
-        msg.batch.closed = true
-        for (const m of msg.batch.msgs) {
-          try { handle(s, m) } catch {}
-        }
-        return s
+        return handleBatch(s, msg.batch, handle)
       case 'publish': {
         if (s.halted) return s
         for (const record of msg.records) {

@@ -10,7 +10,7 @@
  * members answer N times, and copying the view each time made a tick O(N²)).
  */
 import { dispatch, spawn, type Ref } from 'nact'
-import { assertNever, type Batch } from '../../src/actors/ask.js'
+import { assertNever, handleBatch, type Batch } from '../../src/actors/ask.js'
 import { MembershipTable, type Member, type MemberChange } from './membership.js'
 
 export { MembershipTable, activeRank, quorumSize, announceIntervalMs, isForgotten, type Member, type MemberChange, type MembershipTiming } from './membership.js'
@@ -109,11 +109,7 @@ export function spawnMembership (parent: Parameters<typeof spawn>[0], init: Memb
   const handle = (s: MembershipState, msg: MembershipMsg): MembershipState => {
     switch (msg.type) {
       case 'batch':
-        msg.batch.closed = true
-        for (const m of msg.batch.msgs) {
-          try { handle(s, m) } catch {}
-        }
-        return s
+        return handleBatch(s, msg.batch, handle)
       case 'seen': {
         const change = s.table.seen(msg.peerId, init.now(), msg.addresses, msg.connected)
         report(s, msg.peerId, change)

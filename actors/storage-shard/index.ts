@@ -5,7 +5,7 @@
  */
 import { dispatch, spawn, type Ref } from 'nact'
 import type { Clock } from '../../src/clock.js'
-import { assertNever, type Batch, type ReplyTo } from '../../src/actors/ask.js'
+import { assertNever, handleBatch, type Batch, type ReplyTo } from '../../src/actors/ask.js'
 import type { RepramRecord } from '../../src/record.js'
 import type { TtlReaperMsg } from '../ttl-reaper/index.js'
 import { ShardStore, type RemovalListener, type WriteOutcome } from './storage-shard.js'
@@ -100,12 +100,7 @@ export function spawnStorageShard (parent: Parameters<typeof spawn>[0], init: St
         msg.replyTo(state.store.bucketRecords(msg.buckets, clock.now()))
         return state
       case 'batch':
-        msg.batch.closed = true
-        for (const m of msg.batch.msgs) {
-          // One bad message must not cost the others their replies.
-          try { handle(state, m) } catch {}
-        }
-        return state
+        return handleBatch(state, msg.batch, handle)
       default:
         return assertNever(msg)
     }

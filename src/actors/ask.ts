@@ -42,6 +42,20 @@ export class Coalescer<M> implements Sender<M> {
   }
 }
 
+/**
+ * Handles a {@link Coalescer} batch inside the actor: closes it (later messages start a new
+ * batch) and applies `handle` to each message in order. One bad message must not cost the
+ * others their turn, so a throw is contained to its message.
+ */
+export function handleBatch<S, M> (state: S, batch: Batch<M>, handle: (state: S, msg: M) => S): S {
+  batch.closed = true
+  let s = state
+  for (const m of batch.msgs) {
+    try { s = handle(s, m) } catch {}
+  }
+  return s
+}
+
 /** The reply channel inside a message. Calling it more than once has no effect. */
 export type ReplyTo<T> = (reply: T) => void
 

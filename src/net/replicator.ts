@@ -500,23 +500,23 @@ export class ClusterReplicator implements Replicator {
   /** A sign of life; announced addresses are remembered for dialling. */
   private seen (peerId: string, addrs?: Uint8Array[]): void {
     if (peerId === this.selfId) return
+    const id = this.peerId(peerId)
+    const host = this.state.code === 'started' ? this.state.host : undefined
     let addresses: string[] | undefined
-    if (addrs !== undefined && addrs.length > 0 && this.state.code === 'started') {
+    if (addrs !== undefined && addrs.length > 0 && host !== undefined) {
       const mas: Multiaddr[] = []
       for (const b of addrs.slice(0, ANNOUNCE_MAX_ADDRS)) {
         try { mas.push(multiaddr(b)) } catch {}
       }
       addresses = mas.map(ma => ma.toString())
-      const id = this.peerId(peerId)
       // Announces repeat the same addresses: merge them into the peer store only when they change.
       const key = addresses.join(' ')
       if (id !== undefined && mas.length > 0 && this.mergedAddrs.get(peerId) !== key) {
         this.mergedAddrs.set(peerId, key)
-        Promise.resolve(this.state.host.peerStore.merge(id, { multiaddrs: mas.map(ma => withoutP2p(ma)) })).catch(() => {})
+        Promise.resolve(host.peerStore.merge(id, { multiaddrs: mas.map(ma => withoutP2p(ma)) })).catch(() => {})
       }
     }
-    const pid = this.peerId(peerId)
-    const connected = this.state.code === 'started' && pid !== undefined && this.state.host.getConnections(pid).length > 0
+    const connected = host !== undefined && id !== undefined && host.getConnections(id).length > 0
     this.membershipIn.send({ type: 'seen', peerId, addresses, connected })
   }
 

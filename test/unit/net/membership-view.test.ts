@@ -157,8 +157,16 @@ describe('gossipsub settings', () => {
   it('passes the config knobs to gossipsub', () => {
     const c = validateConfig({ ...profileDefaults('test'), gossipD: 4, gossipDlazy: 3, gossipFactor: 0.1, gossipFloodPublish: false })
     expect(gossipsubOptions(c)).toMatchObject({ D: 4, Dlo: 3, Dhi: 8, Dlazy: 3, gossipFactor: 0.1, floodPublish: false, fastMsgIdFn: fastMessageId })
-    expect(() => validateConfig({ ...profileDefaults('test'), gossipFactor: 1.5 })).toThrow(/gossipFactor/)
-    expect(() => validateConfig({ ...profileDefaults('test'), gossipD: 0 })).toThrow(/gossipD/)
+    const base = profileDefaults('test')
+    // Each new limit at its edges: the last valid value passes, the next one names the field.
+    for (const [key, lo, hi] of [['gossipD', 1, 32], ['gossipDlazy', 0, 64], ['gossipFactor', 0, 1], ['activePeers', 0, 4096]] as const) {
+      expect(validateConfig({ ...base, [key]: lo })[key]).toBe(lo)
+      expect(validateConfig({ ...base, [key]: hi })[key]).toBe(hi)
+      expect(() => validateConfig({ ...base, [key]: lo - 1 })).toThrow(new RegExp(key))
+      expect(() => validateConfig({ ...base, [key]: key === 'gossipFactor' ? 1.01 : hi + 1 })).toThrow(new RegExp(key))
+    }
+    expect(validateConfig({ ...base, gossipFloodPublish: 'off' }).gossipFloodPublish).toBe(false)
+    expect(() => validateConfig({ ...base, gossipFloodPublish: 'maybe' })).toThrow(/gossipFloodPublish/)
   })
 
   it('names a message by author and sequence number, and never names an unsigned one', () => {

@@ -62,15 +62,24 @@ export function quorumSize (replication: number, enclaveSize: number): number {
   return Math.floor(Math.min(replication, Math.max(1, enclaveSize)) / 2) + 1
 }
 
+/** Announces per ping interval across the whole enclave while the enclave is small. */
+export const ENCLAVE_ANNOUNCES_PER_PING = 10
+
 /**
- * How often a node announces itself on gossip: three times per `memberTtlMs`, so a live
- * peer survives two lost announces. Announces are how members that have not met learn of
- * each other and how a peer we cannot ping stays known; members we can ping are kept
- * alive by their ping answers, so the announce need not follow the ping interval (at N
- * nodes every node receives N announces per interval).
+ * How often a node announces itself on gossip. Announces are how members that have not
+ * met learn of each other and how a peer we cannot ping stays known (members we can ping
+ * are kept alive by their ping answers). Every node receives every announce, so the
+ * interval grows with the enclave: one ping interval per {@link ENCLAVE_ANNOUNCES_PER_PING}
+ * members, so the enclave sends about that many announces per ping interval whatever its
+ * size (a 3-node cluster still hears from each member every ping interval); and at most
+ * `memberTtlMs`/3, so a live peer survives two lost announces. Without `pingIntervalMs`:
+ * `memberTtlMs`/3.
  */
-export function announceIntervalMs (memberTtlMs: number): number {
-  return Math.max(10, Math.floor(memberTtlMs / 3))
+export function announceIntervalMs (memberTtlMs: number, pingIntervalMs?: number, members = 0): number {
+  const cap = Math.max(10, Math.floor(memberTtlMs / 3))
+  if (pingIntervalMs === undefined) return cap
+  const scaled = pingIntervalMs * Math.max(1, Math.ceil((members + 1) / ENCLAVE_ANNOUNCES_PER_PING))
+  return Math.max(10, Math.min(cap, scaled))
 }
 
 /** Whether a member last seen at `lastSeen` is forgotten at `now`. */

@@ -50,7 +50,7 @@ export function modelParamsFor (r: RunResult, cal: Calibration): Partial<ModelPa
     cpu: 'shared',
     cpuPerMsgMs: cal.cpuPerMsgMs,
     sharedBusy: busyBg,
-    announceMs: announceIntervalMs(num('memberTtlMs', 60_000)),
+    announceMs: announceIntervalMs(num('memberTtlMs', 60_000), num('pingIntervalMs', 10_000), p.nodes - 1),
     pingIntervalMs: num('pingIntervalMs', 10_000),
     syncIntervalMs: num('syncIntervalMs', 5000),
     seed: p.seed

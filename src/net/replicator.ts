@@ -86,6 +86,7 @@ export class ClusterReplicator implements Replicator {
   private readonly decoded = new WeakMap<Uint8Array, GossipMessage>()
   private bootstrap: BootstrapTarget[] = []
   private announceSoon: NodeJS.Timeout | undefined
+  private announceTimer: NodeJS.Timeout | undefined
   /** Senders to the gossip and membership actors: one mailbox turn for all of a loop turn's messages. */
   private gossipIn!: Coalescer<GossipPeerMsg>
   private membershipIn!: Coalescer<MembershipMsg>
@@ -435,7 +436,7 @@ export class ClusterReplicator implements Replicator {
       this.maintainBootstrap()
       this.pruneConnections()
     }, c.pingIntervalMs))
-    timers.push(setInterval(() => this.announce(), announceIntervalMs(c.memberTtlMs)))
+    this.scheduleAnnounce()
     if (c.syncIntervalMs > 0) timers.push(setInterval(() => dispatch(this.antiEntropy, { type: 'tick' }), c.syncIntervalMs))
     for (const t of timers) t.unref()
   }
@@ -489,6 +490,16 @@ export class ClusterReplicator implements Replicator {
       try { m = GossipMessage.decode(msg.data) } catch { return }
     }
     this.gossipIn.send({ type: 'inbound', from, message: m })
+  }
+
+  /** Announces again after {@link announceIntervalMs} for the current enclave size. */
+  private scheduleAnnounce (): void {
+    const c = this.config
+    this.announceTimer = setTimeout(() => {
+      this.announce()
+      if (this.state.code === 'started') this.scheduleAnnounce()
+    }, announceIntervalMs(c.memberTtlMs, c.pingIntervalMs, this.view.length))
+    this.announceTimer.unref()
   }
 
   private announce (): void {
@@ -808,6 +819,7 @@ export class ClusterReplicator implements Replicator {
     await new Promise(resolve => setImmediate(resolve))
     for (const t of s.timers) clearInterval(t)
     if (this.announceSoon !== undefined) clearTimeout(this.announceSoon)
+    if (this.announceTimer !== undefined) clearTimeout(this.announceTimer)
     for (const off of this.listeners.splice(0)) off()
     try { s.host.pubsub.unsubscribe(this.topic) } catch {}
     await s.host.unhandle(REPLICATE_PROTOCOL).catch(() => {})

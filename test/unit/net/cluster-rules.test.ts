@@ -19,8 +19,15 @@ describe('quorumSize', () => {
 describe('membership timing', () => {
   it.each([
     [60_000, 20_000], [3000, 1000], [1500, 500], [30, 10], [100, 33]
-  ])('announces every memberTtl/3 (at least 10 ms): memberTtl %i → %i ms', (ttl, want) => {
+  ])('announces every memberTtl/3 (at least 10 ms) without a ping interval: memberTtl %i → %i ms', (ttl, want) => {
     expect(announceIntervalMs(ttl)).toBe(want)
+  })
+  it.each([
+    // memberTtl, ping, members → interval: one ping interval per 10 members, capped at memberTtl/3
+    [60_000, 5000, 2, 5000], [60_000, 5000, 9, 5000], [60_000, 5000, 10, 10_000], [60_000, 5000, 29, 15_000],
+    [60_000, 5000, 99, 20_000], [60_000, 300, 2, 300], [5000, 300, 50, 1666], [30, 5, 0, 10]
+  ])('announces every ping interval per 10 members, at most memberTtl/3: memberTtl %i, ping %i, %i members → %i ms', (ttl, ping, members, want) => {
+    expect(announceIntervalMs(ttl, ping, members)).toBe(want)
   })
 
   it.each([

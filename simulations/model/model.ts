@@ -25,6 +25,7 @@
  *
  * Not modelled: peer scoring, PRUNE/PX, IDONTWANT, connection set-up, mesh churn.
  */
+import { rng } from '../network/stats.js'
 
 /** Parameters of the model. Times in ms, sizes in bytes. */
 export interface ModelParams {
@@ -137,18 +138,6 @@ export interface ModelResult {
   events: number
 }
 
-/** Mulberry32. */
-function prng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 /** A binary min-heap of events ordered by time. */
 class Heap {
   private t: number[] = []
@@ -203,7 +192,7 @@ interface Msg { writes: number[], bytes: number, holders: number, firstWrite: nu
 export function runModel (input: Partial<ModelParams> = {}): ModelResult {
   const p: ModelParams = { ...DEFAULT_MODEL, ...input }
   const N = p.nodes
-  const rnd = prng(p.seed)
+  const rnd = rng(p.seed)
   const heap = new Heap()
   const peersOf = Math.min(N - 1, p.maxPeers)
 

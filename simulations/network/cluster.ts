@@ -26,6 +26,9 @@ import { validateConfig, profileDefaults, type RepramConfig, type RepramConfigIn
 import { compareWrites } from '../../src/record.js'
 import { GossipMessage } from '../../src/net/pb/repram.js'
 import { SimNet, type LinkModel } from './simnet.js'
+import { rng } from './stats.js'
+
+export { rng }
 
 /**
  * The simulation profile: the `test` profile (TTLs from 1 s, no mDNS, silent) with timing
@@ -121,18 +124,6 @@ export interface GossipCounters {
   prune: number
   /** Published messages dropped by the `drop` loss model. */
   dropped: number
-}
-
-/** Deterministic PRNG (mulberry32). */
-export function rng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 const carries = new WeakMap<Uint8Array, boolean>()

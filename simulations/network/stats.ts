@@ -34,3 +34,15 @@ export function fmtBytes (n: number): string {
   if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`
   return `${Math.round(n)} B`
 }
+
+/** Deterministic PRNG (mulberry32), shared by the simulation and the model. */
+export function rng (seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}

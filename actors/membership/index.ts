@@ -13,7 +13,7 @@ import { dispatch, spawn, type Ref } from 'nact'
 import { assertNever, handleBatch, type Batch } from '../../src/actors/ask.js'
 import { MembershipTable, type Member, type MemberChange } from './membership.js'
 
-export { MembershipTable, activeRank, quorumSize, announceIntervalMs, isForgotten, type Member, type MemberChange, type MembershipTiming } from './membership.js'
+export { MembershipTable, activeRank, quorumSize, announceIntervalMs, announceDue, announceWaitMs, ANNOUNCE_JITTER, isForgotten, type Member, type MemberChange, type MembershipTiming } from './membership.js'
 
 /** Every message the membership actor understands. */
 export type MembershipMsg =

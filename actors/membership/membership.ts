@@ -82,6 +82,38 @@ export function announceIntervalMs (memberTtlMs: number, pingIntervalMs?: number
   return Math.max(10, Math.min(cap, scaled))
 }
 
+/**
+ * Spread of the announce timer: each wait is drawn from [1 − ANNOUNCE_JITTER, 1] × the
+ * interval, so nodes that started together drift apart instead of announcing in
+ * lockstep (a burst of N announces, each delivered to N nodes).
+ */
+export const ANNOUNCE_JITTER = 0.25
+
+/** A jittered wait of at most `intervalMs` (see {@link ANNOUNCE_JITTER}). */
+export function announceWaitMs (intervalMs: number, random: () => number = Math.random): number {
+  return Math.max(1, Math.round(intervalMs * (1 - ANNOUNCE_JITTER * random())))
+}
+
+/**
+ * What to do when the announce timer fires, `quietMs` after this node last published on
+ * gossip (a write or an announce), in a cycle whose (jittered) wait is `waitMs`. Every
+ * gossip message is signed by its author and is a sign of life to every member that
+ * receives it, so an announce is due only when the node has been quiet for the wait;
+ * otherwise the timer fires again when it would have been (same wait). After an announce
+ * the next cycle draws a new wait from `intervalMs`. Members therefore hear from a node at
+ * least every `intervalMs`, and a node that writes more often than it would announce
+ * never announces.
+ */
+export function announceDue (intervalMs: number, waitMs: number, quietMs: number, random: () => number = Math.random): { announce: boolean, waitMs: number, delayMs: number } {
+  // Slack of 5% (+1 ms): timers run on the event loop's cached, whole-millisecond clock
+  // and can fire a little early by `quietMs`'s clock. Announcing early is always safe.
+  if (quietMs >= waitMs * 0.95 - 1) {
+    const next = announceWaitMs(intervalMs, random)
+    return { announce: true, waitMs: next, delayMs: next }
+  }
+  return { announce: false, waitMs, delayMs: waitMs - quietMs }
+}
+
 /** Whether a member last seen at `lastSeen` is forgotten at `now`. */
 export function isForgotten (lastSeen: number, now: number, memberTtlMs: number): boolean {
   return now - lastSeen >= memberTtlMs

@@ -20,12 +20,14 @@
  *   shared by all nodes (`cpu: 'shared'`, the one-process real-node simulation; used to
  *   validate against it), with the background load of that CPU as `sharedBusy`.
  * - **membership and sync** (background): an announce per node per `announceMs`
- *   (flooded like a write), `N-1` pings per node per `pingIntervalMs`, one anti-entropy
+ *   (jittered to ¾–1 of it, flooded like a write, skipped by a node that gossiped a write
+ *   within that time), `N-1` pings per node per `pingIntervalMs`, one anti-entropy
  *   round per node per `syncIntervalMs` (root compare, plus digests when they differ).
  *
  * Not modelled: peer scoring, PRUNE/PX, IDONTWANT, connection set-up, mesh churn.
  */
 import { rng } from '../network/stats.js'
+import { ANNOUNCE_JITTER } from '../../actors/membership/index.js'
 
 /** Parameters of the model. Times in ms, sizes in bytes. */
 export interface ModelParams {
@@ -408,7 +410,7 @@ export function runModel (input: Partial<ModelParams> = {}): ModelResult {
   // pings (N-1 peers per interval, each exchange counted once per side), sync rounds.
   const announceMsgBytes = p.msgOverheadBytes + 20 + 40 // addresses
   const txPerMsg = writes > 0 ? tx / Math.max(1, msgs.length) : (peersOf + N * (meshDeg - 1)) / 1
-  const announceBytesPerSec = (N / (p.announceMs / 1000)) * txPerMsg * announceMsgBytes / N
+  const announceBytesPerSec = announcesPerNodePerSec(p.announceMs, p.rate / N) * txPerMsg * announceMsgBytes
   const pingBytesPerSec = peersOf / (p.pingIntervalMs / 1000) * p.pingBytes
   // A round differs when some write is in flight between the two: P = 1 - e^(-rate × p99 reach).
   const inflight = p.rate * (quantileOf(reach, 0.99) / 1000 + p.batchDelayMs / 1000)
@@ -445,4 +447,18 @@ function allBut (N: number, i: number): ArrayLike<number> {
   if (a === undefined) { a = Int32Array.from({ length: N }, (_, k) => k); allCache.set(N, a) }
   // Callers skip `i` themselves.
   return a
+}
+
+/**
+ * Announces per node per second: a node announces after a quiet wait W (the jittered
+ * interval, mean (1 − ANNOUNCE_JITTER/2) × `announceMs`) unless it gossips a write first.
+ * With its own writes a Poisson process of rate λ per second, each cycle ends in an
+ * announce with probability e^(−λW) and lasts (1 − e^(−λW))/λ on average.
+ */
+export function announcesPerNodePerSec (announceMs: number, writesPerNodePerSec: number): number {
+  const w = announceMs * (1 - ANNOUNCE_JITTER / 2) / 1000
+  const l = writesPerNodePerSec
+  if (l <= 0) return 1 / w
+  const q = Math.exp(-l * w)
+  return l * q / (1 - q)
 }

@@ -16,6 +16,7 @@ export interface ClusterMetrics {
   replicationLatency: Histogram<'result'>
   quorumOutcomes: Counter<'outcome'>
   dialFailures: Counter<'kind'>
+  announces: Counter<'result'>
   peerExchanges: Counter<'result'>
 }
 
@@ -39,6 +40,7 @@ export function createClusterMetrics (registry: Registry): ClusterMetrics {
     }),
     quorumOutcomes: new Counter({ name: 'repram_quorum_outcomes_total', help: 'Quorum writes by outcome (quorum, alone, timeout, unreachable, shutdown)', labelNames: ['outcome'], registers }),
     dialFailures: new Counter({ name: 'repram_dial_failures_total', help: 'Failed dials (kind: bootstrap, discovery, member)', labelNames: ['kind'], registers }),
+    announces: new Counter({ name: 'repram_announces_total', help: 'Membership announces on gossip (result: sent, or skipped: this node published gossip within the announce interval)', labelNames: ['result'], registers }),
     peerExchanges: new Counter({ name: 'repram_peer_exchanges_total', help: 'Peer exchanges asked of the first peer after being alone (result: ok or failed)', labelNames: ['result'], registers })
   }
 }

@@ -23,7 +23,7 @@ import type { RepramConfig } from '../config.js'
 import type { Logger } from '../logger.js'
 import type { RepramRecord } from '../record.js'
 import { Asker, Coalescer } from '../actors/ask.js'
-import { spawnMembership, announceIntervalMs, type Member, type MembershipEvent, type MembershipMsg } from '../../actors/membership/index.js'
+import { spawnMembership, announceIntervalMs, announceDue, announceWaitMs, type Member, type MembershipEvent, type MembershipMsg } from '../../actors/membership/index.js'
 import { spawnQuorumCoordinator, type BeginWrite, type QuorumCoordinatorMsg } from '../../actors/quorum-coordinator/index.js'
 import { spawnGossipPeer, type GossipPeerMsg } from '../../actors/gossip-peer/index.js'
 import { GossipMessage, WriteResult, type PeerInfo, type Write } from './pb/repram.js'
@@ -87,6 +87,8 @@ export class ClusterReplicator implements Replicator {
   private bootstrap: BootstrapTarget[] = []
   private announceSoon: NodeJS.Timeout | undefined
   private announceTimer: NodeJS.Timeout | undefined
+  /** When this node last published on gossip (performance.now()): see {@link announceDue}. */
+  private lastGossipAt = -Infinity
   /** Senders to the gossip and membership actors: one mailbox turn for all of a loop turn's messages. */
   private gossipIn!: Coalescer<GossipPeerMsg>
   private membershipIn!: Coalescer<MembershipMsg>
@@ -283,6 +285,7 @@ export class ClusterReplicator implements Replicator {
       seen: (peerId, addrs) => this.seen(peerId, addrs),
       left: (peerId) => this.membershipIn.send({ type: 'leave', peerId }),
       onPublished: (result, writes) => {
+        if (result === 'published') this.lastGossipAt = performance.now()
         this.metrics.gossipMessages.inc({ direction: 'out', result })
         this.metrics.gossipWrites.inc({ direction: 'out', result }, writes)
       }
@@ -493,18 +496,25 @@ export class ClusterReplicator implements Replicator {
   }
 
   /** Announces again after {@link announceIntervalMs} for the current enclave size. */
-  private scheduleAnnounce (): void {
-    const c = this.config
+  private scheduleAnnounce (waitMs?: number, delayMs?: number): void {
+    const interval = (): number => announceIntervalMs(this.config.memberTtlMs, this.config.pingIntervalMs, this.view.length)
+    const wait = waitMs ?? announceWaitMs(interval())
     this.announceTimer = setTimeout(() => {
-      this.announce()
-      if (this.state.code === 'started') this.scheduleAnnounce()
-    }, announceIntervalMs(c.memberTtlMs, c.pingIntervalMs, this.view.length))
+      if (this.state.code !== 'started') return
+      // Any gossip this node published (writes, signed by it) kept it alive for everyone.
+      const due = announceDue(interval(), wait, performance.now() - this.lastGossipAt)
+      if (due.announce) this.announce()
+      else this.metrics.announces.inc({ result: 'skipped' })
+      this.scheduleAnnounce(due.waitMs, due.delayMs)
+    }, delayMs ?? wait)
     this.announceTimer.unref()
   }
 
   private announce (): void {
     if (this.state.code !== 'started') return
     const addrs = this.state.host.getMultiaddrs().slice(0, ANNOUNCE_MAX_ADDRS).map(ma => ma.bytes)
+    this.lastGossipAt = performance.now()
+    this.metrics.announces.inc({ result: 'sent' })
     this.gossipIn.send({ type: 'announce', addresses: addrs })
   }
 

@@ -58,4 +58,29 @@ describe('active view', () => {
     // Members that were never alone never asked.
     for (const t of nodes.slice(1)) expect(await metric(t.node, 'repram_peer_exchanges_total')).toBe(1)
   })
+
+  it('a node that publishes gossip skips its announces; a quiet node announces every interval', async () => {
+    // Four nodes, R=2: every write is gossiped. Announce interval min(ping, memberTtl/3) = 200 ms.
+    const nodes = await createCluster(4, { transport: 'memory', config: { replication: 2, pingIntervalMs: 200, memberTtlMs: 3000 } })
+    const [writer, quiet] = [nodes[1], nodes[2]]
+    const count = async (t: typeof writer, result: string): Promise<number> => await metric(t.node, 'repram_announces_total', { result })
+    const sent0 = await count(writer, 'sent')
+    const quiet0 = await count(quiet, 'sent')
+    // Write every ~20 ms until the writer has skipped five announces (about a second).
+    let i = 0
+    while (await count(writer, 'skipped') < 5) {
+      expect(i).toBeLessThan(500)
+      const res = await writer.node.put(`busy/${i++}`, enc('v'), { ttl: 60 })
+      expect(res.quorum).toBe(true)
+      await new Promise(resolve => setTimeout(resolve, 20)) // pacing the writes, not a wait for a condition
+    }
+    // At most one announce slipped in before the first write was published.
+    expect(await count(writer, 'sent') - sent0, 'writer announces').toBeLessThanOrEqual(1)
+    expect(await count(quiet, 'sent') - quiet0, 'quiet node announces').toBeGreaterThanOrEqual(3)
+    // At most its first periodic announce followed its join announce too closely.
+    expect(await count(quiet, 'skipped'), 'quiet node skips').toBeLessThanOrEqual(1)
+    // The writes were gossiped, and the writer is still a member everywhere.
+    await until(async () => (await Promise.all(nodes.map(async t => dec((await t.node.get(`busy/${i - 1}`, { local: true }))?.value)))).every(v => v === 'v'), { what: 'the last write on every node' })
+    for (const t of nodes) expect(t.node.topology()).toHaveLength(3)
+  })
 })

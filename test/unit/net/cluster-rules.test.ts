@@ -1,6 +1,6 @@
 /** Pure rules of the cluster layer: quorum maths, membership timing, batching, validation. */
 import { describe, expect, it } from 'vitest'
-import { MembershipTable, announceIntervalMs, isForgotten, quorumSize } from '../../../actors/membership/index.js'
+import { MembershipTable, announceDue, announceIntervalMs, announceWaitMs, ANNOUNCE_JITTER, isForgotten, quorumSize } from '../../../actors/membership/index.js'
 import { pickTargets, stillPossible } from '../../../actors/quorum-coordinator/index.js'
 import { GossipBatcher } from '../../../actors/gossip-peer/index.js'
 import { SeenCache } from '../../../src/net/seen-cache.js'
@@ -28,6 +28,65 @@ describe('membership timing', () => {
     [60_000, 5000, 99, 20_000], [60_000, 300, 2, 300], [5000, 300, 50, 1666], [30, 5, 0, 10]
   ])('announces every ping interval per 10 members, at most memberTtl/3: memberTtl %i, ping %i, %i members → %i ms', (ttl, ping, members, want) => {
     expect(announceIntervalMs(ttl, ping, members)).toBe(want)
+  })
+
+  it.each([
+    [0, 1000], [0.5, 875], [0.999999, 750], [1, 750]
+  ])('jitters the announce wait within [1 − ANNOUNCE_JITTER, 1] × the interval: random %f → %i ms', (r, want) => {
+    expect(ANNOUNCE_JITTER).toBe(0.25)
+    expect(announceWaitMs(1000, () => r)).toBe(want)
+  })
+
+  it('never waits longer than the interval, and spreads nodes over a quarter of it', () => {
+    const waits = Array.from({ length: 2000 }, () => announceWaitMs(20_000))
+    expect(Math.max(...waits)).toBeLessThanOrEqual(20_000)
+    expect(Math.min(...waits)).toBeGreaterThanOrEqual(15_000)
+    // Not in lockstep: the draws cover the range.
+    expect(Math.max(...waits) - Math.min(...waits)).toBeGreaterThan(4000)
+  })
+
+  it.each([
+    // interval, wait, quiet → announce?, next wait, next delay (random 0: a full interval)
+    [1000, 800, Infinity, true, 1000, 1000], // never published: announce, then a new wait
+    [1000, 800, 800, true, 1000, 1000], // quiet for the whole wait
+    [1000, 800, 759, true, 1000, 1000], // within the slack of timers (5% + 1 ms)
+    [1000, 800, 758, false, 800, 42], // published 758 ms ago: due 42 ms later, same wait
+    [1000, 1000, 200, false, 1000, 800], // a write 200 ms ago is a sign of life: wait until the wait is up
+    [1000, 750, 0, false, 750, 750]
+  ])('interval %i, wait %i, %s ms of gossip silence: announce %s, next wait %i, fires in %i ms', (interval, wait, quiet, announce, nextWait, delay) => {
+    expect(announceDue(interval, wait, quiet, () => 0)).toEqual({ announce, waitMs: nextWait, delayMs: delay })
+  })
+
+  it('keeps members hearing from a node at least every interval, whether it writes or not', () => {
+    // Simulate the timer: a node publishes writes at random times; members must never go an
+    // interval without a message (write or announce); a skip is always a real one (the node
+    // published within the wait), and a node writing often never announces.
+    for (const writeEvery of [Infinity, 5000, 700, 400, 100]) {
+      let last = 0
+      let announces = 0
+      let skips = 0
+      let maxGap = 0
+      let wait = announceWaitMs(1000)
+      let timer = wait
+      let nextWrite = writeEvery
+      let wroteSinceFire = false
+      while (Math.min(timer, nextWrite) < 60_000) {
+        if (nextWrite <= timer) {
+          maxGap = Math.max(maxGap, nextWrite - last); last = nextWrite; wroteSinceFire = true
+          nextWrite += writeEvery * (0.5 + Math.random())
+          continue
+        }
+        const now = timer
+        const due = announceDue(1000, wait, now - last)
+        if (due.announce) { maxGap = Math.max(maxGap, now - last); last = now; announces++ } else { expect(wroteSinceFire).toBe(true); skips++ }
+        wroteSinceFire = false
+        wait = due.waitMs
+        timer = now + due.delayMs
+      }
+      expect(maxGap).toBeLessThanOrEqual(1000)
+      if (writeEvery <= 400) expect(announces).toBe(0) // gaps ≤ 600 ms < the shortest wait
+      if (writeEvery === Infinity) { expect(announces).toBeGreaterThanOrEqual(60); expect(skips).toBe(0) }
+    }
   })
 
   it.each([

@@ -17,8 +17,9 @@
  *   time); loss as a dropped transmission (`drop`) or a TCP retransmission delay (`tcp`).
  * - **CPU**: `cpuPerMsgMs` per message received (decode, signature check on first sight,
  *   merge) on the node's own CPU (`cpu: 'per-node'`, a real deployment) or on one CPU
- *   shared by all nodes (`cpu: 'shared'`, the one-process real-node simulation; used to
- *   validate against it), with the background load of that CPU as `sharedBusy`.
+ *   shared by the nodes (`cpu: 'shared'`, the real-node simulation: node i on CPU i mod
+ *   `cpus`, its worker threads; used to validate against it), with the background load
+ *   of those CPUs as `sharedBusy`.
  * - **membership and sync** (background): an announce per node per `announceMs`
  *   (jittered to ¾–1 of it, flooded like a write, skipped by a node that gossiped a write
  *   within that time), `N-1` pings per node per `pingIntervalMs`, one anti-entropy
@@ -60,6 +61,8 @@ export interface ModelParams {
   cpuPerMsgMs: number
   /** Shared CPU: fraction busy with background work (pings, announces, timers). */
   sharedBusy: number
+  /** Shared CPU: how many (node i runs on CPU i mod cpus: the simulation's worker threads). */
+  cpus: number
   announceMs: number
   pingIntervalMs: number
   syncIntervalMs: number
@@ -104,6 +107,7 @@ export const DEFAULT_MODEL: ModelParams = {
   cpu: 'per-node',
   cpuPerMsgMs: 0.15,
   sharedBusy: 0,
+  cpus: 1,
   announceMs: 10_000,
   pingIntervalMs: 10_000,
   syncIntervalMs: 5000,
@@ -244,7 +248,7 @@ export function runModel (input: Partial<ModelParams> = {}): ModelResult {
   const batchTimer = new Uint8Array(N)
   const uplinkFree = new Float64Array(N)
   let maxUplinkWait = 0
-  let cpuFree = 0
+  const cpuFree = new Float64Array(Math.max(1, Math.floor(p.cpus)))
   const nodeCpuFree = new Float64Array(N)
   /** Per node: ring of (time, msg) received, for IHAVE. */
   const recent: Array<Array<[number, number]>> = Array.from({ length: N }, () => [])
@@ -335,7 +339,7 @@ export function runModel (input: Partial<ModelParams> = {}): ModelResult {
         if (!dup) pendingFrom.set(key, [ev.from])
         const cost = dup ? cpuCost * 0.1 : cpuCost
         let at: number
-        if (p.cpu === 'shared') { at = Math.max(t, cpuFree) + cost; cpuFree = at } else { at = Math.max(t, nodeCpuFree[ev.to]) + cost; nodeCpuFree[ev.to] = at }
+        if (p.cpu === 'shared') { const c = ev.to % cpuFree.length; at = Math.max(t, cpuFree[c]) + cost; cpuFree[c] = at } else { at = Math.max(t, nodeCpuFree[ev.to]) + cost; nodeCpuFree[ev.to] = at }
         if (!dup) heap.push(at, { k: 'process', to: ev.to, from: ev.from, msg: ev.msg })
         break
       }

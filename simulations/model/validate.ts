@@ -1,6 +1,7 @@
 /**
  * Maps a real-node run onto model parameters (same N, rate, value size, latency,
- * gossipsub and REPRAM settings, one shared CPU) and states the validation tolerance.
+ * gossipsub and REPRAM settings, the run's worker threads as shared CPUs) and states the
+ * validation tolerance.
  */
 import type { RunResult } from '../network/scenarios.js'
 import { DEFAULT_MODEL, type ModelParams, type ModelResult } from './model.js'
@@ -12,12 +13,13 @@ import { announceIntervalMs } from '../../actors/membership/index.js'
 export interface Calibration { cpuPerMsgMs: number }
 
 /**
- * CPU cost per gossip transmission in the simulation process, from the smallest run:
- * busy time during writes divided by transmissions (writes and background alike).
+ * CPU cost per gossip transmission in a simulation worker thread, from the smallest run:
+ * busy time during writes divided by the transmissions of one worker's nodes (writes and
+ * background alike).
  */
 export function calibrate (runs: RunResult[]): Calibration {
   const r = [...runs].sort((a, b) => a.params.nodes - b.params.nodes)[0]
-  const perSec = r.idleMessagesPerSec + r.gossipMessagesPerWrite * r.params.rate
+  const perSec = (r.idleMessagesPerSec + r.gossipMessagesPerWrite * r.params.rate) / Math.max(1, r.workers ?? 1)
   return { cpuPerMsgMs: perSec > 0 ? Math.min(5, r.elu * 1000 / perSec) : DEFAULT_MODEL.cpuPerMsgMs }
 }
 
@@ -29,7 +31,8 @@ export function modelParamsFor (r: RunResult, cal: Calibration): Partial<ModelPa
   const num = (k: string, d: number): number => typeof c[k] === 'number' ? c[k] as number : d
   const mesh = meshDegrees(num('gossipD', 6))
   const active = num('activePeers', 0)
-  const busyBg = Math.min(0.9, r.idleMessagesPerSec * cal.cpuPerMsgMs / 1000)
+  const cpus = Math.max(1, r.workers ?? 1)
+  const busyBg = Math.min(0.9, r.idleMessagesPerSec / cpus * cal.cpuPerMsgMs / 1000)
   return {
     nodes: p.nodes,
     rate: p.rate,
@@ -50,6 +53,7 @@ export function modelParamsFor (r: RunResult, cal: Calibration): Partial<ModelPa
     cpu: 'shared',
     cpuPerMsgMs: cal.cpuPerMsgMs,
     sharedBusy: busyBg,
+    cpus,
     announceMs: announceIntervalMs(num('memberTtlMs', 60_000), num('pingIntervalMs', 10_000), p.nodes - 1),
     pingIntervalMs: num('pingIntervalMs', 10_000),
     syncIntervalMs: num('syncIntervalMs', 5000),

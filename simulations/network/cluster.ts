@@ -25,7 +25,7 @@ import { libp2pLogger } from '../../src/net/libp2p-logger.js'
 import { validateConfig, profileDefaults, type RepramConfig, type RepramConfigInput } from '../../src/config.js'
 import { compareWrites } from '../../src/record.js'
 import { GossipMessage } from '../../src/net/pb/repram.js'
-import { SimNet, type LinkModel } from './simnet.js'
+import { SimNet, type LinkModel, type RemoteNet } from './simnet.js'
 import { rng } from './stats.js'
 
 export { rng }
@@ -83,7 +83,14 @@ export interface SimClusterInit {
   lossyFraction?: number
   /** Random seed. @default 1 */
   seed?: number
+  /** When this cluster is one shard of a network that spans worker threads. */
+  remote?: RemoteNet
+  /** Every record stored on every node of this cluster (name, writeId, performance.now()). */
+  onStored?: (name: string, writeId: string, at: number) => void
 }
+
+/** A node to bootstrap from, possibly in another shard. */
+export interface SeedRef { name: string, peerId: string }
 
 /** One simulated node. */
 export interface SimNode {
@@ -169,7 +176,7 @@ export class SimCluster {
       latencyMs: (a, b) => lat + jitter * hash(a < b ? a + b : b + a),
       loss: (a, b) => tcpLoss > 0 && hash((a < b ? a + b : b + a) + 'loss') < lossyFraction ? tcpLoss : 0
     }
-    this.net = new SimNet(link, rng((init.seed ?? 1) + 7))
+    this.net = new SimNet(link, rng((init.seed ?? 1) + 7 + (init.remote?.self ?? 0) * 1009), init.remote)
     this.config = validateConfig({ ...profileDefaults('test'), ...SIM_PROFILE, ...init.config })
   }
 
@@ -194,14 +201,14 @@ export class SimCluster {
     }
   }
 
-  /** Starts one node bootstrapping from `seeds`. */
-  async addNode (seeds: SimNode[]): Promise<SimNode> {
-    const index = this.counter++
-    const name = `sim-${this.runId}-${index}`
+  /** Starts one node bootstrapping from `seeds`; `as` names it (shards: names are network-wide). */
+  async addNode (seeds: Array<SimNode | SeedRef>, as?: { index: number, name: string }): Promise<SimNode> {
+    const index = as?.index ?? this.counter++
+    const name = as?.name ?? `sim-${this.runId}-${index}`
     const config = validateConfig({
       ...this.config,
       listen: [`/memory/${name}`],
-      peers: seeds.map(s => `/memory/${s.name}/p2p/${s.libp2p.peerId.toString()}`),
+      peers: seeds.map(s => `/memory/${s.name}/p2p/${'libp2p' in s ? s.libp2p.peerId.toString() : s.peerId}`),
       dataDir: '/nonexistent-sim-data-dir'
     })
     const privateKey = await generateKeyPair('Ed25519')
@@ -227,6 +234,7 @@ export class SimCluster {
     node.setMaxListeners(0)
     const sim: SimNode = { index, name, node, replicator, libp2p, alive: true, startedAt: performance.now() }
     node.on('record:stored', (e) => {
+      this.init.onStored?.(name, e.writeId, performance.now())
       const w = this.writes.get(e.writeId)
       if (w !== undefined && !w.arrivals.has(name)) w.arrivals.set(name, performance.now())
     })

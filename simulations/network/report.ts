@@ -16,15 +16,15 @@ export async function writeReport (dir: string, results: RunResult[], o: { valid
   const L: string[] = []
   L.push('# REPRAM network simulation', '')
   L.push(`Generated ${new Date().toISOString()}. Real nodes in one process over simnet (simulation profile: no connection encryption, signed gossip, one shared CPU; see simulations/network/README.md).`, '')
-  L.push('| scenario | N | writes | propagation p50 / p99 / max (ms) | undelivered | gossip msgs/write | bytes/write | B/s per node (writes / idle) | convergence after heal (ms) | reads | stale | missing | wrong winner | cpu | wall |')
-  L.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
+  L.push('| scenario | N | writes | propagation p50 / p99 / max (ms) | undelivered | gossip msgs/write | bytes/write | B/s per node (writes / idle) | convergence after heal (ms) | reads | stale | missing | wrong winner | workers | cpu | wall |')
+  L.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
   for (const r of results) {
     const p = r.params
     const conv = r.convergenceMs !== undefined ? fmt(r.convergenceMs) : r.hotConvergenceMs !== undefined ? `hot key ${fmt(r.hotConvergenceMs)}` : '–'
-    L.push(`| ${p.scenario} | ${p.nodes} | ${r.writes} | ${fmt(r.propagation.p50)} / ${fmt(r.propagation.p99)} / ${fmt(r.propagation.max)} | ${r.undelivered} | ${fmt(r.gossipMessagesPerWrite)} | ${fmtBytes(r.bytesPerWrite)} | ${fmtBytes(r.bytesPerNodePerSec)} / ${fmtBytes(r.idleBytesPerNodePerSec)} | ${conv} | ${r.reads} | ${r.staleReads} | ${r.missing} | ${r.wrongWinner} | ${fmt(r.elu * 100)}% | ${fmt(r.wallMs / 1000)} s |`)
+    L.push(`| ${p.scenario} | ${p.nodes} | ${r.writes} | ${fmt(r.propagation.p50)} / ${fmt(r.propagation.p99)} / ${fmt(r.propagation.max)} | ${r.undelivered} | ${fmt(r.gossipMessagesPerWrite)} | ${fmtBytes(r.bytesPerWrite)} | ${fmtBytes(r.bytesPerNodePerSec)} / ${fmtBytes(r.idleBytesPerNodePerSec)} | ${conv} | ${r.reads} | ${r.staleReads} | ${r.missing} | ${r.wrongWinner} | ${r.workers ?? 1} | ${fmt(r.elu * 100)}% | ${fmt(r.wallMs / 1000)} s |`)
   }
   L.push('')
-  L.push('Propagation: time from `put()` to the last node that was alive from the write to the end (partition: writes outside the partition window). Messages and bytes per write: traffic during the write phase minus the idle rate (pings, announces, heartbeats, sync), divided by writes. Stale: reads answered with a record already expired when the read was issued. Missing: (live node, live winner) pairs absent after convergence; wrong winner: a node holds an older write of the key. cpu: event-loop utilisation of the one process during writes (near 100%: latencies include queueing for the shared core).', '')
+  L.push('Propagation: time from `put()` to the last node that was alive from the write to the end (partition: writes outside the partition window). Messages and bytes per write: traffic during the write phase minus the idle rate (pings, announces, heartbeats, sync), divided by writes. Stale: reads answered with a record already expired when the read was issued. Missing: (live node, live winner) pairs absent after convergence; wrong winner: a node holds an older write of the key. workers: the worker threads the nodes were spread over (node i in thread i mod W). cpu: event-loop utilisation of the busiest worker thread during writes (near 100%: latencies include queueing for the core its nodes share).', '')
   for (const r of results) for (const n of r.notes) L.push(`- ${r.params.scenario}/${r.params.nodes}: ${n}`)
   L.push('')
 
@@ -46,7 +46,7 @@ export async function writeReport (dir: string, results: RunResult[], o: { valid
     if (steady.length > 0) {
       const cal = calibrate(steady)
       L.push('## Model against real', '')
-      L.push(`The model runs each real run's parameters with all nodes on one shared CPU (as in the simulation process). CPU cost per gossip transmission calibrated on the smallest run: ${cal.cpuPerMsgMs.toFixed(3)} ms; background busy fraction from each run's idle window. Tolerance: ${TOLERANCE.text}.`, '')
+      L.push(`The model runs each real run's parameters with the nodes on as many shared CPUs as the run had worker threads (node i on CPU i mod W, as in the simulation). CPU cost per gossip transmission calibrated on the smallest run: ${cal.cpuPerMsgMs.toFixed(3)} ms; background busy fraction from each run's idle window. Tolerance: ${TOLERANCE.text}.`, '')
       L.push('| scenario | N | p50 real / model (ms) | p99 real / model (ms) | msgs/write real / model | IHAVE ids/write real / model | within tolerance |')
       L.push('|---|---|---|---|---|---|---|')
       const pts: Record<string, Array<[number, number]>> = { rp50: [], mp50: [], rp99: [], mp99: [], rmsg: [], mmsg: [] }

@@ -35,6 +35,8 @@ const HELP = `usage: npm run sim -- --scenario <${SCENARIOS.join('|')}|all> --no
   --hot-writers <n>     concurrent writers of the hot key per second (${DEFAULT_PARAMS.hotWriters})
   --config <json>       cluster config overrides, e.g. '{"syncIntervalMs":2000}'
   --seed <n>            random seed (${DEFAULT_PARAMS.seed})
+  --workers <n>         worker threads to spread the nodes over (default: one per 25 nodes,
+                        at most one per core)
   --no-validate         skip the model comparison
   --out <dir>           results directory (default simulations/results/network-<timestamp>)`
 
@@ -87,6 +89,7 @@ async function main (): Promise<number> {
         'hot-writers': { type: 'string' },
         config: { type: 'string' },
         seed: { type: 'string' },
+        workers: { type: 'string' },
         'no-validate': { type: 'boolean' },
         out: { type: 'string' },
         help: { type: 'boolean', short: 'h' }
@@ -119,6 +122,9 @@ async function main (): Promise<number> {
   set('churnEvery', num('churn-every'))
   set('hotWriters', num('hot-writers'))
   set('seed', num('seed'))
+  const workers = num('workers')
+  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) { console.error('--workers: an integer ≥ 1'); return 2 }
+  set('workers', workers)
   if (v['loss-mode'] !== undefined) set('lossMode', v['loss-mode'] === 'drop' ? 'drop' : 'tcp')
   if (typeof v.config === 'string') set('config', JSON.parse(v.config))
   const nodes = String(v.nodes).split(',').map(Number)

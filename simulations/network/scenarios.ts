@@ -7,7 +7,9 @@
  * winner. Scenario hooks add churn, a partition, lossy links or a hot key.
  */
 import { performance as perf } from 'node:perf_hooks'
-import { SimCluster, type SimNode, type TrackedWrite } from './cluster.js'
+import { availableParallelism } from 'node:os'
+import type { TrackedWrite } from './cluster.js'
+import { ShardedCluster, type NodeRef } from './shards.js'
 import { summarize, type Summary } from './stats.js'
 
 export const SCENARIOS = ['steady', 'churn', 'partition', 'lossy', 'hotkey'] as const
@@ -41,6 +43,8 @@ export interface RunParams {
   seed: number
   /** Config overrides (cluster fields). */
   config: Record<string, unknown>
+  /** Worker threads the nodes are spread over (0: one per 25 nodes, at most one per core). */
+  workers: number
 }
 
 export const DEFAULT_PARAMS: Omit<RunParams, 'scenario' | 'nodes'> = {
@@ -59,7 +63,8 @@ export const DEFAULT_PARAMS: Omit<RunParams, 'scenario' | 'nodes'> = {
   churnEvery: 5,
   hotWriters: 8,
   seed: 1,
-  config: {}
+  config: {},
+  workers: 0
 }
 
 /** What a run measured. */
@@ -95,8 +100,10 @@ export interface RunResult {
   missing: number
   wrongWinner: number
   checked: number
-  /** Event-loop utilisation during writes (1 = the one core is saturated). */
+  /** Event-loop utilisation during writes of the busiest worker thread (1 = its core is saturated). */
   elu: number
+  /** Worker threads (shards) the nodes ran in. */
+  workers: number
   cpuSeconds: number
   wallMs: number
   notes: string[]
@@ -109,18 +116,20 @@ export async function runScenario (p: RunParams, log: (s: string) => void, signa
   const tStart = perf.now()
   const cpu0 = process.cpuUsage()
   const notes: string[] = []
-  const cluster = new SimCluster({
+  const workers = p.workers > 0 ? p.workers : defaultWorkers(p.nodes)
+  const cluster = await ShardedCluster.create({
     config: p.config as any,
     latencyMs: p.latencyMs,
     jitterMs: p.jitterMs,
     loss: p.scenario === 'lossy' ? p.loss : 0,
     lossMode: p.lossMode,
-    seed: p.seed
+    seed: p.seed,
+    workers
   })
   const random = cluster.random
   const enc = new Uint8Array(p.valueBytes)
   try {
-    await cluster.start(p.nodes, n => { if (n % 25 === 0 || n === p.nodes) log(`started ${n}/${p.nodes} nodes`) })
+    await cluster.start(p.nodes, n => { if (n % 25 === 0 || n === p.nodes) log(`started ${n}/${p.nodes} nodes in ${workers} worker thread${workers === 1 ? '' : 's'}`) })
     const startupMs = perf.now() - tStart
     const tm = perf.now()
     let lastLog = 0
@@ -130,7 +139,7 @@ export async function runScenario (p: RunParams, log: (s: string) => void, signa
     const k = cluster.config.activePeers
     const ready = k > 0 ? Math.min(p.nodes - 1, k) : p.nodes - 1
     for (;;) {
-      const min = Math.min(...cluster.live.map(n => n.node.topology().length))
+      const min = await cluster.minTopology()
       if (min >= ready) break
       if (perf.now() - lastLog > 5000) { lastLog = perf.now(); log(`membership: every node sees ≥ ${min}/${ready} peers`) }
       if (perf.now() - tm > 120_000) { notes.push(`membership incomplete after 120 s (min ${min}/${ready})`); break }
@@ -142,23 +151,25 @@ export async function runScenario (p: RunParams, log: (s: string) => void, signa
     // Let the mesh and the active views settle: each node prunes the connections it opened
     // outside its view on its ping ticks, and a pruned mesh link costs in-flight messages.
     await sleep(2 * cluster.config.pingIntervalMs)
-    await settle(log, signal)
+    await settle(cluster, log, signal)
 
     // Idle window: background traffic.
     const idleS = 5
-    const gi = { ...cluster.gossip }
-    const bi = cluster.net.totalBytes()
+    const ci = await cluster.counters()
     await sleep(idleS * 1000)
-    const idleBytes = (cluster.net.totalBytes() - bi) / idleS
-    const idleMsgs = (cluster.gossip.messages - gi.messages) / idleS
-    const idleIhave = (cluster.gossip.ihave - gi.ihave) / idleS
-    const idleIwant = (cluster.gossip.iwant - gi.iwant) / idleS
+    const ce = await cluster.counters()
+    const idleBytes = (ce.bytes - ci.bytes) / idleS
+    const idleMsgs = (ce.gossip.messages - ci.gossip.messages) / idleS
+    const idleIhave = (ce.gossip.ihave - ci.gossip.ihave) / idleS
+    const idleIwant = (ce.gossip.iwant - ci.gossip.iwant) / idleS
     log(`idle: ${Math.round(idleBytes / p.nodes)} B/s per node, ${Math.round(idleMsgs)} gossip transmissions/s`)
 
     // Write phase.
-    const g0 = { ...cluster.gossip }
-    const b0 = cluster.net.totalBytes()
-    let elu = perf.eventLoopUtilization()
+    const c0 = await cluster.counters()
+    const g0 = c0.gossip
+    const b0 = c0.bytes
+    const elu0 = cluster.eluMark()
+    let elu = cluster.eluMark()
     const tw0 = perf.now()
     const pending: Array<Promise<unknown>> = []
     const regular = new Set<string>()
@@ -167,14 +178,15 @@ export async function runScenario (p: RunParams, log: (s: string) => void, signa
     const aliveAt = new Map<string, Set<string>>()
     let partitionEra: string[] = []
     let healAt: number | undefined
+    let healWall = 0
     let lastHotAt = 0
     let reads = 0
     let stale = 0
     let inFlight = 0
     let writesIssued = 0
-    let side: [SimNode[], SimNode[]] | undefined
+    let side: [NodeRef[], NodeRef[]] | undefined
 
-    const doWrite = (key: string, short: boolean, kind: 'regular' | 'hot', on?: SimNode): void => {
+    const doWrite = (key: string, short: boolean, kind: 'regular' | 'hot', on?: NodeRef): void => {
       const live = cluster.live
       const node = on ?? live[Math.floor(random() * live.length)]
       const ttl = short ? p.shortTtl : p.longTtl
@@ -200,7 +212,7 @@ export async function runScenario (p: RunParams, log: (s: string) => void, signa
       const w = pool[Math.floor(random() * pool.length)]
       const asked = Date.now()
       try {
-        const rec = await node.node.get(w.key)
+        const rec = await cluster.get(node, w.key)
         reads++
         if (rec !== undefined) {
           if (rec.expiresAt <= asked) stale++
@@ -249,32 +261,37 @@ export async function runScenario (p: RunParams, log: (s: string) => void, signa
         const live = cluster.live
         const half = Math.floor(live.length / 2)
         side = [live.slice(0, half), live.slice(half)]
-        cluster.partition(side[0], side[1])
+        await cluster.partition(side[0], side[1])
         log(`partition: ${side[0].length} | ${side[1].length} nodes for ${p.partitionS} s`)
       }
       if (p.scenario === 'partition' && side !== undefined && healAt === undefined && now >= partAt + p.partitionS * 1000) {
-        cluster.heal()
+        await cluster.heal()
         healAt = perf.now()
+        healWall = Date.now()
         log(`healed after ${p.partitionS} s (${partitionEra.length} writes during the partition)`)
       }
       if (now >= nextLog) {
         nextLog += 5000
         const done = [...cluster.writes.values()].filter(w => w.arrivals.size >= cluster.live.length).length
-        const e = perf.eventLoopUtilization(elu)
-        log(`t=${((now - tw0) / 1000).toFixed(0)}s writes=${writesIssued} fully-replicated=${done} reads=${reads} stale=${stale} cpu=${(e.utilization * 100).toFixed(0)}%`)
+        const busy = cluster.busy(elu)
+        elu = cluster.eluMark()
+        log(`t=${((now - tw0) / 1000).toFixed(0)}s writes=${writesIssued} fully-replicated=${done} reads=${reads} stale=${stale} cpu=${busy.map(u => `${(u * 100).toFixed(0)}%`).join('/')}`)
       }
       await sleep(Math.max(1, Math.min(nextWrite, nextRead) - perf.now()))
     }
     if (p.scenario === 'partition' && healAt === undefined) {
-      cluster.heal()
+      await cluster.heal()
       healAt = perf.now()
+      healWall = Date.now()
       notes.push('the partition outlasted the write phase: healed at its end')
     }
     await Promise.all(pending)
     const writePhaseS = (perf.now() - tw0) / 1000
-    const eluW = perf.eventLoopUtilization(elu).utilization
-    const gW = { ...cluster.gossip }
-    const bW = cluster.net.totalBytes()
+    const busyW = cluster.busy(elu0)
+    const eluW = Math.max(...busyW)
+    const cW = await cluster.counters()
+    const gW = cW.gossip
+    const bW = cW.bytes
 
     // Drain: wait until every regular write reached every eligible node.
     const eligible = (w: TrackedWrite): string[] => {
@@ -283,7 +300,9 @@ export async function runScenario (p: RunParams, log: (s: string) => void, signa
     }
     const drainDeadline = perf.now() + (p.scenario === 'partition' || p.scenario === 'churn' ? 60_000 : 20_000)
     for (;;) {
-      const waiting = [...regular].filter(id => { const w = cluster.writes.get(id)!; return eligible(w).some(n => !w.arrivals.has(n)) })
+      // A write that expired before reaching a node never will (and must not).
+      const now = Date.now()
+      const waiting = [...regular].filter(id => { const w = cluster.writes.get(id)!; return w.expiresAt > now && eligible(w).some(n => !w.arrivals.has(n)) })
       if (waiting.length === 0 || perf.now() > drainDeadline) break
       signal?.throwIfAborted()
       await sleep(250)
@@ -294,6 +313,8 @@ export async function runScenario (p: RunParams, log: (s: string) => void, signa
     const deliveries: number[] = []
     const reach: number[] = []
     let undelivered = 0
+    let expiredBeforeDelivery = 0
+    const checkedAt = Date.now()
     for (const id of regular) {
       const w = cluster.writes.get(id)!
       const el = eligible(w)
@@ -306,8 +327,10 @@ export async function runScenario (p: RunParams, log: (s: string) => void, signa
         max = Math.max(max, t - w.t0)
       }
       if (all) reach.push(max)
+      else if (w.expiresAt <= checkedAt) expiredBeforeDelivery++
       else undelivered++
     }
+    if (expiredBeforeDelivery > 0) notes.push(`${expiredBeforeDelivery} short-TTL writes expired before they reached every node (written on one side of the partition or to a node that left): not counted as undelivered`)
     // Propagation excludes writes made during a partition (they wait for the heal by design).
     const era = new Set(partitionEra)
     const reachConnected: number[] = []
@@ -323,9 +346,11 @@ export async function runScenario (p: RunParams, log: (s: string) => void, signa
     if (healAt !== undefined) {
       const times: number[] = []
       let total = 0
+      // Writes still live two sync rounds after the heal: those expiring sooner need not arrive.
+      const horizon = healWall + 2 * cluster.config.syncIntervalMs
       for (const id of partitionEra) {
         const w = cluster.writes.get(id)
-        if (w === undefined || !regular.has(id)) continue
+        if (w === undefined || !regular.has(id) || w.expiresAt <= horizon) continue
         for (const n of eligible(w)) {
           total++
           const t = w.arrivals.get(n)
@@ -343,7 +368,7 @@ export async function runScenario (p: RunParams, log: (s: string) => void, signa
       for (;;) {
         const exp = cluster.expected(0).get('hot/key')
         if (exp === undefined) break
-        const held = await Promise.all(cluster.live.map(async n => (await n.node.get('hot/key', { local: true }))?.writeId))
+        const held = await cluster.held('hot/key')
         if (held.every(id => id === exp.writeId)) break
         if (perf.now() - t0h > 30_000) { notes.push('hot key: nodes still disagree after 30 s'); break }
         await sleep(100)
@@ -391,11 +416,12 @@ export async function runScenario (p: RunParams, log: (s: string) => void, signa
       wrongWinner: check.wrongWinner,
       checked: check.checked,
       elu: eluW,
+      workers,
       cpuSeconds: 0,
       wallMs: 0,
       notes
     }
-    if (eluW > 0.9) notes.push(`the simulation process was CPU-bound during writes (event loop ${(eluW * 100).toFixed(0)}% busy): latencies include queueing for the one core all nodes share`)
+    if (eluW > 0.9) notes.push(`a worker thread was CPU-bound during writes (event loops ${busyW.map(u => `${(u * 100).toFixed(0)}%`).join('/')} busy): latencies include queueing for the core its nodes share`)
     const cpu = process.cpuUsage(cpu0)
     result.cpuSeconds = (cpu.user + cpu.system) / 1e6
     result.wallMs = perf.now() - tStart
@@ -405,13 +431,18 @@ export async function runScenario (p: RunParams, log: (s: string) => void, signa
   }
 }
 
-/** Waits until the event loop is mostly idle again (start-up storms), at most 30 s. */
-async function settle (log: (s: string) => void, signal?: AbortSignal): Promise<void> {
+/** Worker threads for `nodes` nodes by default: one per 25 nodes, at most one per core. */
+export function defaultWorkers (nodes: number): number {
+  return Math.max(1, Math.min(availableParallelism(), Math.ceil(nodes / 25)))
+}
+
+/** Waits until every worker's event loop is mostly idle again (start-up storms), at most 30 s. */
+async function settle (cluster: ShardedCluster, log: (s: string) => void, signal?: AbortSignal): Promise<void> {
   const t0 = perf.now()
   for (;;) {
-    const e0 = perf.eventLoopUtilization()
+    const e0 = cluster.eluMark()
     await sleep(2000)
-    const u = perf.eventLoopUtilization(e0).utilization
+    const u = Math.max(...cluster.busy(e0))
     if (u < 0.6 || perf.now() - t0 > 30_000) {
       log(`settled (cpu ${(u * 100).toFixed(0)}%)`)
       return

@@ -21,11 +21,15 @@
  *   the documented simulation profile (see simulations/network/README.md); production
  *   nodes use noise over TCP (DESIGN §4).
  * - **Byte accounting** per node (sent), for traffic per write and per node.
+ * - **Shards.** A network can span worker threads ({@link RemoteNet}): a dial to a name
+ *   hosted by another shard opens a connection whose two ends live in two threads; its
+ *   bytes cross in per-turn batches over a MessagePort, after the sender's link delay.
  */
 import { ConnectionFailedError, ListenError, serviceCapabilities, transportSymbol, StreamResetError } from '@libp2p/interface'
 import type { ComponentLogger, CreateListenerOptions, DialTransportOptions, Listener, ListenerEvents, Logger, MultiaddrConnection, PeerId, Transport, Upgrader, AbortOptions } from '@libp2p/interface'
 import { AbstractMultiaddrConnection } from '@libp2p/utils'
 import { multiaddr, CODE_P2P, type Multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { TypedEventEmitter } from 'main-event'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
@@ -41,6 +45,32 @@ export interface LinkModel {
 
 interface Endpoint { name: string, peerId: PeerId, upgrader: Upgrader, listener: SimListener }
 
+/** Messages between the shards of one network (connection id `id` is unique network-wide). */
+export type ShardWire =
+  | { t: 'dial', id: string, from: string, fromPeer: string, to: string }
+  | { t: 'accept', id: string }
+  | { t: 'refuse', id: string, reason: string }
+  | { t: 'data', id: string, b: Uint8Array }
+  | { t: 'end', id: string, err: boolean }
+  | { t: 'listen', name: string, peerId: string }
+  | { t: 'unlisten', name: string }
+
+/** How a shard reaches the rest of a network that spans threads. */
+export interface RemoteNet {
+  /** This shard's number. */
+  self: number
+  /** Number of shards (0 … shards − 1). */
+  shards: number
+  /** Sends a batch of messages to shard `shard` (in order). */
+  send: (shard: number, batch: ShardWire[], transfer: ArrayBuffer[]) => void
+}
+
+/** One end of a pipe: what delivered bytes and the close reach. */
+interface PipeTarget {
+  deliver: (buf: Uint8Array | Uint8ArrayList) => void
+  remoteClosed: (err?: Error) => void
+}
+
 /** Shared state of one simulated network: listeners, live connections, cuts, counters. */
 export class SimNet {
   readonly endpoints = new Map<string, Endpoint>()
@@ -51,9 +81,108 @@ export class SimNet {
   readonly chunksSent = new Map<string, number>()
   private readonly cuts = new Set<string>()
   rng: () => number
+  /** Set when the network spans shards. */
+  remote: RemoteNet | undefined
+  /** Connection ends whose other end is in another shard, by connection id. */
+  readonly remoteConns = new Map<string, SimConnection>()
+  /** Listeners of other shards: name → shard and peer id (told by each shard as its nodes listen). */
+  readonly directory = new Map<string, { shard: number, peerId: string }>()
+  private readonly accepts = new Map<string, { resolve: () => void, reject: (err: Error) => void }>()
+  private readonly outbox = new Map<number, { batch: ShardWire[], transfer: ArrayBuffer[] }>()
+  private flushing = false
+  private nextId = 0
 
-  constructor (public link: LinkModel, rng: () => number = Math.random) {
+  constructor (public link: LinkModel, rng: () => number = Math.random, remote?: RemoteNet) {
     this.rng = rng
+    this.remote = remote
+  }
+
+  /** Queues a message to another shard; one batch per shard per event-loop turn. */
+  post (shard: number, msg: ShardWire, transfer?: ArrayBuffer): void {
+    let box = this.outbox.get(shard)
+    if (box === undefined) { box = { batch: [], transfer: [] }; this.outbox.set(shard, box) }
+    box.batch.push(msg)
+    if (transfer !== undefined) box.transfer.push(transfer)
+    if (!this.flushing) {
+      this.flushing = true
+      setImmediate(() => {
+        this.flushing = false
+        const boxes = [...this.outbox]
+        this.outbox.clear()
+        for (const [to, b] of boxes) this.remote?.send(to, b.batch, b.transfer)
+      })
+    }
+  }
+
+  /** Tells every other shard that `name` listens here (before any of its traffic leaves). */
+  tellShards (msg: ShardWire): void {
+    const r = this.remote
+    if (r === undefined) return
+    for (let i = 0; i < r.shards; i++) if (i !== r.self) this.post(i, msg)
+  }
+
+  /** A network-wide connection id. */
+  newRemoteId (): string {
+    return `${this.remote?.self ?? 0}:${this.nextId++}`
+  }
+
+  /** Waits for the other shard to accept dial `id`. */
+  async awaitAccept (id: string, signal: AbortSignal): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => { this.accepts.delete(id); reject(new ConnectionFailedError('simnet: dial aborted')) }
+      signal.addEventListener('abort', onAbort, { once: true })
+      this.accepts.set(id, {
+        resolve: () => { signal.removeEventListener('abort', onAbort); resolve() },
+        reject: (err) => { signal.removeEventListener('abort', onAbort); reject(err) }
+      })
+    })
+  }
+
+  /** Handles a batch of messages from shard `from`. */
+  receive (from: number, batch: ShardWire[]): void {
+    for (const m of batch) {
+      switch (m.t) {
+        case 'data':
+          this.remoteConns.get(m.id)?.deliver(m.b)
+          break
+        case 'end': {
+          const c = this.remoteConns.get(m.id)
+          this.remoteConns.delete(m.id)
+          c?.remoteClosed(m.err ? new StreamResetError() : undefined)
+          break
+        }
+        case 'accept':
+          this.accepts.get(m.id)?.resolve()
+          this.accepts.delete(m.id)
+          break
+        case 'refuse':
+          this.accepts.get(m.id)?.reject(new ConnectionFailedError(m.reason))
+          this.accepts.delete(m.id)
+          break
+        case 'dial':
+          this.acceptRemote(from, m)
+          break
+        case 'listen':
+          this.directory.set(m.name, { shard: from, peerId: m.peerId })
+          break
+        case 'unlisten':
+          this.directory.delete(m.name)
+          break
+      }
+    }
+  }
+
+  /** The listening end of a dial from another shard. */
+  private acceptRemote (shard: number, m: { id: string, from: string, fromPeer: string, to: string }): void {
+    const ep = this.endpoints.get(m.to)
+    if (ep === undefined) { this.post(shard, { t: 'refuse', id: m.id, reason: `no simnet listener at /memory/${m.to}` }); return }
+    if (this.blocked(m.from, m.to)) { this.post(shard, { t: 'refuse', id: m.id, reason: 'simnet: link is cut' }); return }
+    const ba = new Pipe(this, m.to, m.from)
+    ba.target = new RemoteEnd(this, shard, m.id)
+    const listener = new SimConnection(this, m.to, m.from, ba, { remoteAddr: multiaddr(`/memory/${m.from}-outgoing/p2p/${m.fromPeer}`), direction: 'inbound', log: ep.listener.log.newScope('in') } as any)
+    this.remoteConns.set(m.id, listener)
+    this.post(shard, { t: 'accept', id: m.id })
+    ep.upgrader.upgradeInbound(listener as unknown as MultiaddrConnection, { skipEncryption: true, remotePeer: peerIdFromString(m.fromPeer), signal: AbortSignal.timeout(10_000) } as any).catch((err: Error) => listener.abort(err))
   }
 
   /** A libp2p transport factory on this network. */
@@ -94,7 +223,7 @@ class Pipe {
   private readonly queue: Array<{ at: number, buf: Uint8Array | Uint8ArrayList }> = []
   private timer: NodeJS.Timeout | undefined
   private last = 0
-  target: SimConnection | undefined
+  target: PipeTarget | undefined
   closed = false
 
   constructor (private readonly net: SimNet, private readonly from: string, private readonly to: string) {}
@@ -134,6 +263,21 @@ class Pipe {
     const at = this.last
     const check = (): void => { if (this.queue.length === 0) finish(); else setTimeout(check, Math.max(1, at - performance.now())) }
     setTimeout(check, Math.max(1, at - performance.now()))
+  }
+}
+
+/** The far end of a pipe whose connection end lives in another shard. */
+class RemoteEnd implements PipeTarget {
+  constructor (private readonly net: SimNet, private readonly shard: number, private readonly id: string) {}
+
+  deliver (buf: Uint8Array | Uint8ArrayList): void {
+    // A copy the receiver owns (a Uint8Array may be a view of a pooled buffer).
+    const b = buf.slice()
+    this.net.post(this.shard, { t: 'data', id: this.id, b }, b.buffer as ArrayBuffer)
+  }
+
+  remoteClosed (err?: Error): void {
+    this.net.post(this.shard, { t: 'end', id: this.id, err: err !== undefined })
   }
 }
 
@@ -184,7 +328,7 @@ class SimTransport implements Transport {
   readonly [transportSymbol] = true
   readonly [Symbol.toStringTag] = 'simnet'
   readonly [serviceCapabilities] = ['@libp2p/transport']
-  private readonly log: Logger
+  readonly log: Logger
   /** This node's listen name (set by its listener). */
   name: string | undefined
 
@@ -197,6 +341,8 @@ class SimTransport implements Transport {
     const to = nameOf(ma)
     const ep = to === undefined ? undefined : this.net.endpoints.get(to)
     const from = this.name ?? `dialer-${this.components.peerId.toString().slice(-8)}`
+    const far = ep === undefined && to !== undefined ? this.net.directory.get(to) : undefined
+    if (far !== undefined && to !== undefined) return await this.dialRemote(ma, from, to, far, options)
     if (ep === undefined || to === undefined) throw new ConnectionFailedError(`no simnet listener at ${ma.toString()}`)
     if (this.net.blocked(from, to)) {
       // A partition: the SYN goes nowhere. Fail after a short while, as a dial timeout would.
@@ -223,6 +369,33 @@ class SimTransport implements Transport {
     }
   }
 
+  /** A dial to a node of another shard: the listening end is made there. */
+  private async dialRemote (ma: Multiaddr, from: string, to: string, far: { shard: number, peerId: string }, options: DialTransportOptions): Promise<any> {
+    if (this.net.blocked(from, to)) {
+      await new Promise(resolve => setTimeout(resolve, 50))
+      throw new ConnectionFailedError('simnet: link is cut')
+    }
+    const p2p = ma.getComponents().findLast(c => c.code === CODE_P2P)?.value
+    if (p2p !== undefined && p2p !== far.peerId) throw new ConnectionFailedError('simnet: peer id mismatch')
+    const id = this.net.newRemoteId()
+    const ab = new Pipe(this.net, from, to)
+    ab.target = new RemoteEnd(this.net, far.shard, id)
+    const dialer = new SimConnection(this.net, from, to, ab, { remoteAddr: multiaddr(`/memory/${to}/p2p/${far.peerId}`), direction: 'outbound', log: this.log.newScope('out') } as any)
+    this.net.remoteConns.set(id, dialer)
+    this.net.post(far.shard, { t: 'dial', id, from, fromPeer: this.components.peerId.toString(), to })
+    try {
+      await this.net.awaitAccept(id, options.signal)
+      // Connection set-up costs one round trip.
+      const rtt = this.net.link.latencyMs(from, to) + this.net.link.latencyMs(to, from)
+      if (rtt > 0) await new Promise(resolve => setTimeout(resolve, rtt))
+      return await options.upgrader.upgradeOutbound(dialer as unknown as MultiaddrConnection, { ...options, skipEncryption: true, remotePeer: peerIdFromString(far.peerId) } as any)
+    } catch (err) {
+      this.net.remoteConns.delete(id)
+      dialer.abort(err as Error)
+      throw err
+    }
+  }
+
   createListener (options: CreateListenerOptions): Listener {
     return new SimListener(this.net, this, this.components.peerId, options.upgrader)
   }
@@ -239,9 +412,11 @@ class SimTransport implements Transport {
 class SimListener extends TypedEventEmitter<ListenerEvents> implements Listener {
   private addr: Multiaddr | undefined
   private name: string | undefined
+  readonly log: Logger
 
   constructor (private readonly net: SimNet, private readonly transport: SimTransport, private readonly peerId: PeerId, private readonly upgrader: Upgrader) {
     super()
+    this.log = transport.log
   }
 
   async listen (ma: Multiaddr): Promise<void> {
@@ -252,6 +427,7 @@ class SimListener extends TypedEventEmitter<ListenerEvents> implements Listener 
     this.transport.name = name
     this.addr = multiaddr(`/memory/${name}`)
     this.net.endpoints.set(name, { name, peerId: this.peerId, upgrader: this.upgrader, listener: this })
+    this.net.tellShards({ t: 'listen', name, peerId: this.peerId.toString() })
     queueMicrotask(() => this.safeDispatchEvent('listening'))
   }
 
@@ -264,6 +440,7 @@ class SimListener extends TypedEventEmitter<ListenerEvents> implements Listener 
   async close (): Promise<void> {
     if (this.name !== undefined) {
       this.net.endpoints.delete(this.name)
+      this.net.tellShards({ t: 'unlisten', name: this.name })
       for (const c of [...this.net.conns]) if (c.from === this.name || c.to === this.name) c.abort(new ConnectionFailedError('listener closed'))
     }
     queueMicrotask(() => this.safeDispatchEvent('close'))

@@ -1,0 +1,118 @@
+/**
+ * One shard of a simulated network: a {@link SimCluster} in a worker thread, hosting the
+ * nodes the main thread assigns to it. Its simnet reaches the other shards over
+ * MessagePorts (one per pair of shards, handed over by the main thread), and it answers
+ * the main thread's calls (start a node, write, read, cut, counters…). Every record
+ * stored on one of its nodes is reported to the main thread, batched per event-loop turn,
+ * with an absolute timestamp (`performance.timeOrigin + performance.now()`), so arrival
+ * times from different threads compare.
+ */
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads'
+import { SimCluster, type SeedRef, type SimClusterInit, type SimNode } from './cluster.js'
+import type { ShardWire } from './simnet.js'
+
+/** What the main thread passes to a shard at start. */
+export interface ShardInit {
+  shard: number
+  shards: number
+  cluster: Omit<SimClusterInit, 'remote' | 'onStored'>
+}
+
+/** Calls the main thread makes (op → args). */
+export interface ShardCalls {
+  ports: { ports: Record<number, MessagePort> }
+  add: { index: number, name: string, seeds: SeedRef[] }
+  stop: { name: string, graceful: boolean }
+  put: { name: string, key: string, value: Uint8Array, ttl: number }
+  get: { name: string, key: string, local?: boolean }
+  topology: Record<string, never>
+  cut: { a: string[], b: string[] }
+  heal: Record<string, never>
+  counters: Record<string, never>
+  missing: { expected: Array<[string, string]> }
+  held: { key: string }
+  stopAll: Record<string, never>
+}
+
+/** Messages from a shard to the main thread. */
+export type ShardEvent =
+  | { t: 'reply', id: number, ok: true, value: unknown }
+  | { t: 'reply', id: number, ok: false, error: string }
+  | { t: 'stored', items: Array<[string, string, number]> }
+
+const abs = (t: number): number => performance.timeOrigin + t
+
+async function main (): Promise<void> {
+  const port = parentPort
+  if (port === null) throw new Error('shard-worker runs in a worker thread')
+  const init = workerData.init as ShardInit
+  const peers = new Map<number, MessagePort>()
+  let stored: Array<[string, string, number]> = []
+  const cluster = new SimCluster({
+    ...init.cluster,
+    remote: {
+      self: init.shard,
+      shards: init.shards,
+      send: (to, batch, transfer) => peers.get(to)?.postMessage(batch, transfer)
+    },
+    onStored: (name, writeId, at) => {
+      if (stored.length === 0) setImmediate(() => { port.postMessage({ t: 'stored', items: stored } satisfies ShardEvent); stored = [] })
+      stored.push([name, writeId, abs(at)])
+    }
+  })
+  const byName = new Map<string, SimNode>()
+  const node = (name: string): SimNode => {
+    const n = byName.get(name)
+    if (n === undefined) throw new Error(`no node ${name} in shard ${init.shard}`)
+    return n
+  }
+
+  const calls: { [K in keyof ShardCalls]: (a: ShardCalls[K]) => Promise<unknown> | unknown } = {
+    ports: ({ ports }) => {
+      for (const [k, p] of Object.entries(ports)) {
+        const from = Number(k)
+        peers.set(from, p)
+        p.on('message', (batch: ShardWire[]) => cluster.net.receive(from, batch))
+      }
+    },
+    add: async ({ index, name, seeds }) => {
+      const n = await cluster.addNode(seeds, { index, name })
+      byName.set(name, n)
+      return { peerId: n.libp2p.peerId.toString() }
+    },
+    stop: async ({ name, graceful }) => { await cluster.stopNode(node(name), graceful) },
+    put: async ({ name, key, value, ttl }) => {
+      const t0 = performance.now()
+      const w = await cluster.put(node(name), key, value, ttl)
+      if (w === undefined) return undefined
+      // The tracked write is local to this shard; the main thread keeps the network-wide one.
+      cluster.writes.delete(w.writeId)
+      return { writeId: w.writeId, createdAt: w.createdAt, expiresAt: w.expiresAt, t0: abs(t0) }
+    },
+    get: async ({ name, key, local }) => {
+      const r = await node(name).node.get(key, local === true ? { local: true } : undefined)
+      return r === undefined ? undefined : { writeId: r.writeId, expiresAt: r.expiresAt }
+    },
+    topology: () => cluster.live.map(n => n.node.topology().length),
+    cut: ({ a, b }) => { cluster.net.cut(a, b) },
+    heal: () => { cluster.net.heal() },
+    counters: () => ({ gossip: cluster.gossip, bytes: cluster.net.totalBytes() }),
+    missing: async ({ expected }) => await cluster.missing(new Map(expected.map(([key, writeId]) => [key, { writeId } as any]))),
+    held: async ({ key }) => await Promise.all(cluster.live.map(async n => (await n.node.get(key, { local: true }))?.writeId)),
+    stopAll: async () => {
+      await cluster.stopAll()
+      for (const p of peers.values()) p.close()
+    }
+  }
+
+  port.on('message', (m: { id: number, op: keyof ShardCalls, args: any }) => {
+    Promise.resolve()
+      .then(async () => await (calls[m.op] as (a: unknown) => unknown)(m.args))
+      .then(
+        value => port.postMessage({ t: 'reply', id: m.id, ok: true, value } satisfies ShardEvent),
+        (err: Error) => port.postMessage({ t: 'reply', id: m.id, ok: false, error: err?.message ?? String(err) } satisfies ShardEvent)
+      )
+  })
+}
+
+await main()

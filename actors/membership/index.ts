@@ -116,7 +116,7 @@ export function spawnMembership (parent: Parameters<typeof spawn>[0], init: Memb
         if (change === 'joined') {
           publish(s)
           if (s.table.isActive(msg.peerId)) ping(s, msg.peerId)
-        } else if (msg.addresses !== undefined) publishSoon(s)
+        } else if (change === 'updated') publishSoon(s)
         return s
       }
       case 'ping-result': {
@@ -161,6 +161,7 @@ export function spawnMembership (parent: Parameters<typeof spawn>[0], init: Memb
         const gone = s.table.expire(init.now())
         for (const id of gone) init.onEvent({ type: 'left', peerId: id, reason: 'expired' })
         if (gone.length > 0) publish(s)
+        else publishSoon(s) // lastSeen of members heard from (announces, gossip) since
         // Only the active view: pinging every member would connect every pair.
         for (const id of s.table.activeIds()) ping(s, id)
         return s

@@ -114,6 +114,12 @@ export function announceDue (intervalMs: number, waitMs: number, quietMs: number
   return { announce: false, waitMs, delayMs: waitMs - quietMs }
 }
 
+function sameList (a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
 /** Whether a member last seen at `lastSeen` is forgotten at `now`. */
 export function isForgotten (lastSeen: number, now: number, memberTtlMs: number): boolean {
   return now - lastSeen >= memberTtlMs
@@ -124,6 +130,8 @@ export type MemberChange = 'joined' | 'updated' | 'recovered' | 'unhealthy' | 'n
 
 export class MembershipTable {
   private readonly members = new Map<string, Member>()
+  /** Cache of the preferred members (see preferredIds); cleared when the member set changes. */
+  private preferred: Set<string> | undefined
   /** Peers that left gracefully, and when: late signals from them are ignored until they reconnect. */
   private readonly departed = new Map<string, number>()
 
@@ -138,12 +146,16 @@ export class MembershipTable {
     if (m === undefined) {
       if (this.departed.has(id) || this.members.size >= MAX_MEMBERS) return 'none'
       this.members.set(id, { id, addresses: addresses ?? [], rttMs: null, failures: 0, lastSeen: now, healthy: true, connected: connected === true, active: false, preferred: false })
+      this.preferred = undefined
       return 'joined'
     }
-    if (connected === true) m.connected = true
+    // 'updated' only when the published view would change beyond lastSeen: an announce
+    // that repeats what we know must not copy the whole view (N announces per interval).
+    let changed = false
+    if (connected === true && !m.connected) { m.connected = true; changed = true }
     m.lastSeen = Math.max(m.lastSeen, now)
-    if (addresses !== undefined && addresses.length > 0) m.addresses = addresses
-    return 'updated'
+    if (addresses !== undefined && addresses.length > 0 && !sameList(m.addresses, addresses)) { m.addresses = addresses; changed = true }
+    return changed ? 'updated' : 'none'
   }
 
   /** A ping answered: the member is seen and healthy again. */
@@ -179,6 +191,7 @@ export class MembershipTable {
    */
   leave (id: string, now: number): boolean {
     this.departed.set(id, now)
+    this.preferred = undefined
     return this.members.delete(id)
   }
 
@@ -200,19 +213,29 @@ export class MembershipTable {
    * lowest {@link activeRank} (all members when `activePeers` is 0). Also sets `active`.
    */
   activeIds (): string[] {
-    const k = this.timing.activePeers ?? 0
-    const all = [...this.members.values()]
-    let chosen: Set<Member>
-    if (k <= 0 || all.length <= k) chosen = new Set(all)
-    else {
-      const self = this.timing.self ?? ''
-      const ranked = all.map(m => ({ m, r: activeRank(self, m.id) })).sort((a, b) => a.r - b.r)
-      chosen = new Set(ranked.slice(0, k).map(x => x.m))
+    const preferred = this.preferredIds()
+    const out: string[] = []
+    for (const m of this.members.values()) {
+      m.preferred = preferred === undefined || preferred.has(m.id)
+      m.active = m.preferred || m.connected
+      if (m.active) out.push(m.id)
     }
-    for (const m of all) m.preferred = chosen.has(m)
-    for (const m of all) if (m.connected) chosen.add(m)
-    for (const m of all) m.active = chosen.has(m)
-    return [...chosen].map(m => m.id)
+    return out
+  }
+
+  /**
+   * The `activePeers` members of lowest rank, or undefined when every member is preferred
+   * (`activePeers` 0, or no more members than that). Cached until a member joins or goes.
+   */
+  private preferredIds (): Set<string> | undefined {
+    const k = this.timing.activePeers ?? 0
+    if (k <= 0 || this.members.size <= k) return undefined
+    if (this.preferred === undefined) {
+      const self = this.timing.self ?? ''
+      const ranked = [...this.members.keys()].map(id => ({ id, r: activeRank(self, id) })).sort((a, b) => a.r - b.r)
+      this.preferred = new Set(ranked.slice(0, k).map(x => x.id))
+    }
+    return this.preferred
   }
 
   /** Whether `id` is in the active view (see {@link activeIds}). */
@@ -223,15 +246,9 @@ export class MembershipTable {
 
   /** Whether `id` is among the `activePeers` members of lowest rank (every member when 0). */
   isPreferred (id: string): boolean {
-    const m = this.members.get(id)
-    if (m === undefined) return false
-    const k = this.timing.activePeers ?? 0
-    if (k <= 0 || this.members.size <= k) return true
-    const self = this.timing.self ?? ''
-    const r = activeRank(self, id)
-    let below = 0
-    for (const o of this.members.values()) if (o !== m && activeRank(self, o.id) < r && ++below >= k) return false
-    return true
+    if (!this.members.has(id)) return false
+    const preferred = this.preferredIds()
+    return preferred === undefined || preferred.has(id)
   }
 
   /** Forgets members not seen within `memberTtlMs`. Returns their ids. */
@@ -241,6 +258,7 @@ export class MembershipTable {
       if (isForgotten(m.lastSeen, now, this.timing.memberTtlMs)) gone.push(m.id)
     }
     for (const id of gone) this.members.delete(id)
+    if (gone.length > 0) this.preferred = undefined
     for (const [id, at] of this.departed) if (isForgotten(at, now, this.timing.memberTtlMs)) this.departed.delete(id)
     return gone
   }

@@ -8,6 +8,7 @@
  */
 import { performance as perf } from 'node:perf_hooks'
 import { availableParallelism } from 'node:os'
+import { join } from 'node:path'
 import type { TrackedWrite } from './cluster.js'
 import { ShardedCluster, type NodeRef } from './shards.js'
 import { summarize, type Summary } from './stats.js'
@@ -168,6 +169,9 @@ export async function runScenario (p: RunParams, log: (s: string) => void, signa
     const c0 = await cluster.counters()
     const g0 = c0.gossip
     const b0 = c0.bytes
+    // SIM_CPUPROFILE=<dir>: a V8 CPU profile of each worker thread during the writes.
+    const profileDir = process.env.SIM_CPUPROFILE
+    if (profileDir !== undefined && profileDir !== '') await cluster.profileStart()
     const elu0 = cluster.eluMark()
     let elu = cluster.eluMark()
     const tw0 = perf.now()
@@ -286,6 +290,7 @@ export async function runScenario (p: RunParams, log: (s: string) => void, signa
       notes.push('the partition outlasted the write phase: healed at its end')
     }
     await Promise.all(pending)
+    if (profileDir !== undefined && profileDir !== '') await cluster.profileStop(join(profileDir, `${p.scenario}-${p.nodes}`))
     const writePhaseS = (perf.now() - tw0) / 1000
     const busyW = cluster.busy(elu0)
     const eluW = Math.max(...busyW)

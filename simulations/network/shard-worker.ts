@@ -8,6 +8,8 @@
  * times from different threads compare.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads'
+import { Session } from 'node:inspector/promises'
+import { writeFile } from 'node:fs/promises'
 import { SimCluster, type SeedRef, type SimClusterInit, type SimNode } from './cluster.js'
 import type { ShardWire } from './simnet.js'
 
@@ -31,6 +33,8 @@ export interface ShardCalls {
   counters: Record<string, never>
   missing: { expected: Array<[string, string]> }
   held: { key: string }
+  /** Starts the V8 CPU profiler of this thread, or stops it and writes the profile to `file`. */
+  profile: { file?: string }
   stopAll: Record<string, never>
 }
 
@@ -61,6 +65,7 @@ async function main (): Promise<void> {
     }
   })
   const byName = new Map<string, SimNode>()
+  let profiler: Session | undefined
   const node = (name: string): SimNode => {
     const n = byName.get(name)
     if (n === undefined) throw new Error(`no node ${name} in shard ${init.shard}`)
@@ -99,6 +104,20 @@ async function main (): Promise<void> {
     counters: () => ({ gossip: cluster.gossip, bytes: cluster.net.totalBytes() }),
     missing: async ({ expected }) => await cluster.missing(new Map(expected.map(([key, writeId]) => [key, { writeId } as any]))),
     held: async ({ key }) => await Promise.all(cluster.live.map(async n => (await n.node.get(key, { local: true }))?.writeId)),
+    profile: async ({ file }) => {
+      if (file === undefined) {
+        profiler = new Session()
+        profiler.connect()
+        await profiler.post('Profiler.enable')
+        await profiler.post('Profiler.start')
+        return
+      }
+      if (profiler === undefined) return
+      const { profile } = await profiler.post('Profiler.stop')
+      profiler.disconnect()
+      profiler = undefined
+      await writeFile(file, JSON.stringify(profile))
+    },
     stopAll: async () => {
       await cluster.stopAll()
       for (const p of peers.values()) p.close()

@@ -31,6 +31,7 @@ export interface ShardedInit extends Omit<SimClusterInit, 'remote' | 'onStored'>
 
 class Shard {
   private nextId = 0
+  private failed: Error | undefined
   private readonly pending = new Map<number, { resolve: (v: any) => void, reject: (e: Error) => void }>()
 
   constructor (readonly index: number, readonly worker: Worker, onStored: (items: Array<[string, string, number]>) => void) {
@@ -41,10 +42,18 @@ class Shard {
       if (m.ok) p?.resolve(m.value)
       else p?.reject(new Error(m.error))
     })
-    worker.on('error', (err) => { for (const p of this.pending.values()) p.reject(err); this.pending.clear() })
+    worker.on('error', (err) => this.fail(err))
+    worker.on('exit', (code) => this.fail(new Error(`simulation shard ${index} exited (code ${code})`)))
+  }
+
+  private fail (err: Error): void {
+    this.failed = err
+    for (const p of this.pending.values()) p.reject(err)
+    this.pending.clear()
   }
 
   async call<K extends keyof ShardCalls>(op: K, args: ShardCalls[K], transfer: Array<MessagePort | ArrayBuffer> = []): Promise<any> {
+    if (this.failed !== undefined) throw this.failed
     const id = this.nextId++
     return await new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject })
@@ -88,7 +97,12 @@ export class ShardedCluster {
         ports[j][i] = ch.port2
       }
     }
-    await Promise.all(c.shards.map(async (s, i) => await s.call('ports', { ports: ports[i] }, Object.values(ports[i]))))
+    try {
+      await Promise.all(c.shards.map(async (s, i) => await s.call('ports', { ports: ports[i] }, Object.values(ports[i]))))
+    } catch (err) {
+      await Promise.all(c.shards.map(async s => await s.worker.terminate()))
+      throw err
+    }
     return c
   }
 
@@ -225,6 +239,15 @@ export class ShardedCluster {
   async held (key: string): Promise<Array<string | undefined>> {
     const all: Array<Array<string | undefined>> = await Promise.all(this.shards.map(async s => await s.call('held', { key })))
     return all.flat()
+  }
+
+  /** Starts the CPU profiler of every thread; {@link profileStop} writes `<prefix>-<shard>.cpuprofile`. */
+  async profileStart (): Promise<void> {
+    await Promise.all(this.shards.map(async s => await s.call('profile', {})))
+  }
+
+  async profileStop (prefix: string): Promise<void> {
+    await Promise.all(this.shards.map(async (s, i) => await s.call('profile', { file: `${prefix}-${i}.cpuprofile` })))
   }
 
   /** Stops every node and every worker thread. */

@@ -98,7 +98,14 @@ describe('membership timing', () => {
   it('counts a crashed member until memberTtl, marks it unhealthy after pingFailures, and lets it recover', () => {
     const t = new MembershipTable({ memberTtlMs: 1000, pingFailures: 2 })
     expect(t.seen('a', 0, ['/ip4/1.2.3.4/tcp/1'])).toBe('joined')
-    expect(t.seen('a', 10)).toBe('updated')
+    // Seen again with nothing new for the view: only lastSeen moves.
+    expect(t.seen('a', 10)).toBe('none')
+    expect(t.seen('a', 11, ['/ip4/1.2.3.4/tcp/1'])).toBe('none')
+    expect(t.get('a')?.lastSeen).toBe(11)
+    // New addresses, or a first connection, change the view.
+    expect(t.seen('a', 12, ['/ip4/1.2.3.4/tcp/2'])).toBe('updated')
+    expect(t.seen('a', 13, undefined, true)).toBe('updated')
+    expect(t.seen('a', 14, undefined, true)).toBe('none')
     expect(t.pingFailed('a')).toBe('updated')
     expect(t.pingFailed('a')).toBe('unhealthy')
     expect(t.get('a')?.healthy).toBe(false)

@@ -12,7 +12,7 @@
  */
 import '../../src/polyfill.js'
 import { createLibp2p, type Libp2p } from 'libp2p'
-import { yamux } from '@chainsafe/libp2p-yamux'
+import { guardedYamux } from '../../src/net/muxer.js'
 import { noise } from '@chainsafe/libp2p-noise'
 import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
@@ -40,11 +40,12 @@ export const SIM_PROFILE: RepramConfigInput = {
   mdns: false,
   logLevel: 'silent',
   minTtl: 1,
-  // Membership pings every member and announces on gossip once per interval: N² pings
-  // and N announces (each delivered to N nodes) per interval, all in one process.
+  // Pings go to each node's active view; announces are enclave-wide (N per memberTtl/3 at
+  // these sizes, each delivered to N nodes): memberTtl 180 s, as docs/scaling.md advises
+  // for large enclaves, keeps them to one per node per minute.
   pingIntervalMs: 10_000,
   pingFailures: 2,
-  memberTtlMs: 60_000,
+  memberTtlMs: 180_000,
   dialTimeoutMs: 3000,
   writeTimeoutMs: 3000,
   syncIntervalMs: 5000,
@@ -219,7 +220,7 @@ export class SimCluster {
       transports: [this.net.transport() as any],
       // Never used: simnet upgrades with skipEncryption. libp2p wants one configured.
       connectionEncrypters: [noise()],
-      streamMuxers: [yamux()],
+      streamMuxers: [guardedYamux()],
       connectionManager: { dialTimeout: config.dialTimeoutMs, maxConnections: 2000, maxIncomingPendingConnections: 200, maxParallelDials: 200 } as any,
       connectionMonitor: { pingInterval: config.pingIntervalMs, pingTimeout: { minTimeout: Math.max(5000, config.pingIntervalMs) } },
       services: {

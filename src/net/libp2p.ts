@@ -8,7 +8,7 @@ import { createLibp2p, type Libp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
 import { memory } from '@libp2p/memory'
 import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
+import { guardedYamux } from './muxer.js'
 import { identify } from '@libp2p/identify'
 import { ping, type Ping } from '@libp2p/ping'
 import { mdns } from '@libp2p/mdns'
@@ -130,7 +130,7 @@ export async function createRepramLibp2p (config: RepramConfig, opts: CreateRepr
     addresses: { listen: config.listen },
     transports,
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    streamMuxers: [guardedYamux()],
     connectionProtector: config.clusterSecret !== undefined ? preSharedKey({ psk: pskFromSecret(config.clusterSecret), timeout: config.dialTimeoutMs }) : undefined,
     peerDiscovery,
     connectionManager: { dialTimeout: config.dialTimeoutMs },

@@ -1,7 +1,8 @@
 /**
- * A simulated REPRAM cluster: N real nodes (storage shards, TTL reaper, gossip peer,
+ * A simulated REPRAM cluster: real nodes (storage shards, TTL reaper, gossip peer,
  * quorum coordinator, membership, anti-entropy; real gossipsub with StrictSign) in one
- * process over {@link SimNet}. Each node gets its own libp2p node, built here with the
+ * thread over {@link SimNet}: one shard of a network that spans worker threads
+ * (shards.ts starts them; shard-worker.ts drives one). Each node gets its own libp2p node, built here with the
  * simulation profile (see README.md): the simnet transport (no connection encryption),
  * yamux, identify, ping and gossipsub with the production options of
  * `gossipsubOptions(config)`.
@@ -23,7 +24,6 @@ import { ClusterReplicator } from '../../src/net/replicator.js'
 import { gossipsubOptions } from '../../src/net/libp2p.js'
 import { libp2pLogger } from '../../src/net/libp2p-logger.js'
 import { validateConfig, profileDefaults, type RepramConfig, type RepramConfigInput } from '../../src/config.js'
-import { compareWrites } from '../../src/record.js'
 import { GossipMessage } from '../../src/net/pb/repram.js'
 import { SimNet, type LinkModel, type RemoteNet } from './simnet.js'
 import { rng } from './stats.js'
@@ -185,23 +185,6 @@ export class SimCluster {
     return this.nodes.filter(n => n.alive)
   }
 
-  /** Starts `n` nodes: node 0 is the seed, the others bootstrap from up to 3 earlier nodes. */
-  async start (n: number, onProgress?: (started: number) => void): Promise<void> {
-    const first = await this.addNode([])
-    onProgress?.(1)
-    // Start in waves so the seed is not flooded by N dials at once.
-    const wave = 10
-    for (let i = 1; i < n; i += wave) {
-      const k = Math.min(wave, n - i)
-      await Promise.all(Array.from({ length: k }, async () => {
-        const live = this.live
-        const seeds = [first, ...pick(live, 2, this.random)].filter((x, j, a) => a.indexOf(x) === j)
-        await this.addNode(seeds)
-      }))
-      onProgress?.(this.nodes.length)
-    }
-  }
-
   /** Starts one node bootstrapping from `seeds`; `as` names it (shards: names are network-wide). */
   async addNode (seeds: Array<SimNode | SeedRef>, as?: { index: number, name: string }): Promise<SimNode> {
     const index = as?.index ?? this.counter++
@@ -321,37 +304,12 @@ export class SimCluster {
     await Promise.resolve(sim.libp2p.stop()).catch(() => {})
   }
 
-  /** Cuts the cluster into two sides. */
-  partition (a: SimNode[], b: SimNode[]): void {
-    this.net.cut(a.map(x => x.name), b.map(x => x.name))
-  }
-
-  heal (): void {
-    this.net.heal()
-  }
-
   async stopAll (): Promise<void> {
     await Promise.all(this.nodes.map(async n => await this.stopNode(n, false)))
   }
 
-  /**
-   * The expected live set: per key, the last-writer-wins winner among tracked writes that
-   * is still live `marginMs` from now.
-   */
-  expected (marginMs: number): Map<string, TrackedWrite> {
-    const best = new Map<string, TrackedWrite>()
-    for (const w of this.writes.values()) {
-      if (w.createdAt === 0) continue
-      const b = best.get(w.key)
-      if (b === undefined || compareWrites(w, b) > 0) best.set(w.key, w)
-    }
-    const now = Date.now()
-    for (const [k, w] of best) if (w.expiresAt <= now + marginMs) best.delete(k)
-    return best
-  }
-
   /** Per live node, expected records it does not hold (by snapshot). */
-  async missing (expected: Map<string, TrackedWrite>): Promise<{ missing: number, checked: number, wrongWinner: number }> {
+  async missing (expected: Map<string, Pick<TrackedWrite, 'writeId'>>): Promise<{ missing: number, checked: number, wrongWinner: number }> {
     let missing = 0
     let checked = 0
     let wrongWinner = 0
@@ -367,10 +325,4 @@ export class SimCluster {
     }
     return { missing, checked, wrongWinner }
   }
-}
-
-function pick<T> (a: T[], k: number, random: () => number): T[] {
-  const out: T[] = []
-  for (let i = 0; i < k && a.length > 0; i++) out.push(a[Math.floor(random() * a.length)])
-  return out
 }

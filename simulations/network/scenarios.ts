@@ -105,6 +105,8 @@ export interface RunResult {
   elu: number
   /** Worker threads (shards) the nodes ran in. */
   workers: number
+  /** Garbage collection during writes, per thread: pauses, their total and the longest (ms). */
+  gc: Array<{ pauses: number, totalMs: number, maxMs: number }>
   cpuSeconds: number
   wallMs: number
   notes: string[]
@@ -172,6 +174,7 @@ export async function runScenario (p: RunParams, log: (s: string) => void, signa
     // SIM_CPUPROFILE=<dir>: a V8 CPU profile of each worker thread during the writes.
     const profileDir = process.env.SIM_CPUPROFILE
     if (profileDir !== undefined && profileDir !== '') await cluster.profileStart()
+    await cluster.gc(true)
     const elu0 = cluster.eluMark()
     let elu = cluster.eluMark()
     const tw0 = perf.now()
@@ -293,6 +296,7 @@ export async function runScenario (p: RunParams, log: (s: string) => void, signa
     if (profileDir !== undefined && profileDir !== '') await cluster.profileStop(join(profileDir, `${p.scenario}-${p.nodes}`))
     const writePhaseS = (perf.now() - tw0) / 1000
     const busyW = cluster.busy(elu0)
+    const gcW = await cluster.gc()
     const eluW = Math.max(...busyW)
     const cW = await cluster.counters()
     const gW = cW.gossip
@@ -422,10 +426,12 @@ export async function runScenario (p: RunParams, log: (s: string) => void, signa
       checked: check.checked,
       elu: eluW,
       workers,
+      gc: gcW,
       cpuSeconds: 0,
       wallMs: 0,
       notes
     }
+    notes.push(`GC during the writes, per thread: ${gcW.map(g => `${g.pauses} pauses, ${Math.round(g.totalMs)} ms, longest ${Math.round(g.maxMs)} ms`).join('; ')}`)
     if (eluW > 0.9) notes.push(`a worker thread was CPU-bound during writes (event loops ${busyW.map(u => `${(u * 100).toFixed(0)}%`).join('/')} busy): latencies include queueing for the core its nodes share`)
     const cpu = process.cpuUsage(cpu0)
     result.cpuSeconds = (cpu.user + cpu.system) / 1e6

@@ -9,6 +9,7 @@
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads'
 import { Session } from 'node:inspector/promises'
+import { PerformanceObserver } from 'node:perf_hooks'
 import { writeFile } from 'node:fs/promises'
 import { SimCluster, type SeedRef, type SimClusterInit, type SimNode } from './cluster.js'
 import type { ShardWire } from './simnet.js'
@@ -35,6 +36,8 @@ export interface ShardCalls {
   held: { key: string }
   /** Starts the V8 CPU profiler of this thread, or stops it and writes the profile to `file`. */
   profile: { file?: string }
+  /** Garbage-collection pauses of this thread since the last reset (`reset` starts anew). */
+  gc: { reset?: boolean }
   stopAll: Record<string, never>
 }
 
@@ -64,6 +67,10 @@ async function main (): Promise<void> {
       stored.push([name, writeId, abs(at)])
     }
   })
+  const gc = { pauses: 0, totalMs: 0, maxMs: 0 }
+  new PerformanceObserver(list => {
+    for (const e of list.getEntries()) { gc.pauses++; gc.totalMs += e.duration; gc.maxMs = Math.max(gc.maxMs, e.duration) }
+  }).observe({ entryTypes: ['gc'] })
   const byName = new Map<string, SimNode>()
   let profiler: Session | undefined
   const node = (name: string): SimNode => {
@@ -117,6 +124,11 @@ async function main (): Promise<void> {
       profiler.disconnect()
       profiler = undefined
       await writeFile(file, JSON.stringify(profile))
+    },
+    gc: ({ reset }) => {
+      const out = { ...gc }
+      if (reset === true) { gc.pauses = 0; gc.totalMs = 0; gc.maxMs = 0 }
+      return out
     },
     stopAll: async () => {
       await cluster.stopAll()

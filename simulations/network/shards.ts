@@ -241,6 +241,11 @@ export class ShardedCluster {
     return all.flat()
   }
 
+  /** GC pauses per thread since the last reset (`reset` starts counting anew). */
+  async gc (reset = false): Promise<Array<{ pauses: number, totalMs: number, maxMs: number }>> {
+    return await Promise.all(this.shards.map(async s => await s.call('gc', { reset })))
+  }
+
   /** Starts the CPU profiler of every thread; {@link profileStop} writes `<prefix>-<shard>.cpuprofile`. */
   async profileStart (): Promise<void> {
     await Promise.all(this.shards.map(async s => await s.call('profile', {})))

@@ -14,13 +14,16 @@ export interface Calibration { cpuPerMsgMs: number }
 
 /**
  * CPU cost per gossip transmission in a simulation worker thread, from the smallest run:
- * busy time during writes divided by the transmissions of one worker's nodes (writes and
- * background alike).
+ * the busy time the writes added to the idle background (event-loop utilisation during
+ * the writes minus that of the idle window) divided by one thread's share of the
+ * write-carrying transmissions. The IHAVE, IWANT and forwarding work around each
+ * transmission is folded into that cost.
  */
 export function calibrate (runs: RunResult[]): Calibration {
   const r = [...runs].sort((a, b) => a.params.nodes - b.params.nodes)[0]
-  const perSec = (r.idleMessagesPerSec + r.gossipMessagesPerWrite * r.params.rate) / Math.max(1, r.workers ?? 1)
-  return { cpuPerMsgMs: perSec > 0 ? Math.min(5, r.elu * 1000 / perSec) : DEFAULT_MODEL.cpuPerMsgMs }
+  const perSec = r.gossipMessagesPerWrite * r.params.rate / Math.max(1, r.workers ?? 1)
+  const added = r.elu - (r.idleElu ?? 0)
+  return { cpuPerMsgMs: perSec > 0 && added > 0 ? Math.min(5, added * 1000 / perSec) : DEFAULT_MODEL.cpuPerMsgMs }
 }
 
 /** Model parameters matching a real run. */
@@ -32,7 +35,9 @@ export function modelParamsFor (r: RunResult, cal: Calibration): Partial<ModelPa
   const mesh = meshDegrees(num('gossipD', 6))
   const active = num('activePeers', 0)
   const cpus = Math.max(1, r.workers ?? 1)
-  const busyBg = Math.min(0.9, r.idleMessagesPerSec / cpus * cal.cpuPerMsgMs / 1000)
+  // The thread's background load as measured in the idle window (pings, heartbeats, sync
+  // rounds, announces, timers), which the model's per-message cost does not include.
+  const busyBg = Math.min(0.9, r.idleElu ?? r.idleMessagesPerSec / cpus * cal.cpuPerMsgMs / 1000)
   return {
     nodes: p.nodes,
     rate: p.rate,

@@ -46,7 +46,7 @@ export async function writeReport (dir: string, results: RunResult[], o: { valid
     if (steady.length > 0) {
       const cal = calibrate(steady)
       L.push('## Model against real', '')
-      L.push(`The model runs each real run's parameters with the nodes on as many shared CPUs as the run had worker threads (node i on CPU i mod W, as in the simulation). CPU cost per gossip transmission calibrated on the smallest run: ${cal.cpuPerMsgMs.toFixed(3)} ms; background busy fraction from each run's idle window. Tolerance: ${TOLERANCE.text}.`, '')
+      L.push(`The model runs each real run's parameters with the nodes on as many shared CPUs as the run had worker threads (node i on CPU i mod W, as in the simulation). CPU cost per write-carrying transmission calibrated on the smallest run (the busy time the writes added over the idle window, per transmission of one thread): ${cal.cpuPerMsgMs.toFixed(3)} ms; each thread's background busy fraction is its event-loop utilisation in that run's idle window. Tolerance: ${TOLERANCE.text}.`, '')
       L.push('| scenario | N | p50 real / model (ms) | p99 real / model (ms) | msgs/write real / model | IHAVE ids/write real / model | within tolerance |')
       L.push('|---|---|---|---|---|---|---|')
       const pts: Record<string, Array<[number, number]>> = { rp50: [], mp50: [], rp99: [], mp99: [], rmsg: [], mmsg: [] }

@@ -84,6 +84,8 @@ export interface RunResult {
   bytesPerWrite: number
   idleBytesPerNodePerSec: number
   idleMessagesPerSec: number
+  /** Event-loop utilisation of the busiest thread in the idle window (background: pings, heartbeats, sync, announces). */
+  idleElu: number
   /** Bytes sent per node per second during the write phase (all traffic). */
   bytesPerNodePerSec: number
   ihavePerWrite: number
@@ -159,13 +161,15 @@ export async function runScenario (p: RunParams, log: (s: string) => void, signa
     // Idle window: background traffic.
     const idleS = 5
     const ci = await cluster.counters()
+    const idleMark = cluster.eluMark()
     await sleep(idleS * 1000)
+    const idleElu = Math.max(...cluster.busy(idleMark))
     const ce = await cluster.counters()
     const idleBytes = (ce.bytes - ci.bytes) / idleS
     const idleMsgs = (ce.gossip.messages - ci.gossip.messages) / idleS
     const idleIhave = (ce.gossip.ihave - ci.gossip.ihave) / idleS
     const idleIwant = (ce.gossip.iwant - ci.gossip.iwant) / idleS
-    log(`idle: ${Math.round(idleBytes / p.nodes)} B/s per node, ${Math.round(idleMsgs)} gossip transmissions/s`)
+    log(`idle: ${Math.round(idleBytes / p.nodes)} B/s per node, ${Math.round(idleMsgs)} gossip transmissions/s, cpu ${(idleElu * 100).toFixed(0)}%`)
 
     // Write phase.
     const c0 = await cluster.counters()
@@ -412,6 +416,7 @@ export async function runScenario (p: RunParams, log: (s: string) => void, signa
       bytesPerWrite: netBytes / Math.max(1, nw),
       idleBytesPerNodePerSec: idleBytes / p.nodes,
       idleMessagesPerSec: idleMsgs,
+      idleElu,
       bytesPerNodePerSec: (bW - b0) / writePhaseS / p.nodes,
       ihavePerWrite: ((gW.ihave - g0.ihave) - idleIhave * writePhaseS) / Math.max(1, nw),
       iwantPerWrite: ((gW.iwant - g0.iwant) - idleIwant * writePhaseS) / Math.max(1, nw),

@@ -10,7 +10,7 @@ import { performance as perf } from 'node:perf_hooks'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import type { TrackedWrite } from './cluster.js'
-import { ShardedCluster, type NodeRef } from './shards.js'
+import { ShardedCluster, type NodeRef, type ThreadStats } from './shards.js'
 import { summarize, type Summary } from './stats.js'
 
 export const SCENARIOS = ['steady', 'churn', 'partition', 'lossy', 'hotkey'] as const
@@ -107,8 +107,8 @@ export interface RunResult {
   elu: number
   /** Worker threads (shards) the nodes ran in. */
   workers: number
-  /** Garbage collection during writes, per thread: pauses, their total and the longest (ms). */
-  gc: Array<{ pauses: number, totalMs: number, maxMs: number }>
+  /** Garbage collection and event-loop delay during writes, per thread (ms). */
+  gc: ThreadStats[]
   cpuSeconds: number
   wallMs: number
   notes: string[]
@@ -437,6 +437,7 @@ export async function runScenario (p: RunParams, log: (s: string) => void, signa
       notes
     }
     notes.push(`GC during the writes, per thread: ${gcW.map(g => `${g.pauses} pauses, ${Math.round(g.totalMs)} ms, longest ${Math.round(g.maxMs)} ms`).join('; ')}`)
+    notes.push(`event-loop delay during the writes (how late a 10 ms timer ran), per thread p50 / p99 / max: ${gcW.map(g => `${Math.round(g.loopDelayMs.p50)} / ${Math.round(g.loopDelayMs.p99)} / ${Math.round(g.loopDelayMs.max)} ms`).join('; ')}`)
     if (eluW > 0.9) notes.push(`a worker thread was CPU-bound during writes (event loops ${busyW.map(u => `${(u * 100).toFixed(0)}%`).join('/')} busy): latencies include queueing for the core its nodes share`)
     const cpu = process.cpuUsage(cpu0)
     result.cpuSeconds = (cpu.user + cpu.system) / 1e6

@@ -9,7 +9,7 @@
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads'
 import { Session } from 'node:inspector/promises'
-import { PerformanceObserver } from 'node:perf_hooks'
+import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks'
 import { writeFile } from 'node:fs/promises'
 import { SimCluster, type SeedRef, type SimClusterInit, type SimNode } from './cluster.js'
 import type { ShardWire } from './simnet.js'
@@ -36,7 +36,7 @@ export interface ShardCalls {
   held: { key: string }
   /** Starts the V8 CPU profiler of this thread, or stops it and writes the profile to `file`. */
   profile: { file?: string }
-  /** Garbage-collection pauses of this thread since the last reset (`reset` starts anew). */
+  /** Garbage-collection pauses and event-loop delay of this thread since the last reset (`reset` starts anew). */
   gc: { reset?: boolean }
   stopAll: Record<string, never>
 }
@@ -71,6 +71,9 @@ async function main (): Promise<void> {
   new PerformanceObserver(list => {
     for (const e of list.getEntries()) { gc.pauses++; gc.totalMs += e.duration; gc.maxMs = Math.max(gc.maxMs, e.duration) }
   }).observe({ entryTypes: ['gc'] })
+  // How late a 10 ms timer runs: what any callback waits for the loop.
+  const loop = monitorEventLoopDelay({ resolution: 10 })
+  loop.enable()
   const byName = new Map<string, SimNode>()
   let profiler: Session | undefined
   const node = (name: string): SimNode => {
@@ -126,11 +129,13 @@ async function main (): Promise<void> {
       await writeFile(file, JSON.stringify(profile))
     },
     gc: ({ reset }) => {
-      const out = { ...gc }
-      if (reset === true) { gc.pauses = 0; gc.totalMs = 0; gc.maxMs = 0 }
+      const ms = (ns: number): number => ns / 1e6
+      const out = { ...gc, loopDelayMs: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) } }
+      if (reset === true) { gc.pauses = 0; gc.totalMs = 0; gc.maxMs = 0; loop.reset() }
       return out
     },
     stopAll: async () => {
+      loop.disable()
       await cluster.stopAll()
       for (const p of peers.values()) p.close()
     }

@@ -23,6 +23,15 @@ export interface NodeRef {
   alive: boolean
 }
 
+/** Garbage collection and event-loop delay of one thread over a phase, ms. */
+export interface ThreadStats {
+  pauses: number
+  totalMs: number
+  maxMs: number
+  /** How late a 10 ms timer ran (p50, p99, max). */
+  loopDelayMs: { p50: number, p99: number, max: number }
+}
+
 /** Options of a sharded network. */
 export interface ShardedInit extends Omit<SimClusterInit, 'remote' | 'onStored'> {
   /** Worker threads (shards). @default 1 */
@@ -241,8 +250,8 @@ export class ShardedCluster {
     return all.flat()
   }
 
-  /** GC pauses per thread since the last reset (`reset` starts counting anew). */
-  async gc (reset = false): Promise<Array<{ pauses: number, totalMs: number, maxMs: number }>> {
+  /** GC pauses and event-loop delay per thread since the last reset (`reset` starts counting anew). */
+  async gc (reset = false): Promise<ThreadStats[]> {
     return await Promise.all(this.shards.map(async s => await s.call('gc', { reset })))
   }
 

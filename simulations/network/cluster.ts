@@ -40,10 +40,11 @@ export const SIM_PROFILE: RepramConfigInput = {
   mdns: false,
   logLevel: 'silent',
   minTtl: 1,
-  // Pings go to each node's active view; announces are enclave-wide (N per memberTtl/3 at
-  // these sizes, each delivered to N nodes): memberTtl 180 s, as docs/scaling.md advises
-  // for large enclaves, keeps them to one per node per minute.
-  pingIntervalMs: 10_000,
+  // Pings go to each node's connections (libp2p's connection monitor opens a stream per
+  // ping) and announces are enclave-wide (N per memberTtl/3 at these sizes, each delivered
+  // to N nodes): pingInterval 30 s and memberTtl 180 s, as docs/scaling.md advises for
+  // large enclaves. A dead peer is unhealthy after two missed pings (60 s).
+  pingIntervalMs: 30_000,
   pingFailures: 2,
   memberTtlMs: 180_000,
   dialTimeoutMs: 3000,

@@ -112,7 +112,7 @@ async function main (): Promise<void> {
     cut: ({ a, b }) => { cluster.net.cut(a, b) },
     heal: () => { cluster.net.heal() },
     counters: () => ({ gossip: cluster.gossip, bytes: cluster.net.totalBytes() }),
-    missing: async ({ expected }) => await cluster.missing(new Map(expected.map(([key, writeId]) => [key, { writeId } as any]))),
+    missing: async ({ expected }) => await cluster.missing(new Map(expected.map(([key, writeId]) => [key, { writeId }]))),
     held: async ({ key }) => await Promise.all(cluster.live.map(async n => (await n.node.get(key, { local: true }))?.writeId)),
     profile: async ({ file }) => {
       if (file === undefined) {

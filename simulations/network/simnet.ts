@@ -82,7 +82,7 @@ export class SimNet {
   private readonly cuts = new Set<string>()
   rng: () => number
   /** Set when the network spans shards. */
-  remote: RemoteNet | undefined
+  readonly remote: RemoteNet | undefined
   /** Connection ends whose other end is in another shard, by connection id. */
   readonly remoteConns = new Map<string, SimConnection>()
   /** Listeners of other shards: name → shard and peer id (told by each shard as its nodes listen). */
@@ -339,58 +339,46 @@ class SimTransport implements Transport {
   async dial (ma: Multiaddr, options: DialTransportOptions): Promise<any> {
     options.signal.throwIfAborted()
     const to = nameOf(ma)
-    const ep = to === undefined ? undefined : this.net.endpoints.get(to)
     const from = this.name ?? `dialer-${this.components.peerId.toString().slice(-8)}`
+    // The listener is in this shard (ep) or, when the network spans threads, in another.
+    const ep = to === undefined ? undefined : this.net.endpoints.get(to)
     const far = ep === undefined && to !== undefined ? this.net.directory.get(to) : undefined
-    if (far !== undefined && to !== undefined) return await this.dialRemote(ma, from, to, far, options)
-    if (ep === undefined || to === undefined) throw new ConnectionFailedError(`no simnet listener at ${ma.toString()}`)
+    const peer = ep?.peerId.toString() ?? far?.peerId
+    if (to === undefined || peer === undefined) throw new ConnectionFailedError(`no simnet listener at ${ma.toString()}`)
     if (this.net.blocked(from, to)) {
       // A partition: the SYN goes nowhere. Fail after a short while, as a dial timeout would.
       await new Promise(resolve => setTimeout(resolve, 50))
       throw new ConnectionFailedError('simnet: link is cut')
     }
     const p2p = ma.getComponents().findLast(c => c.code === CODE_P2P)?.value
-    if (p2p !== undefined && p2p !== ep.peerId.toString()) throw new ConnectionFailedError('simnet: peer id mismatch')
-    const ab = new Pipe(this.net, from, to)
-    const ba = new Pipe(this.net, to, from)
-    const dialer = new SimConnection(this.net, from, to, ab, { remoteAddr: multiaddr(`/memory/${to}/p2p/${ep.peerId.toString()}`), direction: 'outbound', log: this.log.newScope('out') } as any)
-    const listener = new SimConnection(this.net, to, from, ba, { remoteAddr: multiaddr(`/memory/${from}-outgoing/p2p/${this.components.peerId.toString()}`), direction: 'inbound', log: this.log.newScope('in') } as any)
-    ab.target = listener
-    ba.target = dialer
+    if (p2p !== undefined && p2p !== peer) throw new ConnectionFailedError('simnet: peer id mismatch')
     // Connection set-up costs one round trip.
     const rtt = this.net.link.latencyMs(from, to) + this.net.link.latencyMs(to, from)
-    if (rtt > 0) await new Promise(resolve => setTimeout(resolve, rtt))
-    ep.upgrader.upgradeInbound(listener as unknown as MultiaddrConnection, { skipEncryption: true, remotePeer: this.components.peerId, signal: AbortSignal.timeout(10_000) } as any).catch((err: Error) => listener.abort(err))
-    try {
-      return await options.upgrader.upgradeOutbound(dialer as unknown as MultiaddrConnection, { ...options, skipEncryption: true, remotePeer: ep.peerId } as any)
-    } catch (err) {
-      dialer.abort(err as Error)
-      throw err
-    }
-  }
-
-  /** A dial to a node of another shard: the listening end is made there. */
-  private async dialRemote (ma: Multiaddr, from: string, to: string, far: { shard: number, peerId: string }, options: DialTransportOptions): Promise<any> {
-    if (this.net.blocked(from, to)) {
-      await new Promise(resolve => setTimeout(resolve, 50))
-      throw new ConnectionFailedError('simnet: link is cut')
-    }
-    const p2p = ma.getComponents().findLast(c => c.code === CODE_P2P)?.value
-    if (p2p !== undefined && p2p !== far.peerId) throw new ConnectionFailedError('simnet: peer id mismatch')
-    const id = this.net.newRemoteId()
+    const roundTrip = async (): Promise<void> => { if (rtt > 0) await new Promise(resolve => setTimeout(resolve, rtt)) }
     const ab = new Pipe(this.net, from, to)
-    ab.target = new RemoteEnd(this.net, far.shard, id)
-    const dialer = new SimConnection(this.net, from, to, ab, { remoteAddr: multiaddr(`/memory/${to}/p2p/${far.peerId}`), direction: 'outbound', log: this.log.newScope('out') } as any)
-    this.net.remoteConns.set(id, dialer)
-    this.net.post(far.shard, { t: 'dial', id, from, fromPeer: this.components.peerId.toString(), to })
+    const dialer = new SimConnection(this.net, from, to, ab, { remoteAddr: multiaddr(`/memory/${to}/p2p/${peer}`), direction: 'outbound', log: this.log.newScope('out') } as any)
+    let remoteId: string | undefined
     try {
-      await this.net.awaitAccept(id, options.signal)
-      // Connection set-up costs one round trip.
-      const rtt = this.net.link.latencyMs(from, to) + this.net.link.latencyMs(to, from)
-      if (rtt > 0) await new Promise(resolve => setTimeout(resolve, rtt))
-      return await options.upgrader.upgradeOutbound(dialer as unknown as MultiaddrConnection, { ...options, skipEncryption: true, remotePeer: peerIdFromString(far.peerId) } as any)
+      if (ep !== undefined) {
+        const ba = new Pipe(this.net, to, from)
+        const listener = new SimConnection(this.net, to, from, ba, { remoteAddr: multiaddr(`/memory/${from}-outgoing/p2p/${this.components.peerId.toString()}`), direction: 'inbound', log: this.log.newScope('in') } as any)
+        ab.target = listener
+        ba.target = dialer
+        await roundTrip()
+        ep.upgrader.upgradeInbound(listener as unknown as MultiaddrConnection, { skipEncryption: true, remotePeer: this.components.peerId, signal: AbortSignal.timeout(10_000) } as any).catch((err: Error) => listener.abort(err))
+        return await options.upgrader.upgradeOutbound(dialer as unknown as MultiaddrConnection, { ...options, skipEncryption: true, remotePeer: ep.peerId } as any)
+      }
+      // Another shard: the listening end is made there (SimNet.acceptRemote).
+      const shard = (far as { shard: number }).shard
+      remoteId = this.net.newRemoteId()
+      ab.target = new RemoteEnd(this.net, shard, remoteId)
+      this.net.remoteConns.set(remoteId, dialer)
+      this.net.post(shard, { t: 'dial', id: remoteId, from, fromPeer: this.components.peerId.toString(), to })
+      await this.net.awaitAccept(remoteId, options.signal)
+      await roundTrip()
+      return await options.upgrader.upgradeOutbound(dialer as unknown as MultiaddrConnection, { ...options, skipEncryption: true, remotePeer: peerIdFromString(peer) } as any)
     } catch (err) {
-      this.net.remoteConns.delete(id)
+      if (remoteId !== undefined) this.net.remoteConns.delete(remoteId)
       dialer.abort(err as Error)
       throw err
     }

@@ -495,7 +495,11 @@ export class ClusterReplicator implements Replicator {
     this.gossipIn.send({ type: 'inbound', from, message: m })
   }
 
-  /** Announces again after {@link announceIntervalMs} for the current enclave size. */
+  /**
+   * The announce timer: fires after a jittered wait of at most {@link announceIntervalMs}
+   * for the current enclave size and announces unless this node published gossip within
+   * that wait (then it fires again when the wait would be up; see {@link announceDue}).
+   */
   private scheduleAnnounce (waitMs?: number, delayMs?: number): void {
     const interval = (): number => announceIntervalMs(this.config.memberTtlMs, this.config.pingIntervalMs, this.view.length)
     const wait = waitMs ?? announceWaitMs(interval())

@@ -68,6 +68,45 @@ export async function simulate (o: SimRunOptions): Promise<{ results: RunResult[
   return { results, report }
 }
 
+/** The run parameters and sizes from parsed flags; throws a one-line message on a bad value. */
+export function runParamsFrom (v: Record<string, string | boolean | undefined>): { params: Partial<RunParams>, nodes: number[] } {
+  const num = (k: string): number | undefined => {
+    if (v[k] === undefined) return undefined
+    const n = Number(v[k])
+    if (!Number.isFinite(n)) throw new Error(`--${k} must be a number, got "${String(v[k])}"`)
+    return n
+  }
+  const params: Partial<RunParams> = {}
+  const set = <K extends keyof RunParams>(k: K, x: RunParams[K] | undefined): void => { if (x !== undefined) params[k] = x }
+  set('rate', num('rate'))
+  set('duration', num('duration'))
+  set('valueBytes', num('value-bytes'))
+  set('readRate', num('read-rate'))
+  set('latencyMs', num('latency'))
+  set('jitterMs', num('jitter'))
+  set('loss', num('loss'))
+  set('partitionS', num('partition'))
+  set('churnEvery', num('churn-every'))
+  set('hotWriters', num('hot-writers'))
+  set('seed', num('seed'))
+  const workers = num('workers')
+  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) throw new Error(`--workers must be an integer ≥ 1, got "${String(v.workers)}"`)
+  set('workers', workers)
+  const mode = v['loss-mode']
+  if (mode !== undefined && mode !== 'tcp' && mode !== 'drop') throw new Error(`--loss-mode must be tcp or drop, got "${String(mode)}"`)
+  if (mode !== undefined) set('lossMode', mode)
+  if (typeof v.config === 'string') {
+    try {
+      set('config', JSON.parse(v.config))
+    } catch (err) {
+      throw new Error(`--config must be JSON: ${(err as Error).message}`)
+    }
+  }
+  const nodes = String(v.nodes).split(',').map(Number)
+  if (nodes.some(n => !Number.isInteger(n) || n < 2)) throw new Error(`--nodes must be integers ≥ 2, got "${String(v.nodes)}"`)
+  return { params, nodes }
+}
+
 async function main (): Promise<number> {
   let v: Record<string, string | boolean | undefined>
   try {
@@ -103,32 +142,14 @@ async function main (): Promise<number> {
   const sc = String(v.scenario)
   const scenarios = (sc === 'all' ? [...SCENARIOS] : sc.split(',')) as ScenarioName[]
   for (const s of scenarios) if (!SCENARIOS.includes(s)) { console.error(`unknown scenario "${s}"\n\n${HELP}`); return 2 }
-  const num = (k: string): number | undefined => {
-    if (v[k] === undefined) return undefined
-    const n = Number(v[k])
-    if (!Number.isFinite(n)) throw new Error(`--${k} must be a number`)
-    return n
+  let params: Partial<RunParams>
+  let nodes: number[]
+  try {
+    ({ params, nodes } = runParamsFrom(v))
+  } catch (err) {
+    console.error(`npm run sim: ${(err as Error).message} (see --help)`)
+    return 2
   }
-  const params: Partial<RunParams> = {}
-  const set = <K extends keyof RunParams>(k: K, x: RunParams[K] | undefined): void => { if (x !== undefined) params[k] = x }
-  set('rate', num('rate'))
-  set('duration', num('duration'))
-  set('valueBytes', num('value-bytes'))
-  set('readRate', num('read-rate'))
-  set('latencyMs', num('latency'))
-  set('jitterMs', num('jitter'))
-  set('loss', num('loss'))
-  set('partitionS', num('partition'))
-  set('churnEvery', num('churn-every'))
-  set('hotWriters', num('hot-writers'))
-  set('seed', num('seed'))
-  const workers = num('workers')
-  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) { console.error('--workers: an integer ≥ 1'); return 2 }
-  set('workers', workers)
-  if (v['loss-mode'] !== undefined) set('lossMode', v['loss-mode'] === 'drop' ? 'drop' : 'tcp')
-  if (typeof v.config === 'string') set('config', JSON.parse(v.config))
-  const nodes = String(v.nodes).split(',').map(Number)
-  if (nodes.some(n => !Number.isInteger(n) || n < 2)) { console.error('--nodes: integers ≥ 2'); return 2 }
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)
   const out = typeof v.out === 'string' ? v.out : join(ROOT, 'simulations', 'results', `network-${stamp}`)
   const controller = new AbortController()

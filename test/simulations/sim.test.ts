@@ -7,8 +7,9 @@ import { describe, it, expect, afterAll } from 'vitest'
 import { mkdtempSync, rmSync, existsSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { simulate } from '../../simulations/network/run.js'
-import { runModel } from '../../simulations/model/model.js'
+import { simulate, runParamsFrom } from '../../simulations/network/run.js'
+import { spawnSync } from 'node:child_process'
+import { runModel, announcesPerNodePerSec } from '../../simulations/model/model.js'
 
 const out = mkdtempSync(join(tmpdir(), 'repram-sim-'))
 afterAll(() => rmSync(out, { recursive: true, force: true }))
@@ -59,7 +60,46 @@ describe('network simulation over worker threads', () => {
   }, 120_000)
 })
 
+describe('npm run sim flags', () => {
+  it.each([
+    [{ workers: '1' }, { workers: 1 }],
+    [{ workers: '2', 'loss-mode': 'drop', config: '{"gossipD":3}' }, { workers: 2, lossMode: 'drop', config: { gossipD: 3 } }]
+  ])('takes %j', (flags, want) => {
+    expect(runParamsFrom({ nodes: '2', ...flags }).params).toMatchObject(want)
+  })
+
+  it.each([
+    [{ workers: '0' }, /--workers must be an integer ≥ 1/],
+    [{ workers: '1.5' }, /--workers must be an integer ≥ 1/],
+    [{ workers: 'abc' }, /--workers must be a number/],
+    [{ nodes: '1' }, /--nodes must be integers ≥ 2/],
+    [{ 'loss-mode': 'udp' }, /--loss-mode must be tcp or drop/],
+    [{ config: '{gossipD:3' }, /--config must be JSON/]
+  ])('refuses %j', (flags, message) => {
+    expect(() => runParamsFrom({ nodes: '2', ...flags })).toThrow(message)
+  })
+
+  it('exits 2 with a one-line message on a bad flag', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'simulations/network/run.ts', '--nodes', '3', '--workers', '0'], { encoding: 'utf8', timeout: 60_000 })
+    expect(r.status).toBe(2)
+    expect(r.stderr.trim().split('\n')).toEqual(['npm run sim: --workers must be an integer ≥ 1, got "0" (see --help)'])
+  }, 60_000)
+})
+
 describe('model', () => {
+  it('counts announces a node skips because it wrote within the interval', () => {
+    // Never writing: one announce per mean jittered wait (7/8 of the interval).
+    expect(announcesPerNodePerSec(8000, 0)).toBeCloseTo(1 / 7, 6)
+    // Writing every 10 s on average against a 20 s interval (mean wait W = 17.5 s): a
+    // cycle ends in an announce with probability e^(−1.75) and lasts (1 − e^(−1.75))/0.1 s,
+    // so 0.021 announces/s instead of 1/17.5 = 0.057: nearly two thirds are skipped.
+    const busy = announcesPerNodePerSec(20_000, 0.1)
+    expect(busy).toBeCloseTo(0.1 * Math.exp(-1.75) / (1 - Math.exp(-1.75)), 9)
+    expect(busy).toBeLessThan(0.4 / 17.5)
+    // Fewer announces the more a node writes.
+    expect(announcesPerNodePerSec(20_000, 1)).toBeLessThan(busy)
+  })
+
   it('delivers every write to every node at small N, with flood publish and mesh forwarding', () => {
     const m = runModel({ nodes: 20, rate: 10, duration: 5 })
     expect(m.writes).toBeGreaterThan(20)

@@ -36,7 +36,8 @@ const HELP = `usage: npm run sim -- --scenario <${SCENARIOS.join('|')}|all> --no
   --config <json>       cluster config overrides, e.g. '{"syncIntervalMs":2000}'
   --seed <n>            random seed (${DEFAULT_PARAMS.seed})
   --workers <n>         worker threads to spread the nodes over (default: one per 25 nodes,
-                        at most one per core)
+                        at most two per core)
+  --warmup <s>          seconds of unmeasured writes before measuring (${DEFAULT_PARAMS.warmupS})
   --no-validate         skip the model comparison
   --out <dir>           results directory (default simulations/results/network-<timestamp>)`
 
@@ -89,6 +90,9 @@ export function runParamsFrom (v: Record<string, string | boolean | undefined>):
   set('churnEvery', num('churn-every'))
   set('hotWriters', num('hot-writers'))
   set('seed', num('seed'))
+  const warmup = num('warmup')
+  if (warmup !== undefined && warmup < 0) throw new Error(`--warmup must be ≥ 0, got "${String(v.warmup)}"`)
+  set('warmupS', warmup)
   const workers = num('workers')
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) throw new Error(`--workers must be an integer ≥ 1, got "${String(v.workers)}"`)
   set('workers', workers)
@@ -128,6 +132,7 @@ async function main (): Promise<number> {
         'hot-writers': { type: 'string' },
         config: { type: 'string' },
         seed: { type: 'string' },
+        warmup: { type: 'string' },
         workers: { type: 'string' },
         'no-validate': { type: 'boolean' },
         out: { type: 'string' },

@@ -9,6 +9,7 @@
 import { performance as perf } from 'node:perf_hooks'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
+import { mkdir, writeFile } from 'node:fs/promises'
 import type { TrackedWrite } from './cluster.js'
 import { ShardedCluster, type NodeRef, type ThreadStats } from './shards.js'
 import { summarize, type Summary } from './stats.js'
@@ -44,8 +45,10 @@ export interface RunParams {
   seed: number
   /** Config overrides (cluster fields). */
   config: Record<string, unknown>
-  /** Worker threads the nodes are spread over (0: one per 25 nodes, at most one per core). */
+  /** Worker threads the nodes are spread over (0: one per 25 nodes, at most two per core). */
   workers: number
+  /** Seconds of unmeasured writes at `rate` before the idle window (JIT and heap warm-up). */
+  warmupS: number
 }
 
 export const DEFAULT_PARAMS: Omit<RunParams, 'scenario' | 'nodes'> = {
@@ -65,7 +68,8 @@ export const DEFAULT_PARAMS: Omit<RunParams, 'scenario' | 'nodes'> = {
   hotWriters: 8,
   seed: 1,
   config: {},
-  workers: 0
+  workers: 0,
+  warmupS: 5
 }
 
 /** What a run measured. */
@@ -109,6 +113,8 @@ export interface RunResult {
   workers: number
   /** Garbage collection and event-loop delay during writes, per thread (ms). */
   gc: ThreadStats[]
+  /** The same per thread over the idle window (background only). */
+  idleThreads?: ThreadStats[]
   cpuSeconds: number
   wallMs: number
   notes: string[]
@@ -155,13 +161,31 @@ export async function runScenario (p: RunParams, log: (s: string) => void, signa
     log(`membership complete in ${(membershipMs / 1000).toFixed(1)} s; settling`)
     // Let the mesh and the active views settle: each node prunes the connections it opened
     // outside its view on its ping ticks, and a pruned mesh link costs in-flight messages.
-    await sleep(2 * cluster.config.pingIntervalMs)
+    const settleFrom = perf.now()
+    // Warm-up: unmeasured writes at the run's rate. The idle phase runs none of the write
+    // path, so without it the first seconds of writes run cold (interpreted code, a heap
+    // sized for idling) and a long-running node never does.
+    if (p.warmupS > 0) {
+      const warm: Array<Promise<unknown>> = []
+      const n = Math.round(p.warmupS * p.rate)
+      for (let i = 0; i < n; i++) {
+        const live = cluster.live
+        const ttl = random() < p.shortTtlFraction ? p.shortTtl : p.longTtl
+        warm.push(cluster.put(live[Math.floor(random() * live.length)], `warm/${i}`, enc, ttl).catch(() => undefined))
+        await sleep(1000 / p.rate)
+        signal?.throwIfAborted()
+      }
+      await Promise.all(warm)
+      log(`warm-up: ${n} unmeasured writes in ${p.warmupS} s`)
+    }
+    await sleep(Math.max(0, 2 * cluster.config.pingIntervalMs - (perf.now() - settleFrom)))
     await settle(cluster, log, signal)
 
     // Idle window: background traffic.
     const idleS = 5
     const ci = await cluster.counters()
     const idleMark = cluster.eluMark()
+    await cluster.gc(true)
     await sleep(idleS * 1000)
     const idleElu = Math.max(...cluster.busy(idleMark))
     const ce = await cluster.counters()
@@ -177,8 +201,8 @@ export async function runScenario (p: RunParams, log: (s: string) => void, signa
     const b0 = c0.bytes
     // SIM_CPUPROFILE=<dir>: a V8 CPU profile of each worker thread during the writes.
     const profileDir = process.env.SIM_CPUPROFILE
-    if (profileDir !== undefined && profileDir !== '') await cluster.profileStart()
-    await cluster.gc(true)
+    if (profileDir !== undefined && profileDir !== '') { await mkdir(profileDir, { recursive: true }); await cluster.profileStart() }
+    const idleThreads = await cluster.gc(true)
     const elu0 = cluster.eluMark()
     let elu = cluster.eluMark()
     const tw0 = perf.now()
@@ -328,6 +352,15 @@ export async function runScenario (p: RunParams, log: (s: string) => void, signa
     let undelivered = 0
     let expiredBeforeDelivery = 0
     const checkedAt = Date.now()
+    // SIM_DUMP=<file>: every measured write's arrival time at each node (ms after put()).
+    const dump = process.env.SIM_DUMP
+    if (dump !== undefined && dump !== '') {
+      const writes = [...regular].map(id => {
+        const w = cluster.writes.get(id)!
+        return { t0: w.t0, writer: w.writer, arrivals: Object.fromEntries([...w.arrivals].map(([n, t]) => [n, t - w.t0])) }
+      })
+      await writeFile(dump, JSON.stringify({ timeOrigin: perf.timeOrigin, writes }))
+    }
     for (const id of regular) {
       const w = cluster.writes.get(id)!
       const el = eligible(w)
@@ -432,11 +465,13 @@ export async function runScenario (p: RunParams, log: (s: string) => void, signa
       elu: eluW,
       workers,
       gc: gcW,
+      idleThreads,
       cpuSeconds: 0,
       wallMs: 0,
       notes
     }
     notes.push(`GC during the writes, per thread: ${gcW.map(g => `${g.pauses} pauses, ${Math.round(g.totalMs)} ms, longest ${Math.round(g.maxMs)} ms`).join('; ')}`)
+    notes.push(`event-loop stalls of ≥ 100 ms during the writes, per thread: ${gcW.map(g => g.stalls.length === 0 ? 'none' : `${g.stalls.length}, longest ${Math.round(Math.max(...g.stalls.map(x => x[1])))} ms`).join('; ')}`)
     notes.push(`event-loop delay during the writes (how late a 10 ms timer ran), per thread p50 / p99 / max: ${gcW.map(g => `${Math.round(g.loopDelayMs.p50)} / ${Math.round(g.loopDelayMs.p99)} / ${Math.round(g.loopDelayMs.max)} ms`).join('; ')}`)
     if (eluW > 0.9) notes.push(`a worker thread was CPU-bound during writes (event loops ${busyW.map(u => `${(u * 100).toFixed(0)}%`).join('/')} busy): latencies include queueing for the core its nodes share`)
     const cpu = process.cpuUsage(cpu0)
@@ -448,9 +483,15 @@ export async function runScenario (p: RunParams, log: (s: string) => void, signa
   }
 }
 
-/** Worker threads for `nodes` nodes by default: one per 25 nodes, at most one per core. */
-export function defaultWorkers (nodes: number): number {
-  return Math.max(1, Math.min(availableParallelism(), Math.ceil(nodes / 25)))
+/**
+ * Worker threads for `nodes` nodes by default: one per 25 nodes, at most two per core.
+ * More threads than cores on purpose: each thread is a V8 heap, and a major GC of a heap
+ * that 50 nodes share stalls all of them for 200–700 ms (at 100 nodes on 2 cores, 2
+ * threads: 6–46 stalls ≥ 100 ms per thread per minute, p99 0.61–1.27 s in 4 runs; 4
+ * threads: 5–12, p99 0.39–0.68 s in 4 runs); while one thread collects, the OS runs another.
+ */
+export function defaultWorkers (nodes: number, cores = availableParallelism()): number {
+  return Math.max(1, Math.min(2 * cores, Math.ceil(nodes / 25)))
 }
 
 /** Waits until every worker's event loop is mostly idle again (start-up storms), at most 30 s. */

@@ -13,6 +13,7 @@ import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks'
 import { writeFile } from 'node:fs/promises'
 import { SimCluster, type SeedRef, type SimClusterInit, type SimNode } from './cluster.js'
 import type { ShardWire } from './simnet.js'
+import type { ThreadStats } from './shards.js'
 
 /** What the main thread passes to a shard at start. */
 export interface ShardInit {
@@ -49,6 +50,11 @@ export type ShardEvent =
 
 const abs = (t: number): number => performance.timeOrigin + t
 
+/** The stall probe's period, ms. */
+const STALL_PROBE_MS = 10
+/** A probe this late (ms) or later marks a stall of the thread's event loop. */
+export const STALL_MS = 100
+
 async function main (): Promise<void> {
   const port = parentPort
   if (port === null) throw new Error('shard-worker runs in a worker thread')
@@ -74,6 +80,20 @@ async function main (): Promise<void> {
   // How late a 10 ms timer runs: what any callback waits for the loop.
   const loop = monitorEventLoopDelay({ resolution: 10 })
   loop.enable()
+  // Stalls: stretches of ≥ STALL_MS in which the loop ran no timer (GC, a backlog of
+  // callbacks), with when they ended; the model replays them.
+  // Probes 1 ms to STALL_MS late: how long the loop's ordinary busy stretches last.
+  let stalls: Array<[number, number]> = []
+  let late = { n: 0, sumMs: 0 }
+  let since = performance.now()
+  let tick = since
+  setInterval(() => {
+    const now = performance.now()
+    const ms = now - tick - STALL_PROBE_MS
+    if (ms >= STALL_MS) stalls.push([abs(now), ms])
+    else if (ms >= 1) { late.n++; late.sumMs += ms }
+    tick = now
+  }, STALL_PROBE_MS).unref()
   const byName = new Map<string, SimNode>()
   let profiler: Session | undefined
   const node = (name: string): SimNode => {
@@ -130,8 +150,9 @@ async function main (): Promise<void> {
     },
     gc: ({ reset }) => {
       const ms = (ns: number): number => ns / 1e6
-      const out = { ...gc, loopDelayMs: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) } }
-      if (reset === true) { gc.pauses = 0; gc.totalMs = 0; gc.maxMs = 0; loop.reset() }
+      const now = performance.now()
+      const out: ThreadStats = { ...gc, loopDelayMs: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) }, stalls, windowMs: now - since, probes: { late: late.n, lateMeanMs: late.n > 0 ? late.sumMs / late.n : 0, all: Math.floor((now - since) / STALL_PROBE_MS) } }
+      if (reset === true) { gc.pauses = 0; gc.totalMs = 0; gc.maxMs = 0; loop.reset(); stalls = []; late = { n: 0, sumMs: 0 }; since = now }
       return out
     },
     stopAll: async () => {

@@ -20,6 +20,11 @@
  *   shared by the nodes (`cpu: 'shared'`, the real-node simulation: node i on CPU i mod
  *   `cpus`, its worker threads; used to validate against it), with the background load
  *   of those CPUs as `sharedBusy`.
+ * - **background in stretches** (`bgChunkMs`): a shared CPU's background load as busy
+ *   stretches of that length, which messages wait out, instead of a uniform slowdown.
+ * - **stalls**: `stallsPerSec` per CPU, each of a length drawn from `stallMs`, in which
+ *   the CPU serves nothing (to validate against the simulation: its threads' measured
+ *   event-loop stalls, mostly around major GCs of a heap shared by dozens of nodes).
  * - **membership and sync** (background): an announce per node per `announceMs`
  *   (jittered to ¾–1 of it, flooded like a write, skipped by a node that gossiped a write
  *   within that time), `N-1` pings per node per `pingIntervalMs`, one anti-entropy
@@ -63,6 +68,19 @@ export interface ModelParams {
   sharedBusy: number
   /** Shared CPU: how many (node i runs on CPU i mod cpus: the simulation's worker threads). */
   cpus: number
+  /**
+   * Stalls per second of each CPU (each node's with `cpu: 'per-node'`): stretches in which
+   * it serves no message (a major GC and the backlog around it), at Poisson times.
+   */
+  stallsPerSec: number
+  /** Lengths of the stalls, ms, drawn at random (measured: the real run's event-loop stalls). */
+  stallMs: number[]
+  /**
+   * Shared CPU: the background (`sharedBusy`) as busy stretches of this many ms at Poisson
+   * times, which a message arriving during one waits out; 0: as a uniform slowdown of
+   * every message (cost / (1 − sharedBusy)).
+   */
+  bgChunkMs: number
   announceMs: number
   pingIntervalMs: number
   syncIntervalMs: number
@@ -108,6 +126,9 @@ export const DEFAULT_MODEL: ModelParams = {
   cpuPerMsgMs: 0.15,
   sharedBusy: 0,
   cpus: 1,
+  stallsPerSec: 0,
+  stallMs: [],
+  bgChunkMs: 0,
   announceMs: 10_000,
   pingIntervalMs: 10_000,
   syncIntervalMs: 5000,
@@ -248,8 +269,8 @@ export function runModel (input: Partial<ModelParams> = {}): ModelResult {
   const batchTimer = new Uint8Array(N)
   const uplinkFree = new Float64Array(N)
   let maxUplinkWait = 0
-  const cpuFree = new Float64Array(Math.max(1, Math.floor(p.cpus)))
-  const nodeCpuFree = new Float64Array(N)
+  const cpus = Math.max(1, Math.floor(p.cpus))
+  const cpuFree = new Float64Array(p.cpu === 'shared' ? cpus : N)
   /** Per node: ring of (time, msg) received, for IHAVE. */
   const recent: Array<Array<[number, number]>> = Array.from({ length: N }, () => [])
   let tx = 0
@@ -261,7 +282,8 @@ export function runModel (input: Partial<ModelParams> = {}): ModelResult {
   const end = p.duration * 1000
 
   const writeBytes = p.keyBytes + p.valueBytes + p.writeOverheadBytes
-  const cpuCost = p.cpu === 'shared' ? p.cpuPerMsgMs / Math.max(0.05, 1 - p.sharedBusy) : p.cpuPerMsgMs
+  const chunks = p.cpu === 'shared' && p.bgChunkMs > 0 && p.sharedBusy > 0
+  const cpuCost = p.cpu === 'shared' && !chunks ? p.cpuPerMsgMs / Math.max(0.05, 1 - p.sharedBusy) : p.cpuPerMsgMs
 
   /** Sends `msg` from `a` to `b` at `t`: uplink serialisation, latency, loss. */
   const send = (t: number, a: number, b: number, m: number): void => {
@@ -294,6 +316,47 @@ export function runModel (input: Partial<ModelParams> = {}): ModelResult {
     if (batch[node].length > 0) publish(t, node)
   }
 
+  const horizon = end + 30_000
+  // Stalls per CPU: [start, end] at Poisson times (own random stream: the rest of the run
+  // is the same with or without them).
+  const stalls: Float64Array[] = []
+  const stallAt = new Int32Array(cpuFree.length)
+  const stalling = p.stallsPerSec > 0 && p.stallMs.length > 0
+  if (stalling || chunks) {
+    const r2 = rng(p.seed + 7919)
+    const poisson = (perSec: number, len: () => number, into: Array<[number, number]>): void => {
+      for (let t = -Math.log(1 - r2()) * 1000 / perSec; t < horizon; t += -Math.log(1 - r2()) * 1000 / perSec) into.push([t, len()])
+    }
+    for (let c = 0; c < cpuFree.length; c++) {
+      const raw: Array<[number, number]> = []
+      if (stalling) poisson(p.stallsPerSec, () => p.stallMs[Math.floor(r2() * p.stallMs.length)], raw)
+      if (chunks) poisson(p.sharedBusy * 1000 / p.bgChunkMs, () => p.bgChunkMs, raw)
+      raw.sort((a, b) => a[0] - b[0])
+      const xs: number[] = []
+      for (const [t, len] of raw) {
+        const from = Math.max(t, xs.length > 0 ? xs[xs.length - 1] : 0)
+        xs.push(from, from + len)
+      }
+      stalls.push(Float64Array.from(xs))
+    }
+  }
+  /** When CPU `c` finishes `cost` ms of work that arrives at `t`: after its queue and any stall. */
+  const serve = (c: number, t: number, cost: number): number => {
+    let start = Math.max(t, cpuFree[c])
+    let end = start + cost
+    const st = stalls[c]
+    if (st !== undefined) {
+      let i = stallAt[c]
+      while (i < st.length && st[i + 1] <= start) i += 2
+      // A stall under way delays the start; one that begins during the work lengthens it.
+      if (i < st.length && st[i] <= start) { start = st[i + 1]; end = start + cost; i += 2 }
+      while (i < st.length && st[i] < end) { end += st[i + 1] - st[i]; i += 2 }
+      stallAt[c] = i
+    }
+    cpuFree[c] = end
+    return end
+  }
+
   // Schedule writes (Poisson) and heartbeats (random phase).
   let tw = 0
   let nw = 0
@@ -304,7 +367,6 @@ export function runModel (input: Partial<ModelParams> = {}): ModelResult {
     nw++
   }
   for (let i = 0; i < N; i++) heap.push(rnd() * p.heartbeatMs, { k: 'heartbeat', node: i })
-  const horizon = end + 30_000
 
   while (heap.size > 0) {
     const [t, ev] = heap.pop()
@@ -338,8 +400,7 @@ export function runModel (input: Partial<ModelParams> = {}): ModelResult {
         if (!dup && seenFrom !== undefined) { seenFrom.push(ev.from); break }
         if (!dup) pendingFrom.set(key, [ev.from])
         const cost = dup ? cpuCost * 0.1 : cpuCost
-        let at: number
-        if (p.cpu === 'shared') { const c = ev.to % cpuFree.length; at = Math.max(t, cpuFree[c]) + cost; cpuFree[c] = at } else { at = Math.max(t, nodeCpuFree[ev.to]) + cost; nodeCpuFree[ev.to] = at }
+        const at = serve(p.cpu === 'shared' ? ev.to % cpus : ev.to, t, cost)
         if (!dup) heap.push(at, { k: 'process', to: ev.to, from: ev.from, msg: ev.msg })
         break
       }

@@ -38,6 +38,9 @@ export function modelParamsFor (r: RunResult, cal: Calibration): Partial<ModelPa
   // The thread's background load as measured in the idle window (pings, heartbeats, sync
   // rounds, announces, timers), which the model's per-message cost does not include.
   const busyBg = Math.min(0.9, r.idleElu ?? r.idleMessagesPerSec / cpus * cal.cpuPerMsgMs / 1000)
+  // The threads' event-loop stalls during the writes (≥ 100 ms: mostly a major GC of a
+  // heap that dozens of nodes share, and the backlog it leaves), replayed at their rate.
+  const st = stallsOf(r)
   return {
     nodes: p.nodes,
     rate: p.rate,
@@ -59,6 +62,11 @@ export function modelParamsFor (r: RunResult, cal: Calibration): Partial<ModelPa
     cpuPerMsgMs: cal.cpuPerMsgMs,
     sharedBusy: busyBg,
     cpus,
+    stallsPerSec: st.perSec,
+    stallMs: st.ms,
+    // The background comes in busy stretches (a heartbeat or an announce handled by every
+    // node of the thread in turn), as long as the idle window's probes say.
+    bgChunkMs: backgroundStretchMs(r),
     announceMs: announceIntervalMs(num('memberTtlMs', 60_000), num('pingIntervalMs', 10_000), p.nodes - 1),
     pingIntervalMs: num('pingIntervalMs', 10_000),
     syncIntervalMs: num('syncIntervalMs', 5000),
@@ -66,10 +74,30 @@ export function modelParamsFor (r: RunResult, cal: Calibration): Partial<ModelPa
   }
 }
 
+/** A run's event-loop stalls: per thread per second, and their lengths (ms). */
+export function stallsOf (r: RunResult): { perSec: number, ms: number[] } {
+  const threads = (r.gc ?? []).filter(g => Array.isArray(g.stalls) && g.windowMs > 0)
+  if (threads.length === 0) return { perSec: 0, ms: [] }
+  const ms = threads.flatMap(g => g.stalls.map(([, len]) => len))
+  const seconds = threads.reduce((n, g) => n + g.windowMs / 1000, 0)
+  return { perSec: ms.length / seconds, ms }
+}
+
+/**
+ * How long a thread's background busy stretches last, from the idle window's stall probes:
+ * a probe due at a random moment of a stretch of length L runs L/2 late on average, so
+ * twice the mean lateness of the late probes (0 when the run did not record them).
+ */
+export function backgroundStretchMs (r: RunResult): number {
+  const ts = (r.idleThreads ?? []).filter(g => g.probes !== undefined && g.probes.late > 0)
+  const n = ts.reduce((a, g) => a + g.probes.late, 0)
+  return n > 0 ? 2 * ts.reduce((a, g) => a + g.probes.late * g.probes.lateMeanMs, 0) / n : 0
+}
+
 /**
  * Tolerance: messages per write within ±35%; p50 within ±50% or ±20 ms; p99 within a
  * factor of 2 or ±150 ms. Tails are loose on purpose: the real p99 carries event-loop
- * stalls (GC, timers) of one process that the model does not have.
+ * stalls the model replays only by rate and length, not at their real times.
  */
 export const TOLERANCE = {
   text: 'messages/write ±35%; p50 ±50% or ±20 ms; p99 ×/÷2 or ±150 ms',

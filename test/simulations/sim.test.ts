@@ -10,6 +10,10 @@ import { join } from 'node:path'
 import { simulate, runParamsFrom } from '../../simulations/network/run.js'
 import { spawnSync } from 'node:child_process'
 import { runModel, announcesPerNodePerSec } from '../../simulations/model/model.js'
+import { stallsOf, backgroundStretchMs } from '../../simulations/model/validate.js'
+import { defaultWorkers } from '../../simulations/network/scenarios.js'
+import type { ThreadStats } from '../../simulations/network/shards.js'
+import type { RunResult } from '../../simulations/network/scenarios.js'
 
 const out = mkdtempSync(join(tmpdir(), 'repram-sim-'))
 afterAll(() => rmSync(out, { recursive: true, force: true }))
@@ -19,7 +23,7 @@ describe('network simulation', () => {
     const { results, report } = await simulate({
       scenarios: ['steady'],
       nodes: [5],
-      params: { rate: 5, duration: 4, readRate: 10, shortTtl: 1, config: { pingIntervalMs: 1000, memberTtlMs: 10_000, syncIntervalMs: 1000 } },
+      params: { rate: 5, duration: 4, warmupS: 1, readRate: 10, shortTtl: 1, config: { pingIntervalMs: 1000, memberTtlMs: 10_000, syncIntervalMs: 1000 } },
       validate: true,
       out,
       log: () => {}
@@ -33,6 +37,11 @@ describe('network simulation', () => {
     expect(existsSync(report)).toBe(true)
     expect(readFileSync(report, 'utf8')).toContain('| steady | 5 |')
     expect(existsSync(join(out, 'propagation-cdf.svg'))).toBe(true)
+    // The warm-up's writes are not measured: only the write phase's are.
+    expect(r.writes).toBeLessThanOrEqual(5 * 4 + 1)
+    // The thread's stall record covers the write phase (≥ its 4 s), in [end, length ≥ 100 ms] pairs.
+    expect(r.gc[0].windowMs).toBeGreaterThanOrEqual(4000)
+    for (const [at, ms] of r.gc[0].stalls) { expect(ms).toBeGreaterThanOrEqual(100); expect(at).toBeGreaterThan(0) }
   }, 90_000)
 })
 
@@ -41,7 +50,7 @@ describe('network simulation over worker threads', () => {
     const { results } = await simulate({
       scenarios: ['partition'],
       nodes: [6],
-      params: { workers: 2, rate: 5, duration: 5, partitionS: 2, readRate: 10, shortTtl: 1, config: { pingIntervalMs: 1000, memberTtlMs: 10_000, syncIntervalMs: 1000 } },
+      params: { workers: 2, rate: 5, duration: 5, warmupS: 0, partitionS: 2, readRate: 10, shortTtl: 1, config: { pingIntervalMs: 1000, memberTtlMs: 10_000, syncIntervalMs: 1000 } },
       validate: false,
       out: join(out, 'partition'),
       log: () => {}
@@ -60,10 +69,23 @@ describe('network simulation over worker threads', () => {
   }, 120_000)
 })
 
+describe('worker threads by default', () => {
+  it('runs one thread per 25 nodes, at most two per core', () => {
+    expect(defaultWorkers(2, 2)).toBe(1)
+    expect(defaultWorkers(25, 2)).toBe(1)
+    expect(defaultWorkers(26, 2)).toBe(2)
+    expect(defaultWorkers(100, 2)).toBe(4)
+    expect(defaultWorkers(1000, 2)).toBe(4)
+    expect(defaultWorkers(100, 8)).toBe(4)
+  })
+})
+
 describe('npm run sim flags', () => {
   it.each([
     [{ workers: '1' }, { workers: 1 }],
-    [{ workers: '2', 'loss-mode': 'drop', config: '{"gossipD":3}' }, { workers: 2, lossMode: 'drop', config: { gossipD: 3 } }]
+    [{ workers: '2', 'loss-mode': 'drop', config: '{"gossipD":3}' }, { workers: 2, lossMode: 'drop', config: { gossipD: 3 } }],
+    [{ warmup: '0' }, { warmupS: 0 }],
+    [{ warmup: '2.5' }, { warmupS: 2.5 }]
   ])('takes %j', (flags, want) => {
     expect(runParamsFrom({ nodes: '2', ...flags }).params).toMatchObject(want)
   })
@@ -74,7 +96,9 @@ describe('npm run sim flags', () => {
     [{ workers: 'abc' }, /--workers must be a number/],
     [{ nodes: '1' }, /--nodes must be integers ≥ 2/],
     [{ 'loss-mode': 'udp' }, /--loss-mode must be tcp or drop/],
-    [{ config: '{gossipD:3' }, /--config must be JSON/]
+    [{ config: '{gossipD:3' }, /--config must be JSON/],
+    [{ warmup: '-1' }, /--warmup must be ≥ 0/],
+    [{ warmup: 'soon' }, /--warmup must be a number/]
   ])('refuses %j', (flags, message) => {
     expect(() => runParamsFrom({ nodes: '2', ...flags })).toThrow(message)
   })
@@ -107,6 +131,62 @@ describe('model', () => {
     // Flood publish alone is N-1 transmissions per write.
     expect(m.messagesPerWrite).toBeGreaterThanOrEqual(19)
     expect(Math.max(...m.reach)).toBeLessThan(200)
+  })
+
+  it('holds messages back through CPU stalls, and only when there are stalls', () => {
+    const base = { nodes: 20, rate: 10, duration: 10, cpu: 'shared' as const, cpus: 1, cpuPerMsgMs: 0.05 }
+    const bare = runModel(base)
+    // stallsPerSec 0 leaves the run as it was (stalls draw from their own random stream).
+    expect(runModel({ ...base, stallMs: [300] }).reach).toEqual(bare.reach)
+    expect(Math.max(...bare.reach)).toBeLessThan(100)
+    // One 300 ms stall per second: a write that arrives during one waits for its end.
+    const stalled = runModel({ ...base, stallsPerSec: 1, stallMs: [300] })
+    expect(stalled.undelivered).toBe(0)
+    // The same transmissions, give or take the IWANTs a held message draws.
+    expect(Math.abs(stalled.messagesPerWrite / bare.messagesPerWrite - 1)).toBeLessThan(0.1)
+    const q = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.floor(p * (xs.length - 1))]
+    expect(q(stalled.reach, 0.99)).toBeGreaterThan(200)
+    // A write can meet more than one stall on its hops (and stalls can follow each other), not many.
+    expect(q(stalled.reach, 0.99)).toBeLessThan(1500)
+    // About 30% of the time is stalled: many writes are held, not all.
+    const held = stalled.reach.filter(x => x > 100).length / stalled.reach.length
+    expect(held).toBeGreaterThan(0.1)
+    expect(held).toBeLessThan(0.7)
+  })
+
+  it('takes a run\'s stalls as a rate per thread and their lengths', () => {
+    const thread = (stalls: Array<[number, number]>, windowMs: number): ThreadStats => ({ pauses: 0, totalMs: 0, maxMs: 0, loopDelayMs: { p50: 0, p99: 0, max: 0 }, stalls, windowMs, probes: { late: 0, lateMeanMs: 0, all: windowMs / 10 } })
+    const r = { gc: [thread([[1, 120], [2, 400]], 20_000), thread([[3, 200]], 10_000)] } as unknown as RunResult
+    const st = stallsOf(r)
+    expect(st.perSec).toBeCloseTo(3 / 30, 9)
+    expect(st.ms).toEqual([120, 400, 200])
+    // Results written before stalls were recorded: none.
+    expect(stallsOf({ gc: [{ pauses: 1 }] } as unknown as RunResult)).toEqual({ perSec: 0, ms: [] })
+  })
+
+  it('takes the background\'s busy stretches as twice the mean lateness of the idle window\'s late probes', () => {
+    const thread = (late: number, lateMeanMs: number): ThreadStats => ({ pauses: 0, totalMs: 0, maxMs: 0, loopDelayMs: { p50: 0, p99: 0, max: 0 }, stalls: [], windowMs: 5000, probes: { late, lateMeanMs, all: 500 } })
+    expect(backgroundStretchMs({ idleThreads: [thread(100, 4), thread(300, 8)] } as unknown as RunResult)).toBeCloseTo(2 * (100 * 4 + 300 * 8) / 400, 9)
+    expect(backgroundStretchMs({ idleThreads: [thread(0, 0)] } as unknown as RunResult)).toBe(0)
+    expect(backgroundStretchMs({} as unknown as RunResult)).toBe(0)
+  })
+
+  it('makes messages wait out background stretches, and the longer the stretches the longer the wait', () => {
+    const base = { nodes: 20, rate: 10, duration: 10, cpu: 'shared' as const, cpus: 1, cpuPerMsgMs: 0.05, sharedBusy: 0.3 }
+    const q = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.floor(p * (xs.length - 1))]
+    const uniform = runModel(base)
+    const short = runModel({ ...base, bgChunkMs: 2 })
+    const long = runModel({ ...base, bgChunkMs: 40 })
+    expect(long.undelivered).toBe(0)
+    // 30% busy as a slowdown costs a message ~0.02 ms; in 40 ms stretches about a third of
+    // the writes meet one and wait ~20 ms for it on average: the mean rises by ≥ 6 ms.
+    const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length
+    expect(mean(long.reach)).toBeGreaterThan(mean(uniform.reach) + 4)
+    expect(mean(long.reach)).toBeGreaterThan(mean(short.reach))
+    expect(q(long.reach, 0.9)).toBeGreaterThan(q(uniform.reach, 0.9) + 10)
+    expect(q(long.reach, 0.99)).toBeGreaterThan(q(short.reach, 0.99))
+    // No background, no stretches: bgChunkMs changes nothing.
+    expect(runModel({ ...base, sharedBusy: 0, bgChunkMs: 40 }).reach).toEqual(runModel({ ...base, sharedBusy: 0 }).reach)
   })
 
   it('repairs dropped gossip through IHAVE/IWANT', () => {

@@ -11,6 +11,7 @@ import { simulate, runParamsFrom } from '../../simulations/network/run.js'
 import { spawnSync } from 'node:child_process'
 import { runModel, announcesPerNodePerSec } from '../../simulations/model/model.js'
 import { stallsOf, backgroundStretchMs } from '../../simulations/model/validate.js'
+import { quantile } from '../../simulations/network/stats.js'
 import { defaultWorkers } from '../../simulations/network/scenarios.js'
 import type { ThreadStats } from '../../simulations/network/shards.js'
 import type { RunResult } from '../../simulations/network/scenarios.js'
@@ -20,13 +21,14 @@ afterAll(() => rmSync(out, { recursive: true, force: true }))
 
 describe('network simulation', () => {
   it('replicates every write to every node with no stale reads and writes a report', async () => {
+    const logs: string[] = []
     const { results, report } = await simulate({
       scenarios: ['steady'],
       nodes: [5],
       params: { rate: 5, duration: 4, warmupS: 1, readRate: 10, shortTtl: 1, config: { pingIntervalMs: 1000, memberTtlMs: 10_000, syncIntervalMs: 1000 } },
       validate: true,
       out,
-      log: () => {}
+      log: s => logs.push(s)
     })
     const r = results[0]
     expect(r.writes).toBeGreaterThan(10)
@@ -37,7 +39,8 @@ describe('network simulation', () => {
     expect(existsSync(report)).toBe(true)
     expect(readFileSync(report, 'utf8')).toContain('| steady | 5 |')
     expect(existsSync(join(out, 'propagation-cdf.svg'))).toBe(true)
-    // The warm-up's writes are not measured: only the write phase's are.
+    // The warm-up wrote first (1 s at 5 writes/s), and its writes are not measured.
+    expect(logs.some(l => l.includes('warm-up: 5 unmeasured writes in 1 s'))).toBe(true)
     expect(r.writes).toBeLessThanOrEqual(5 * 4 + 1)
     // The thread's stall record covers the write phase (≥ its 4 s), in [end, length ≥ 100 ms] pairs.
     expect(r.gc[0].windowMs).toBeGreaterThanOrEqual(4000)
@@ -110,6 +113,9 @@ describe('npm run sim flags', () => {
   }, 60_000)
 })
 
+/** One thread's stats for the validate mappings: idle, no stalls, unless given. */
+const thread = (x: Partial<ThreadStats>): ThreadStats => ({ pauses: 0, totalMs: 0, maxMs: 0, loopDelayMs: { p50: 0, p99: 0, max: 0 }, stalls: [], windowMs: 5000, probes: { late: 0, lateMeanMs: 0, all: 500 }, ...x })
+
 describe('model', () => {
   it('counts announces a node skips because it wrote within the interval', () => {
     // Never writing: one announce per mean jittered wait (7/8 of the interval).
@@ -144,10 +150,9 @@ describe('model', () => {
     expect(stalled.undelivered).toBe(0)
     // The same transmissions, give or take the IWANTs a held message draws.
     expect(Math.abs(stalled.messagesPerWrite / bare.messagesPerWrite - 1)).toBeLessThan(0.1)
-    const q = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.floor(p * (xs.length - 1))]
-    expect(q(stalled.reach, 0.99)).toBeGreaterThan(200)
+    expect(quantile(stalled.reach, 0.99)).toBeGreaterThan(200)
     // A write can meet more than one stall on its hops (and stalls can follow each other), not many.
-    expect(q(stalled.reach, 0.99)).toBeLessThan(1500)
+    expect(quantile(stalled.reach, 0.99)).toBeLessThan(1500)
     // About 30% of the time is stalled: many writes are held, not all.
     const held = stalled.reach.filter(x => x > 100).length / stalled.reach.length
     expect(held).toBeGreaterThan(0.1)
@@ -155,8 +160,7 @@ describe('model', () => {
   })
 
   it('takes a run\'s stalls as a rate per thread and their lengths', () => {
-    const thread = (stalls: Array<[number, number]>, windowMs: number): ThreadStats => ({ pauses: 0, totalMs: 0, maxMs: 0, loopDelayMs: { p50: 0, p99: 0, max: 0 }, stalls, windowMs, probes: { late: 0, lateMeanMs: 0, all: windowMs / 10 } })
-    const r = { gc: [thread([[1, 120], [2, 400]], 20_000), thread([[3, 200]], 10_000)] } as unknown as RunResult
+    const r = { gc: [thread({ stalls: [[1, 120], [2, 400]], windowMs: 20_000 }), thread({ stalls: [[3, 200]], windowMs: 10_000 })] } as unknown as RunResult
     const st = stallsOf(r)
     expect(st.perSec).toBeCloseTo(3 / 30, 9)
     expect(st.ms).toEqual([120, 400, 200])
@@ -165,15 +169,14 @@ describe('model', () => {
   })
 
   it('takes the background\'s busy stretches as twice the mean lateness of the idle window\'s late probes', () => {
-    const thread = (late: number, lateMeanMs: number): ThreadStats => ({ pauses: 0, totalMs: 0, maxMs: 0, loopDelayMs: { p50: 0, p99: 0, max: 0 }, stalls: [], windowMs: 5000, probes: { late, lateMeanMs, all: 500 } })
-    expect(backgroundStretchMs({ idleThreads: [thread(100, 4), thread(300, 8)] } as unknown as RunResult)).toBeCloseTo(2 * (100 * 4 + 300 * 8) / 400, 9)
-    expect(backgroundStretchMs({ idleThreads: [thread(0, 0)] } as unknown as RunResult)).toBe(0)
+    const probed = (late: number, lateMeanMs: number): ThreadStats => thread({ probes: { late, lateMeanMs, all: 500 } })
+    expect(backgroundStretchMs({ idleThreads: [probed(100, 4), probed(300, 8)] } as unknown as RunResult)).toBeCloseTo(2 * (100 * 4 + 300 * 8) / 400, 9)
+    expect(backgroundStretchMs({ idleThreads: [probed(0, 0)] } as unknown as RunResult)).toBe(0)
     expect(backgroundStretchMs({} as unknown as RunResult)).toBe(0)
   })
 
   it('makes messages wait out background stretches, and the longer the stretches the longer the wait', () => {
     const base = { nodes: 20, rate: 10, duration: 10, cpu: 'shared' as const, cpus: 1, cpuPerMsgMs: 0.05, sharedBusy: 0.3 }
-    const q = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.floor(p * (xs.length - 1))]
     const uniform = runModel(base)
     const short = runModel({ ...base, bgChunkMs: 2 })
     const long = runModel({ ...base, bgChunkMs: 40 })
@@ -183,8 +186,8 @@ describe('model', () => {
     const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length
     expect(mean(long.reach)).toBeGreaterThan(mean(uniform.reach) + 4)
     expect(mean(long.reach)).toBeGreaterThan(mean(short.reach))
-    expect(q(long.reach, 0.9)).toBeGreaterThan(q(uniform.reach, 0.9) + 10)
-    expect(q(long.reach, 0.99)).toBeGreaterThan(q(short.reach, 0.99))
+    expect(quantile(long.reach, 0.9)).toBeGreaterThan(quantile(uniform.reach, 0.9) + 10)
+    expect(quantile(long.reach, 0.99)).toBeGreaterThan(quantile(short.reach, 0.99))
     // No background, no stretches: bgChunkMs changes nothing.
     expect(runModel({ ...base, sharedBusy: 0, bgChunkMs: 40 }).reach).toEqual(runModel({ ...base, sharedBusy: 0 }).reach)
   })

@@ -307,7 +307,7 @@ export async function runScenario (p: RunParams, log: (s: string) => void, signa
       }
       if (now >= nextLog) {
         nextLog += 5000
-        const done = [...cluster.writes.values()].filter(w => w.arrivals.size >= cluster.live.length).length
+        const done = [...regular, ...hot].filter(id => (cluster.writes.get(id)?.arrivals.size ?? 0) >= cluster.live.length).length
         const busy = cluster.busy(elu)
         elu = cluster.eluMark()
         log(`t=${((now - tw0) / 1000).toFixed(0)}s writes=${writesIssued} fully-replicated=${done} reads=${reads} stale=${stale} cpu=${busy.map(u => `${(u * 100).toFixed(0)}%`).join('/')}`)

@@ -9,7 +9,7 @@
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads'
 import { Session } from 'node:inspector/promises'
-import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks'
+import { PerformanceObserver, createHistogram } from 'node:perf_hooks'
 import { writeFile } from 'node:fs/promises'
 import { SimCluster, type SeedRef, type SimClusterInit, type SimNode } from './cluster.js'
 import type { ShardWire } from './simnet.js'
@@ -77,12 +77,10 @@ async function main (): Promise<void> {
   new PerformanceObserver(list => {
     for (const e of list.getEntries()) { gc.pauses++; gc.totalMs += e.duration; gc.maxMs = Math.max(gc.maxMs, e.duration) }
   }).observe({ entryTypes: ['gc'] })
-  // How late a 10 ms timer runs: what any callback waits for the loop.
-  const loop = monitorEventLoopDelay({ resolution: 10 })
-  loop.enable()
-  // Stalls: stretches of ≥ STALL_MS in which the loop ran no timer (GC, a backlog of
-  // callbacks), with when they ended; the model replays them.
-  // Probes 1 ms to STALL_MS late: how long the loop's ordinary busy stretches last.
+  // One probe, a 10 ms timer, and how late it runs: what any callback waits for the loop.
+  // Every lateness goes to the histogram (µs); ≥ STALL_MS is a stall (when it ended, how
+  // long); 1 ms to STALL_MS tells how long the loop's ordinary busy stretches last.
+  const lateness = createHistogram()
   let stalls: Array<[number, number]> = []
   let late = { n: 0, sumMs: 0 }
   let since = performance.now()
@@ -90,6 +88,7 @@ async function main (): Promise<void> {
   setInterval(() => {
     const now = performance.now()
     const ms = now - tick - STALL_PROBE_MS
+    lateness.record(Math.max(1, Math.round(ms * 1000)))
     if (ms >= STALL_MS) stalls.push([abs(now), ms])
     else if (ms >= 1) { late.n++; late.sumMs += ms }
     tick = now
@@ -149,14 +148,13 @@ async function main (): Promise<void> {
       await writeFile(file, JSON.stringify(profile))
     },
     gc: ({ reset }) => {
-      const ms = (ns: number): number => ns / 1e6
+      const ms = (us: number): number => lateness.count > 0 ? us / 1000 : 0
       const now = performance.now()
-      const out: ThreadStats = { ...gc, loopDelayMs: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) }, stalls, windowMs: now - since, probes: { late: late.n, lateMeanMs: late.n > 0 ? late.sumMs / late.n : 0, all: Math.floor((now - since) / STALL_PROBE_MS) } }
-      if (reset === true) { gc.pauses = 0; gc.totalMs = 0; gc.maxMs = 0; loop.reset(); stalls = []; late = { n: 0, sumMs: 0 }; since = now }
+      const out: ThreadStats = { ...gc, loopDelayMs: { p50: ms(lateness.percentile(50)), p99: ms(lateness.percentile(99)), max: ms(lateness.max) }, stalls, windowMs: now - since, probes: { late: late.n, lateMeanMs: late.n > 0 ? late.sumMs / late.n : 0 } }
+      if (reset === true) { gc.pauses = 0; gc.totalMs = 0; gc.maxMs = 0; lateness.reset(); stalls = []; late = { n: 0, sumMs: 0 }; since = now }
       return out
     },
     stopAll: async () => {
-      loop.disable()
       await cluster.stopAll()
       for (const p of peers.values()) p.close()
     }

@@ -28,18 +28,18 @@ export interface ThreadStats {
   pauses: number
   totalMs: number
   maxMs: number
-  /** How late a 10 ms timer ran (p50, p99, max). */
+  /** How late the 10 ms probe ran (p50, p99, max). */
   loopDelayMs: { p50: number, p99: number, max: number }
   /** Event-loop stalls of ≥ 100 ms: [when it ended (epoch ms), length ms]. */
   stalls: Array<[number, number]>
   /** The phase these figures cover, ms. */
   windowMs: number
   /**
-   * The 10 ms stall probe: how many ran 1 ms to 100 ms late, their mean lateness, and how
-   * many ran in all. A probe due at a random moment of a busy stretch of length L runs
-   * L/2 late on average: the loop's ordinary busy stretches are ~2 × `lateMeanMs` long.
+   * The 10 ms probe: how many ran 1 ms to 100 ms late, and their mean lateness. A probe
+   * due at a random moment of a busy stretch of length L runs L/2 late on average: the
+   * loop's ordinary busy stretches are ~2 × `lateMeanMs` long.
    */
-  probes: { late: number, lateMeanMs: number, all: number }
+  probes: { late: number, lateMeanMs: number }
 }
 
 /** Options of a sharded network. */

@@ -75,6 +75,34 @@ describe('network simulation over worker threads', () => {
   }, 120_000)
 })
 
+describe('network simulation: churn, lossy links and a hot key', () => {
+  it('loses nothing and serves nothing expired through churn, dropped gossip and concurrent writers of one key', async () => {
+    const { results } = await simulate({
+      scenarios: ['churn', 'lossy', 'hotkey'],
+      nodes: [6],
+      params: { workers: 2, rate: 5, duration: 6, warmupS: 0, churnEvery: 2, loss: 0.2, lossMode: 'drop', hotWriters: 3, readRate: 10, shortTtl: 1, config: { pingIntervalMs: 1000, memberTtlMs: 10_000, syncIntervalMs: 1000 } },
+      validate: false,
+      out: join(out, 'more'),
+      log: () => {}
+    })
+    expect(results.map(r => r.params.scenario)).toEqual(['churn', 'lossy', 'hotkey'])
+    for (const r of results) {
+      expect(r.writes).toBeGreaterThan(10)
+      expect(r.staleReads).toBe(0)
+      expect(r.missing).toBe(0)
+      expect(r.wrongWinner).toBe(0)
+    }
+    const [churn, lossy, hot] = results
+    // Every node alive from a write to the end got it: through gossip, or sync for the joiners.
+    expect(churn.undelivered).toBe(0)
+    // A fifth of the gossip dropped: the mesh's other copies, IHAVE/IWANT and anti-entropy carry the rest.
+    expect(lossy.undelivered).toBe(0)
+    // The hot key ends with one winner everywhere.
+    expect(hot.hotConvergenceMs).toBeDefined()
+    expect(hot.notes.some(n => n.includes('still disagree'))).toBe(false)
+  }, 180_000)
+})
+
 describe('worker threads by default', () => {
   it('runs one thread per 25 nodes, at most two per core', () => {
     expect(defaultWorkers(2, 2)).toBe(1)

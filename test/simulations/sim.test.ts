@@ -80,7 +80,7 @@ describe('network simulation: churn, lossy links and a hot key', () => {
     const { results } = await simulate({
       scenarios: ['churn', 'lossy', 'hotkey'],
       nodes: [6],
-      params: { workers: 2, rate: 5, duration: 6, warmupS: 0, churnEvery: 2, loss: 0.2, lossMode: 'drop', hotWriters: 3, readRate: 10, shortTtl: 1, config: { pingIntervalMs: 1000, memberTtlMs: 10_000, syncIntervalMs: 1000 } },
+      params: { workers: 1, rate: 5, duration: 6, warmupS: 0, churnEvery: 2, loss: 0.2, lossMode: 'drop', hotWriters: 3, readRate: 10, shortTtl: 1, config: { pingIntervalMs: 1000, memberTtlMs: 10_000, syncIntervalMs: 1000 } },
       validate: false,
       out: join(out, 'more'),
       log: () => {}

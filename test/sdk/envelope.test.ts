@@ -219,7 +219,7 @@ describe('passphrase mode', () => {
     new DataView(hostile.buffer).setUint32(9, 4 * 1024 * 1024) // m = 4 GiB
     const t0 = performance.now()
     const err = await expectDecryptionError(open(hostile, { storageKey: 'k', passphrase: 'pw' }), 'kdf_limits')
-    expect(performance.now() - t0).toBeLessThan(200)
+    expect(performance.now() - t0).toBeLessThan(1000)
     expect(err.message).toMatch(/memory/)
     // heavy-but-legitimate parameters open once the caller raises the limits
     const heavy = await seal('y', { storageKey: 'k', passphrase: 'pw', kdf: { algorithm: 'scrypt', log2N: 11, r: 8, p: 1 } })

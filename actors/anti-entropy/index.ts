@@ -6,7 +6,7 @@
  * and record transfer over `/repram/sync/1.0.0`) is the injected `round`.
  */
 import { dispatch, spawn, type Ref } from 'nact'
-import { assertNever } from '../../src/actors/ask.js'
+import { assertNever } from '../runtime/ask.js'
 import { MAX_CONCURRENT_ROUNDS } from './constants.js'
 import { SyncSchedule } from './schedule.js'
 

@@ -11,14 +11,14 @@
 import { createHash } from 'node:crypto'
 import { dispatch, spawn, type Ref } from 'nact'
 import type { Clock, TimerHandle } from '../../src/clock.js'
-import { assertNever, type ReplyTo } from '../../src/actors/ask.js'
+import { assertNever, type ReplyTo } from '../runtime/ask.js'
 import { canonicalAttestationBytes, type Attestation, type AttestationBody } from '../../src/sdk/attest/canonical.js'
 import type { CycleSummary } from '../../src/sdk/attest/types.js'
 import type { AttestationSigner } from '../../src/attest/signer.js'
-import { AttestationLedger, summarize, type CycleState } from './attestor.js'
+import { AttestationLedger, summarize, type CycleState } from './ledger.js'
 import { MAX_TIMER_MS } from './constants.js'
 
-export { AttestationLedger, cycleOf, summarize, type CycleState, type LedgerInit } from './attestor.js'
+export { AttestationLedger, cycleOf, summarize, type CycleState, type LedgerInit } from './ledger.js'
 export * from './constants.js'
 
 /** What an expired flagged record contributes (a subset of the node's `RecordEvent`). */

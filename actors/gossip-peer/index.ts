@@ -7,10 +7,10 @@
  * reports signs of life and leaves to membership.
  */
 import { dispatch, spawn, type Ref } from 'nact'
-import { assertNever, handleBatch, type Batch, type ReplyTo } from '../../src/actors/ask.js'
+import { assertNever, handleBatch, type Batch, type ReplyTo } from '../runtime/ask.js'
 import type { RepramRecord } from '../../src/record.js'
 import { GossipBatcher, type QueuedWrite } from './gossip-peer.js'
-import type { GossipMessage, Write } from '../../src/net/pb/repram.js'
+import type { GossipMessage, Write } from '../../src/wire/pb/repram.js'
 
 export { GossipBatcher, type QueuedWrite, type BatchLimits } from './gossip-peer.js'
 export { GOSSIP_RESULTS } from './constants.js'

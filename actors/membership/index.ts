@@ -10,7 +10,7 @@
  * members answer N times, and copying the view each time made a tick O(N²)).
  */
 import { dispatch, spawn, type Ref } from 'nact'
-import { assertNever, handleBatch, type Batch } from '../../src/actors/ask.js'
+import { assertNever, handleBatch, type Batch } from '../runtime/ask.js'
 import { MembershipTable, type Member, type MemberChange } from './membership.js'
 
 export { MembershipTable, activeRank, quorumSize, announceIntervalMs, announceDue, announceWaitMs, ANNOUNCE_JITTER, isForgotten, type Member, type MemberChange, type MembershipTiming } from './membership.js'

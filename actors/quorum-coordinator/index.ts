@@ -7,7 +7,7 @@
  * pending write as not-quorum.
  */
 import { dispatch, spawn, type Ref } from 'nact'
-import { assertNever, type ReplyTo } from '../../src/actors/ask.js'
+import { assertNever, type ReplyTo } from '../runtime/ask.js'
 import type { RepramRecord } from '../../src/record.js'
 import { pickTargets, stillPossible, type PendingWrite, type QuorumOutcome, type QuorumResult } from './quorum.js'
 import { quorumSize, type Member } from '../membership/index.js'

@@ -5,7 +5,7 @@
  */
 import { dispatch, spawn, type Ref } from 'nact'
 import type { Clock } from '../../src/clock.js'
-import { assertNever, handleBatch, type Batch, type ReplyTo } from '../../src/actors/ask.js'
+import { assertNever, handleBatch, type Batch, type ReplyTo } from '../runtime/ask.js'
 import type { RepramRecord } from '../../src/record.js'
 import type { TtlReaperMsg } from '../ttl-reaper/index.js'
 import { ShardStore, type RemovalListener, type WriteOutcome } from './storage-shard.js'

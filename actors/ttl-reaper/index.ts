@@ -10,7 +10,7 @@
  */
 import { dispatch, spawn, type Ref } from 'nact'
 import type { Clock, TimerHandle } from '../../src/clock.js'
-import { assertNever } from '../../src/actors/ask.js'
+import { assertNever } from '../runtime/ask.js'
 import type { StorageShardMsg } from '../storage-shard/index.js'
 
 /** Longest single timer; bounds how late a sweep can be after a wall-clock jump. */

@@ -24,7 +24,7 @@ import { ClusterReplicator } from '../../src/net/replicator.js'
 import { gossipsubOptions } from '../../src/net/libp2p.js'
 import { libp2pLogger } from '../../src/net/libp2p-logger.js'
 import { validateConfig, profileDefaults, type RepramConfig, type RepramConfigInput } from '../../src/config.js'
-import { GossipMessage } from '../../src/net/pb/repram.js'
+import { GossipMessage } from '../../src/wire/pb/repram.js'
 import { SimNet, type LinkModel, type RemoteNet } from './simnet.js'
 import { rng } from './stats.js'
 

@@ -6,7 +6,9 @@
  * import { ephemeralSigner, canonicalAttestationBytes } from 'repram'
  * const signer = await ephemeralSigner()
  */
-export { Attestor, type AttestorHost, type AttestorOptions } from './attestor.js'
+export { AttestationService, type AttestationServiceHost, type AttestationServiceOptions } from './service.js'
 export { ephemeralSigner, identitySigner, signerFromPrivateKey, type AttestationSigner } from './signer.js'
 export { createAttestorMetrics, type AttestorMetrics } from './metrics.js'
 export { ATTESTATION_DOMAIN, canonicalAttestationBytes, canonicalAttestationString, type Attestation, type AttestationBody } from '../sdk/attest/canonical.js'
+/** @deprecated renamed {@link AttestationService}; kept so existing imports work. */
+export { AttestationService as Attestor } from './service.js'

@@ -20,7 +20,7 @@ import type { Duplex } from 'node:stream'
 import type { Context, Hono } from 'hono'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { BadRequestError, RepramError } from '../errors.js'
-import type { Attestor } from '../attest/attestor.js'
+import type { AttestationService } from '../attest/service.js'
 import type { RepramNode } from '../node/node.js'
 import type { AttestationStreamMessage } from '../sdk/attest/types.js'
 
@@ -57,7 +57,7 @@ function notRetained (c: Context, message: string): Response {
 }
 
 /** Adds the attestation routes to `app`. Errors are thrown as RepramError for the app's onError. */
-export function mountAttestationRoutes (app: Hono, node: RepramNode, attestor: Attestor = node.attestations): void {
+export function mountAttestationRoutes (app: Hono, node: RepramNode, attestor: AttestationService = node.attestations): void {
   app.get('/v1/attestations', async (c) => {
     const keyHash = parseKeyHash(c.req.query('key_hash'))
     return c.json(await attestor.list(keyHash))
@@ -108,7 +108,7 @@ function rejectUpgrade (socket: Duplex, status: number, error: string, message: 
  * @hono/node-server 1.x). Each client gets a `hello`, then one `cycle` message per closed
  * cycle, filtered by `?key_hash=` when given. Upgrades on other paths get 404.
  */
-export function attachAttestationStream (server: Server, node: RepramNode, attestor: Attestor = node.attestations): AttestationStream {
+export function attachAttestationStream (server: Server, node: RepramNode, attestor: AttestationService = node.attestations): AttestationStream {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024, clientTracking: true })
   let closed = false
   const alive = new WeakSet<WebSocket>()

@@ -12,8 +12,11 @@
 import { createHash } from 'node:crypto'
 import { lpStream } from '@libp2p/utils'
 import type { Stream } from '@libp2p/interface'
-import { BlobRequest, BlobResponse, type Write } from './pb/repram.js'
+import { BlobRequest, BlobResponse, type Write } from '../wire/pb/repram.js'
 import type { RepramRecord } from '../record.js'
+import { valueHash } from '../wire/write.js'
+
+export { valueHash }
 
 /** Bytes of value per frame: bounds every message of the protocol. */
 export const BLOB_CHUNK_BYTES = 256 * 1024
@@ -33,18 +36,6 @@ export class BlobError extends Error {
   constructor (readonly reason: 'not_found' | 'mismatch' | 'hash' | 'busy' | 'stream', message: string) {
     super(message)
   }
-}
-
-const hashes = new WeakMap<object, Uint8Array>()
-
-/** sha256 of a record's value, computed once per stored record object. */
-export function valueHash (rec: RepramRecord): Uint8Array<ArrayBuffer> {
-  let h = hashes.get(rec)
-  if (h === undefined) {
-    h = new Uint8Array(createHash('sha256').update(rec.value).digest())
-    hashes.set(rec, h)
-  }
-  return h as Uint8Array<ArrayBuffer>
 }
 
 /** What both sides need. */

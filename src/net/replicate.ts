@@ -7,7 +7,7 @@
  */
 import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
 import type { Stream } from '@libp2p/interface'
-import { ReplicateRequest, ReplicateResponse, WriteResult, type PeerInfo, type Write } from './pb/repram.js'
+import { ReplicateRequest, ReplicateResponse, WriteResult, type PeerInfo, type Write } from '../wire/pb/repram.js'
 import { REPLICATE_BATCH_MAX, REPLICATE_SERVER_CONCURRENCY } from './constants.js'
 
 /** Write frames a client keeps in flight per peer before later writes wait for one to return. */

@@ -14,7 +14,7 @@ import { EventEmitter } from 'node:events'
 import { getHeapStatistics } from 'node:v8'
 import { randomUUID } from 'node:crypto'
 import { dispatch, start, stop as stopSystem, type Ref } from 'nact'
-import { Asker, Coalescer } from '../actors/ask.js'
+import { Asker, Coalescer } from '../../actors/runtime/ask.js'
 import { systemClock, type Clock } from '../clock.js'
 import { capacityBytes, profileDefaults, validateConfig, type RepramConfig, type RepramConfigInput } from '../config.js'
 import { BadRequestError, CapacityExceededError, NodeStoppedError } from '../errors.js'
@@ -26,7 +26,7 @@ import { VERSION } from '../version.js'
 import { Registry } from 'prom-client'
 import type { Libp2p } from '@libp2p/interface'
 import { createNodeMetrics } from './metrics.js'
-import { Attestor } from '../attest/attestor.js'
+import { AttestationService } from '../attest/service.js'
 import type { AttestationSigner } from '../attest/signer.js'
 
 /** How long the facade waits for a shard before giving up. */
@@ -165,7 +165,7 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
   /** Prometheus registry of this node: every component registers its metrics here. */
   readonly registry = new Registry()
   /** Signed proofs of deletion of flagged records (DESIGN §6). */
-  readonly attestations: Attestor
+  readonly attestations: AttestationService
   private status: NodeState = 'starting'
   private readonly system: ReturnType<typeof start>
   private readonly shards: Array<Coalescer<StorageShardMsg>>
@@ -198,7 +198,7 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
     dispatch(this.reaper, { type: 'attach', shards: shardRefs })
     this.shards = shardRefs.map(ref => new Coalescer<StorageShardMsg>(ref, batch => ({ type: 'batch', batch })))
     createNodeMetrics(this, this.registry)
-    this.attestations = new Attestor(this, { signer: init.attestationSigner })
+    this.attestations = new AttestationService(this, { signer: init.attestationSigner })
     const heapLimit = getHeapStatistics().heap_size_limit
     if (capacityBytes(this.config) * 1.5 > heapLimit) {
       this.logger.warn({ capacityMb: this.config.maxStorageMb, heapLimitMb: Math.floor(heapLimit / 1048576) }, 'capacity exceeds what the V8 heap can hold (values up to 16 KiB live on the heap): lower REPRAM_MAX_STORAGE_MB or raise --max-old-space-size')

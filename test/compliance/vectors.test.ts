@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { privateKeyFromRaw } from '@libp2p/crypto/keys'
 import { signerFromPrivateKey } from '../../src/attest/signer.js'
 import { canonicalAttestationString, keyHashOf, verifyAttestation, type Attestation } from '../../src/sdk/index.js'
-import { AttestationLedger } from '../../actors/attestor/attestor.js'
+import { AttestationLedger } from '../../actors/attestor/ledger.js'
 
 const SEED = Buffer.from(Array.from({ length: 32 }, (_, i) => i + 1))
 const PUBLIC_KEY = '0801122079b5562e8fe654f94078b112e8a98ba7901f853ae695bed7e0e3910bad049664'

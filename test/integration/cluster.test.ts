@@ -2,7 +2,7 @@
  * The multi-node suite (issue 3), run over real TCP on 127.0.0.1 and over the memory
  * transport. Every test stops every node it started (afterEach → stopAll).
  */
-import { WriteResult } from '../../src/net/pb/repram.js'
+import { WriteResult } from '../../src/wire/pb/repram.js'
 import { afterEach, describe, expect, it } from 'vitest'
 import { compareWrites } from '../../src/record.js'
 import { createCluster, createNode, dec, enc, metric, stopAll, TRANSPORTS, until } from './fixture.js'

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { spawn, spawnStateless, start, stop } from 'nact'
-import { Asker, type ReplyTo } from '../../src/actors/ask.js'
+import { Asker, type ReplyTo } from '../../actors/runtime/ask.js'
 import { NodeStoppedError, TimeoutError } from '../../src/errors.js'
 
 type Msg = { type: 'echo', n: number, replyTo: ReplyTo<number> } | { type: 'ignore', replyTo: ReplyTo<number> }

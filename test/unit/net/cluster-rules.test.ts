@@ -4,9 +4,9 @@ import { MembershipTable, announceDue, announceIntervalMs, announceWaitMs, ANNOU
 import { pickTargets, stillPossible } from '../../../actors/quorum-coordinator/index.js'
 import { GossipBatcher } from '../../../actors/gossip-peer/index.js'
 import { SeenCache } from '../../../src/net/seen-cache.js'
-import { checkWrite } from '../../../src/net/validate.js'
+import { checkWrite } from '../../../src/wire/write.js'
 import { pskFromSecret } from '../../../src/net/pnet.js'
-import { GossipMessage } from '../../../src/net/pb/repram.js'
+import { GossipMessage } from '../../../src/wire/pb/repram.js'
 
 describe('quorumSize', () => {
   it.each([

@@ -5,7 +5,7 @@
  * deadlines are checked by one timer per {@link Asker} instead of one timer per request.
  */
 import { dispatch, type Ref } from 'nact'
-import { NodeStoppedError, TimeoutError } from '../errors.js'
+import { NodeStoppedError, TimeoutError } from '../../src/errors.js'
 
 /** Anything that delivers messages to an actor. */
 export interface Sender<M> { send(msg: M): void }

@@ -14,7 +14,7 @@ import { EventEmitter } from 'node:events'
 import { dispatch, start as startSystem, stop as stopSystem, type Ref } from 'nact'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Registry } from 'prom-client'
-import { Asker } from '../actors/ask.js'
+import { Asker } from '../../actors/runtime/ask.js'
 import type { Clock } from '../clock.js'
 import type { RepramConfig } from '../config.js'
 import type { Logger } from '../logger.js'
@@ -27,7 +27,7 @@ import { ephemeralSigner, identitySigner, type AttestationSigner } from './signe
 const READ_TIMEOUT_MS = 5000
 
 /** What the attestor needs from its node (a structural subset of `RepramNode`). */
-export interface AttestorHost {
+export interface AttestationServiceHost {
   readonly config: RepramConfig
   readonly clock: Clock
   readonly logger: Logger
@@ -37,8 +37,8 @@ export interface AttestorHost {
   off(event: 'record:expired', fn: (e: { key: string, writeId: string, createdAt: number, expiresAt: number, flagged: boolean }) => void): unknown
 }
 
-/** Options of {@link Attestor}. */
-export interface AttestorOptions {
+/** Options of {@link AttestationService}. */
+export interface AttestationServiceOptions {
   /** The signing identity. @default the node's libp2p identity from `dataDir` when networked, else an ephemeral Ed25519 identity */
   signer?: AttestationSigner
 }
@@ -50,7 +50,7 @@ type RunState =
 interface ClosedEvents { closed: [CycleAttestations] }
 
 /** The node's deletion attestations. */
-export class Attestor {
+export class AttestationService {
   private state: RunState = { code: 'stopped' }
   private readonly asker = new Asker()
   private readonly events = new EventEmitter<ClosedEvents>()
@@ -58,7 +58,7 @@ export class Attestor {
   private readonly log: Logger
   private readonly onExpired: (e: { key: string, writeId: string, createdAt: number, expiresAt: number, flagged: boolean }) => void
 
-  constructor (private readonly host: AttestorHost, private readonly opts: AttestorOptions = {}) {
+  constructor (private readonly host: AttestationServiceHost, private readonly opts: AttestationServiceOptions = {}) {
     this.metrics = createAttestorMetrics(host.registry)
     this.log = host.logger.child({ component: 'repram:attestor' })
     this.events.setMaxListeners(0)

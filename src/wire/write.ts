@@ -1,11 +1,12 @@
 /**
- * Validation of records that arrive from peers, shared by the gossip topic validator and
- * the replicate protocol. Pure: `now` comes from the node's injected clock.
+ * The wire form of a write and its checks: shared by every path a record takes between
+ * nodes (gossip, direct replication, anti-entropy, read-through, blob pulls). Pure: `now`
+ * comes from the node's injected clock. Below both `actors/` and `src/net/`.
  */
 import { utf8Length, type RepramRecord } from '../record.js'
 import type { RepramConfig } from '../config.js'
 import type { Write } from './pb/repram.js'
-import { valueHash } from './blob.js'
+import { createHash } from 'node:crypto'
 
 /** Why a write was refused. A small enum: used as a metrics label. */
 export type WriteRejection =
@@ -65,3 +66,17 @@ export function fromWire (w: Write): RepramRecord {
 export function wireSize (rec: RepramRecord, inline: boolean): number {
   return rec.key.length * 3 + (inline ? rec.value.byteLength : 0) + rec.writeId.length + 80
 }
+
+/** sha256 of stored values, by record object. */
+const hashes = new WeakMap<object, Uint8Array>()
+
+/** sha256 of a record's value, computed once per stored record object. */
+export function valueHash (rec: RepramRecord): Uint8Array<ArrayBuffer> {
+  let h = hashes.get(rec)
+  if (h === undefined) {
+    h = new Uint8Array(createHash('sha256').update(rec.value).digest())
+    hashes.set(rec, h)
+  }
+  return h as Uint8Array<ArrayBuffer>
+}
+

@@ -56,6 +56,16 @@ export class TimeoutError extends RepramError {
   constructor (message: string) { super(message, 'timeout', 503); this.name = 'TimeoutError' }
 }
 
+/**
+ * An actor threw while handling the message this request waited on. The actor's own
+ * `onCrash` policy decides what happens to it; the asker is failed at once with this.
+ */
+export class ActorCrashedError extends RepramError {
+  /** The actor's name (a small enum: `shard-0`, `quorum-coordinator`, …). */
+  readonly actor: string
+  constructor (actor: string) { super(`internal error in ${actor}`, 'internal', 500); this.name = 'ActorCrashedError'; this.actor = actor }
+}
+
 /** The configuration is invalid; `field` names the offending field. */
 export class ConfigError extends RepramError {
   readonly field: string

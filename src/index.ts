@@ -12,6 +12,7 @@
 import './polyfill.js'
 
 export * from './node/index.js'
+export { createRepramNode, type CreateRepramNodeInit } from './create.js'
 export * from './http/index.js'
 export * from './errors.js'
 export { loadConfig, validateConfig, profileDefaults, parseDuration, CONFIG_FIELDS, configSchema, type RepramConfig, type RepramConfigInput, type ConfigProfile, type ConfigField, type LoadConfigOptions } from './config.js'

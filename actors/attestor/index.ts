@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto'
 import { dispatch, spawn, type Ref } from 'nact'
 import type { Clock, TimerHandle } from '../../src/clock.js'
 import { assertNever, type ReplyTo } from '../runtime/ask.js'
+import { supervise, type CrashReporter } from '../runtime/supervise.js'
 import { canonicalAttestationBytes, type Attestation, type AttestationBody } from '../../src/sdk/attest/canonical.js'
 import type { CycleSummary } from '../../src/sdk/attest/types.js'
 import type { AttestationSigner } from '../../src/attest/signer.js'
@@ -64,6 +65,8 @@ export interface AttestorInit {
   onClosed: (cycle: CycleReply) => void
   /** Called when an attestation cannot be built or signed (never with the key). */
   onError?: (err: Error) => void
+  /** Where crashes are reported (the node logs and counts them). */
+  crashed: CrashReporter
 }
 
 interface AttestorState {
@@ -186,7 +189,7 @@ export function spawnAttestor (parent: Parameters<typeof spawn>[0], init: Attest
   }, 'attestor', {
     initialState: { ledger: new AttestationLedger({ cycleMs: init.cycleMs, retained: init.retained, maxPerCycle: init.maxPerCycle }, clock.now()), timer: { code: 'idle' } },
     // Each step leaves the ledger consistent: after a crash, go on with the next message.
-    onCrash: (_msg, _err, ctx) => ctx.resume
+    onCrash: supervise('attestor', 'resume', init.crashed)
   })
   dispatch(self, { type: 'tick' })
   return self

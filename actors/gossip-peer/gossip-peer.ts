@@ -1,8 +1,13 @@
 /**
- * Batching of outbound gossip: writes that arrive close together share one message, so
- * throughput is not bounded by one signature per write. Pure: the actor owns the timer.
+ * The pure parts of the gossip peer: batching of outbound writes (writes that arrive close
+ * together share one message, so throughput is not bounded by one signature per write)
+ * and the checks of inbound messages. The actor in `index.ts` owns the timer and the caches.
  */
+import { multiaddr } from '@multiformats/multiaddr'
 import type { RepramRecord } from '../../src/record.js'
+import { GossipMessage, type Write } from '../../src/wire/pb/repram.js'
+import { checkWrite, type WriteLimits, type WriteRejection } from '../../src/wire/write.js'
+import { ANNOUNCE_MAX_ADDRS } from './constants.js'
 
 /** A write waiting for its gossip message. */
 export interface QueuedWrite { record: RepramRecord, inline: boolean, bytes: number }
@@ -41,4 +46,61 @@ export class GossipBatcher {
     this.bytes = 0
     return out
   }
+}
+
+/** The topic validator's verdict (gossipsub's Accept / Reject / Ignore). */
+export type GossipVerdict = 'accept' | 'reject' | 'ignore'
+
+/** Why a gossip message was rejected. A small enum: used in debug logs. */
+export type GossipRejection = 'unsigned' | 'oversized' | 'schema' | 'enclave' | 'write'
+
+/** What the validator checks a message against. */
+export interface GossipLimits extends WriteLimits {
+  network: string
+  enclave: string
+  maxMessageBytes: number
+  /** Most writes a message may carry. */
+  batchSize: number
+}
+
+/** The outcome of checking one message: the decoded message when it may be accepted. */
+export type GossipCheck =
+  | { verdict: 'accept', message: GossipMessage }
+  | { verdict: 'reject', reason: GossipRejection, write?: WriteRejection }
+
+/**
+ * Checks a received gossip message (DESIGN §4), without the duplicate rule (that needs
+ * the actor's cache): what no honest node sends is rejected, which lowers the sender's
+ * gossipsub score. A write that expired in transit is not a fault of the sender: it is
+ * dropped alone ({@link droppable}), and the rest of the message kept.
+ */
+export function checkGossip (data: Uint8Array, signed: boolean, now: number, limits: GossipLimits): GossipCheck {
+  if (!signed) return { verdict: 'reject', reason: 'unsigned' }
+  if (data.byteLength > limits.maxMessageBytes) return { verdict: 'reject', reason: 'oversized' }
+  let m: GossipMessage
+  try {
+    m = GossipMessage.decode(data, { limits: { writes: limits.batchSize, announce: { addrs: ANNOUNCE_MAX_ADDRS } } as any })
+  } catch {
+    return { verdict: 'reject', reason: 'schema' }
+  }
+  if (m.network !== limits.network || m.enclave !== limits.enclave) return { verdict: 'reject', reason: 'enclave' }
+  for (const w of m.writes) {
+    const why = checkWrite(w, now, limits)
+    if (why !== undefined && why !== 'expired') return { verdict: 'reject', reason: 'write', write: why }
+  }
+  return { verdict: 'accept', message: m }
+}
+
+/** Whether a write of an accepted message is dropped alone: it expired in transit. */
+export function droppable (w: Write, now: number): boolean {
+  return w.expiresAt <= now
+}
+
+/** Announced addresses as text, the unreadable ones left out, at most {@link ANNOUNCE_MAX_ADDRS}. */
+export function announcedAddresses (addrs: readonly Uint8Array[]): string[] {
+  const out: string[] = []
+  for (const b of addrs.slice(0, ANNOUNCE_MAX_ADDRS)) {
+    try { out.push(multiaddr(b).toString()) } catch {}
+  }
+  return out
 }

@@ -1,82 +1,179 @@
 /**
- * The GossipPeer actor: the bridge between the enclave topic
- * (`/repram/<network>/<enclave>/1`) and the node. Outbound, it batches writes into one
- * signed gossip message per `gossipBatchDelayMs` or `gossipBatchSize` writes, and sends
- * membership announces and the leave notice. Inbound (after the topic validator), it
- * hands writes to the node (deduplicated by writeId), pulls announced large values, and
- * reports signs of life and leaves to membership.
+ * The GossipPeer actor: this node's side of the enclave topic
+ * (`/repram/<network>/<enclave>/1`). It owns everything gossip decides:
+ * - **validation** (`validate`, asked by the topic validator for every received message):
+ *   {@link checkGossip}, then the duplicate rule: a message whose writes were all accepted
+ *   before is ignored (not forwarded again);
+ * - **receive** (`received`, an accepted message): a leave goes to membership; any other
+ *   message is a sign of life (with the announced addresses); its writes go to the
+ *   inbound-writes actor, the one path into the store;
+ * - **batching and publish** (`publish`): writes share one signed message per
+ *   `batchDelayMs` or per `batchSize` writes / `maxMessageBytes`; announces and the leave
+ *   notice (`announce`, `leave`); every successful publish is reported to membership
+ *   (`published`), since a signed message is a sign of life for everyone who gets it.
+ * The network is the injected {@link GossipTransport}; time is the injected clock.
  */
 import { dispatch, spawn, type Ref } from 'nact'
-import { assertNever, handleBatch, type Batch, type ReplyTo } from '../runtime/ask.js'
+import type { Clock, TimerHandle } from '../../src/clock.js'
 import type { RepramRecord } from '../../src/record.js'
-import { GossipBatcher, type QueuedWrite } from './gossip-peer.js'
-import type { GossipMessage, Write } from '../../src/wire/pb/repram.js'
+import { GossipMessage } from '../../src/wire/pb/repram.js'
+import { toWire, wireSize } from '../../src/wire/write.js'
+import { assertNever, handleBatch, type Batch, type ReplyTo, type Sender } from '../runtime/ask.js'
+import { batchCrash, supervise, type CrashReporter } from '../runtime/supervise.js'
+import { SeenCache } from '../runtime/seen-cache.js'
+import { MESSAGE_SLACK_BYTES, SEEN_GOSSIP_MAX, SEEN_GOSSIP_TTL_MS } from './constants.js'
+import { GossipBatcher, announcedAddresses, checkGossip, droppable, type GossipLimits, type GossipRejection, type GossipVerdict, type QueuedWrite } from './gossip-peer.js'
+import type { InboundWritesMsg } from '../inbound-writes/index.js'
 
-export { GossipBatcher, type QueuedWrite, type BatchLimits } from './gossip-peer.js'
-export { GOSSIP_RESULTS } from './constants.js'
+export { GossipBatcher, checkGossip, droppable, announcedAddresses, type QueuedWrite, type BatchLimits, type GossipVerdict, type GossipRejection, type GossipLimits, type GossipCheck } from './gossip-peer.js'
+export * from './constants.js'
 
 /** Every message the gossip peer understands. */
 export type GossipPeerMsg =
+  /** From the topic validator: the verdict on a received message, before gossipsub forwards it. */
+  | { type: 'validate', data: Uint8Array, signed: boolean, replyTo: ReplyTo<GossipVerdict> }
+  /** A message gossipsub accepted and delivered, from `from`. */
+  | { type: 'received', from: string, data: Uint8Array }
   | { type: 'publish', records: RepramRecord[] }
-  /** Several messages handled in one turn (see `Coalescer`): inbound gossip comes one message per received RPC. */
-  | { type: 'batch', batch: Batch<GossipPeerMsg> }
   | { type: 'flush' }
   | { type: 'announce', addresses: Uint8Array[] }
+  /** Publishes what is queued, then the leave notice; answers with its recipient count. */
   | { type: 'leave', replyTo: ReplyTo<number> }
-  | { type: 'inbound', from: string, message: GossipMessage }
   | { type: 'halt' }
+  /** Several messages handled in one turn (see `Coalescer`): gossip comes one message per received RPC. */
+  | { type: 'batch', batch: Batch<GossipPeerMsg> }
+
+/** What the gossip peer tells membership. */
+export type GossipMembershipMsg =
+  | { type: 'seen', peerId: string, addresses?: string[] }
+  | { type: 'leave', peerId: string }
+  | { type: 'published' }
+
+/** How the gossip peer reaches the topic. */
+export interface GossipTransport {
+  /** Publishes an encoded message on the topic; resolves with the recipient count. */
+  publish: (data: Uint8Array) => Promise<number>
+}
+
+/** Counters the actor moves; labels are small enums. */
+export interface GossipCounters {
+  message: (direction: 'in' | 'out', result: 'accept' | 'reject' | 'ignore' | 'published' | 'no_peers' | 'error') => void
+  writes: (direction: 'out', result: 'published' | 'no_peers' | 'error', n: number) => void
+  /** A rejected message, with why (debug log). */
+  rejected?: (reason: GossipRejection) => void
+}
 
 /** What the gossip peer is built from. */
 export interface GossipPeerInit {
-  batchSize: number
+  limits: GossipLimits
+  /** Gossip's batch delay (ms of the clock). */
   batchDelayMs: number
-  maxMessageBytes: number
+  /** Values above this are announced (pulled by receivers) instead of carried inline. */
   inlineBytes: number
-  /** Builds a write's wire form. */
-  toWire: (record: RepramRecord, inline: boolean) => Write
-  /** Wire size estimate. */
-  sizeOf: (record: RepramRecord, inline: boolean) => number
-  /** Encodes and publishes a message on the topic; resolves with the recipient count. */
-  publish: (message: Omit<GossipMessage, 'network' | 'enclave'>) => Promise<number>
-  /** Stores a received inline write. */
-  merge: (record: RepramRecord) => void
-  /** Pulls an announced write from its author. */
-  pull: (from: string, write: Write) => void
-  /** Whether a writeId was already received (marks it when not). */
-  firstSight: (writeId: string) => boolean
-  seen: (peerId: string, addresses?: Uint8Array[]) => void
-  left: (peerId: string) => void
-  /** Metrics hook for outbound messages. */
-  onPublished?: (result: 'published' | 'no_peers' | 'error', writes: number) => void
+  /** This node's peer id as multihash bytes (the `origin` of its writes). */
+  origin: Uint8Array
+  clock: Clock
+  transport: GossipTransport
+  inbound: Sender<InboundWritesMsg>
+  membership: Sender<GossipMembershipMsg>
+  counters: GossipCounters
+  crashed: CrashReporter
 }
 
-interface GossipState { batcher: GossipBatcher, timer: NodeJS.Timeout | undefined, halted: boolean }
+interface GossipState {
+  batcher: GossipBatcher
+  timer: TimerHandle | undefined
+  halted: boolean
+  /** WriteIds of accepted messages: a message of only these is a duplicate. */
+  gossiped: SeenCache
+  /** Messages checked by `validate`, so `received` does not decode them again. */
+  decoded: WeakMap<Uint8Array, GossipMessage>
+}
+
+const ACTOR = 'gossip-peer'
 
 /** Spawns the gossip peer under `parent`. */
 export function spawnGossipPeer (parent: Parameters<typeof spawn>[0], init: GossipPeerInit): Ref<GossipPeerMsg> {
+  const { limits, clock, counters } = init
   let self: Ref<GossipPeerMsg> | undefined
+
+  const encode = (m: Omit<GossipMessage, 'network' | 'enclave'>): Uint8Array => GossipMessage.encode({ network: limits.network, enclave: limits.enclave, ...m })
+
+  const publish = (m: Omit<GossipMessage, 'network' | 'enclave'>): Promise<number> => {
+    return init.transport.publish(encode(m)).then(n => {
+      if (n > 0) init.membership.send({ type: 'published' })
+      return n
+    })
+  }
 
   const send = (batch: QueuedWrite[]): void => {
     if (batch.length === 0) return
-    const writes = batch.map(q => init.toWire(q.record, q.inline))
-    init.publish({ writes }).then(
-      n => init.onPublished?.(n > 0 ? 'published' : 'no_peers', writes.length),
-      () => init.onPublished?.('error', writes.length)
-    )
+    const writes = batch.map(q => toWire(q.record, init.origin, q.inline))
+    publish({ writes }).then(n => {
+      const result = n > 0 ? 'published' : 'no_peers'
+      counters.message('out', result)
+      counters.writes('out', result, writes.length)
+    }, () => {
+      counters.message('out', 'error')
+      counters.writes('out', 'error', writes.length)
+    })
+  }
+
+  const validate = (s: GossipState, data: Uint8Array, signed: boolean): GossipVerdict => {
+    const now = clock.now()
+    const check = checkGossip(data, signed, now, limits)
+    if (check.verdict === 'reject') {
+      counters.message('in', 'reject')
+      counters.rejected?.(check.reason)
+      return 'reject'
+    }
+    const m = check.message
+    let dup = m.writes.length > 0
+    for (const w of m.writes) if (!s.gossiped.has(w.writeId)) dup = false
+    if (dup) {
+      counters.message('in', 'ignore')
+      return 'ignore'
+    }
+    for (const w of m.writes) s.gossiped.add(w.writeId)
+    s.decoded.set(data, m)
+    counters.message('in', 'accept')
+    return 'accept'
+  }
+
+  const receive = (s: GossipState, from: string, data: Uint8Array): void => {
+    let m = s.decoded.get(data)
+    if (m === undefined) {
+      // Not checked here (a validator of another instance ran): check it now.
+      const check = checkGossip(data, true, clock.now(), limits)
+      if (check.verdict !== 'accept') return
+      m = check.message
+    }
+    if (m.leave === true) {
+      init.membership.send({ type: 'leave', peerId: from })
+      return
+    }
+    init.membership.send({ type: 'seen', peerId: from, addresses: m.announce === undefined ? undefined : announcedAddresses(m.announce.addrs) })
+    const now = clock.now()
+    const writes = m.writes.filter(w => !droppable(w, now))
+    if (writes.length > 0) init.inbound.send({ type: 'writes', writes, from, via: 'gossip' })
   }
 
   const handle = (s: GossipState, msg: GossipPeerMsg): GossipState => {
     switch (msg.type) {
-      case 'batch':
-        return handleBatch(s, msg.batch, handle)
+      case 'validate':
+        msg.replyTo(validate(s, msg.data, msg.signed))
+        return s
+      case 'received':
+        receive(s, msg.from, msg.data)
+        return s
       case 'publish': {
         if (s.halted) return s
         for (const record of msg.records) {
           const inline = record.value.byteLength <= init.inlineBytes
-          for (const batch of s.batcher.add({ record, inline, bytes: init.sizeOf(record, inline) })) send(batch)
+          for (const batch of s.batcher.add({ record, inline, bytes: wireSize(record, inline) })) send(batch)
         }
         if (s.batcher.length > 0 && s.timer === undefined) {
-          s.timer = setTimeout(() => { if (self !== undefined) dispatch(self, { type: 'flush' }) }, init.batchDelayMs)
+          s.timer = clock.setTimeout(() => { if (self !== undefined) dispatch(self, { type: 'flush' }) }, init.batchDelayMs)
         }
         return s
       }
@@ -86,41 +183,36 @@ export function spawnGossipPeer (parent: Parameters<typeof spawn>[0], init: Goss
         return s
       case 'announce':
         if (s.halted) return s
-        init.publish({ writes: [], announce: { addrs: msg.addresses as Array<Uint8Array<ArrayBuffer>> } }).catch(() => {})
+        publish({ writes: [], announce: { addrs: msg.addresses as Array<Uint8Array<ArrayBuffer>> } }).catch(() => {})
         return s
       case 'leave':
-        if (s.timer !== undefined) clearTimeout(s.timer)
+        if (s.timer !== undefined) clock.clearTimeout(s.timer)
         s.timer = undefined
         send(s.batcher.take())
-        init.publish({ writes: [], leave: true }).then(msg.replyTo, () => msg.replyTo(0))
+        publish({ writes: [], leave: true }).then(msg.replyTo, () => msg.replyTo(0))
         return s
-      case 'inbound': {
-        const m = msg.message
-        if (m.leave === true) {
-          init.left(msg.from)
-          return s
-        }
-        init.seen(msg.from, m.announce?.addrs)
-        for (const w of m.writes) {
-          if (!init.firstSight(w.writeId)) continue
-          if (w.size === undefined) init.merge({ key: w.key, value: w.value, createdAt: w.createdAt, expiresAt: w.expiresAt, writeId: w.writeId })
-          else init.pull(msg.from, w)
-        }
-        return s
-      }
       case 'halt':
-        if (s.timer !== undefined) clearTimeout(s.timer)
+        if (s.timer !== undefined) clock.clearTimeout(s.timer)
         s.timer = undefined
         s.halted = true
         return s
+      case 'batch':
+        return handleBatch(s, msg.batch, handle, batchCrash(ACTOR, init.crashed))
       default:
         return assertNever(msg)
     }
   }
-  self = spawn(parent, handle, 'gossip-peer', {
-    initialState: { batcher: new GossipBatcher({ maxWrites: init.batchSize, maxBytes: init.maxMessageBytes - 1024 }), timer: undefined, halted: false },
-    // A bad inbound message must never stop replication: keep the queue and go on.
-    onCrash: (_msg, _err, ctx) => ctx.resume
+  self = spawn(parent, handle, ACTOR, {
+    initialState: {
+      batcher: new GossipBatcher({ maxWrites: limits.batchSize, maxBytes: limits.maxMessageBytes - MESSAGE_SLACK_BYTES }),
+      timer: undefined,
+      halted: false,
+      gossiped: new SeenCache(SEEN_GOSSIP_TTL_MS, SEEN_GOSSIP_MAX, () => clock.now()),
+      decoded: new WeakMap()
+    },
+    // A bad inbound message must never stop replication: the queue and caches stay valid
+    // after a throw (a batch is taken in one step), so resume with the next message.
+    onCrash: supervise(ACTOR, 'resume', init.crashed)
   })
   return self
 }

@@ -1,40 +1,76 @@
 /**
- * The Membership actor: owns the {@link MembershipTable} of one enclave. Signs of life,
- * ping results and leaves arrive as messages; on `tick` it forgets stale members and
- * pings its active view (see {@link MembershipTable.activeIds}) through the injected
- * `ping`. A member that joins is pinged at once, so
- * its health and RTT are known (and a connection to it is open) without waiting for the
- * next tick. After a change it publishes a frozen view through `onView`, which the quorum
- * coordinator reads without a round trip: at once when the set of members or their health
- * changed, coalesced into one view per mailbox turn for RTT updates (a tick's pings of N
- * members answer N times, and copying the view each time made a tick O(N²)).
+ * The Membership actor: who is in this node's enclave, and staying connected to them.
+ * It owns the {@link MembershipTable} and every rule around it (DESIGN §4):
+ * - **admission:** signs of life (`seen`: subscriptions, replicate frames, gossip,
+ *   announces, peer exchange) add members, up to {@link MAX_MEMBERS};
+ * - **health:** on every `pingIntervalMs` tick it forgets members not seen within
+ *   `memberTtlMs` and pings its active view ({@link MembershipTable.activeIds}); a member
+ *   that joins is pinged at once; `pingFailures` failed pings make a member unhealthy;
+ * - **active view and pruning:** it keeps about `activePeers` members connected and, on
+ *   each tick, closes the outbound connections to the others (bootstrap peers stay);
+ * - **bootstrap:** it dials the configured addresses at once, then re-dials each one that
+ *   is not connected with exponential backoff ({@link redialDelayMs});
+ * - **peer exchange:** a node that was alone asks its first member for the members it
+ *   knows (`exchange` answers the same question for others);
+ * - **announces:** a jittered timer announces this node on gossip, skipped while its own
+ *   gossip keeps it alive ({@link announceDue}); a node that stops being alone announces
+ *   soon after.
+ * After a change it publishes a frozen view through `onView`: at once when the set of
+ * members or their health changed, coalesced into one view per mailbox turn for RTT
+ * updates (a tick's pings of N members answer N times). Time is the injected clock; the
+ * network is the injected {@link MembershipTransport}.
  */
 import { dispatch, spawn, type Ref } from 'nact'
-import { assertNever, handleBatch, type Batch } from '../runtime/ask.js'
-import { MembershipTable, type Member, type MemberChange } from './membership.js'
+import type { Clock, TimerHandle } from '../../src/clock.js'
+import { assertNever, handleBatch, type Batch, type ReplyTo, type Sender } from '../runtime/ask.js'
+import { batchCrash, supervise, type CrashReporter } from '../runtime/supervise.js'
+import { MembershipTable, announceDue, announceIntervalMs, announceWaitMs, redialDelayMs, type Member, type MemberChange } from './membership.js'
+import { ANNOUNCE_SOON_MS, MAX_MEMBERS, PEER_EXCHANGE_MAX, REDIAL_MAX_MS, REDIAL_MIN_MS } from './constants.js'
 
-export { MembershipTable, activeRank, quorumSize, announceIntervalMs, announceDue, announceWaitMs, ANNOUNCE_JITTER, isForgotten, type Member, type MemberChange, type MembershipTiming } from './membership.js'
+export { MembershipTable, activeRank, announceIntervalMs, announceDue, announceWaitMs, redialDelayMs, ANNOUNCE_JITTER, ENCLAVE_ANNOUNCES_PER_PING, isForgotten, type Member, type MemberChange, type MembershipTiming } from './membership.js'
+export * from './constants.js'
+
+/** A member as told to others in peer exchange. */
+export interface KnownPeer { id: string, addresses: string[] }
 
 /** Every message the membership actor understands. */
 export type MembershipMsg =
-  | { type: 'seen', peerId: string, addresses?: string[], connected?: boolean }
+  /** A sign of life; `addresses` when it announced them (they replace the known ones). */
+  | { type: 'seen', peerId: string, addresses?: string[] }
   /** `rttMs` undefined: the ping failed; `notConnected`: not pinged, no connection to use (not a failure). */
   | { type: 'ping-result', peerId: string, rttMs: number | undefined, notConnected?: boolean }
+  /** A graceful leave (gossip notice or replicate frame). */
   | { type: 'leave', peerId: string }
   | { type: 'connected', peerId: string }
   | { type: 'disconnected', peerId: string }
+  /** The ping-interval tick: expiry, pings, bootstrap re-dials, pruning. */
   | { type: 'tick' }
+  /** The announce timer fired. */
+  | { type: 'announce-timer' }
+  /** The announce-soon timer fired (this node stopped being alone). */
+  | { type: 'announce-soon' }
+  /** This node published on gossip (writes or an announce): a sign of life for every member. */
+  | { type: 'published' }
+  /** Peer exchange, server side: the healthy members with addresses, except the asker. */
+  | { type: 'exchange', asker: string, replyTo: ReplyTo<KnownPeer[]> }
+  /** Peer exchange, client side: what a member told us (undefined: it failed). */
+  | { type: 'exchanged', from: string, peers: KnownPeer[] | undefined }
+  /** A bootstrap dial ended: the peer it reached, or undefined when it failed. */
+  | { type: 'dialled', index: number, peerId: string | undefined }
   /** Internal: publishes the view if RTT updates left it stale. */
   | { type: 'publish' }
+  | { type: 'halt' }
   /** Several messages handled in one turn (see `Coalescer`): a sign of life comes with every gossip message. */
   | { type: 'batch', batch: Batch<MembershipMsg> }
 
-/** Events reported to the owner (metrics, node events). */
+/** Events reported to the owner (metrics, node events, anti-entropy). */
 export type MembershipEvent =
   | { type: 'joined', member: Member }
   | { type: 'left', peerId: string, reason: 'left' | 'expired' }
   | { type: 'unhealthy', peerId: string }
   | { type: 'recovered', peerId: string }
+  /** A known member opened a new connection (a restart, a healed partition). */
+  | { type: 'reconnected', peerId: string }
   | { type: 'ping-failed', peerId: string }
 
 /** How a member is pinged. */
@@ -47,51 +83,172 @@ export interface PingOptions {
   dial: boolean
 }
 
+/** What membership needs of the network. Every call is bounded by the transport's own timeouts. */
+export interface MembershipTransport {
+  /** Pings a peer; resolves with the RTT in ms, undefined when not dialled and not connected, or rejects. */
+  ping: (peerId: string, opts: PingOptions) => Promise<number | undefined>
+  /** Dials a multiaddr; resolves with the peer id reached. */
+  dial: (addr: string) => Promise<string>
+  /** Whether a connection to the peer is open. */
+  connected: (peerId: string) => boolean
+  /** Closes the connections this node opened to the peer (pruning). */
+  closeOutbound: (peerId: string) => void
+  /** Peer exchange: asks the peer for the members it knows. */
+  exchange: (peerId: string) => Promise<KnownPeer[]>
+  /** Remembers a member's announced addresses for dialling (the peer store). */
+  remember: (peerId: string, addresses: string[]) => void
+  /** A member is gone: drop what the transport keeps for it (its replicate stream). */
+  forget: (peerId: string) => void
+  /** This node's addresses, as announced (multiaddr bytes). */
+  addresses: () => Uint8Array[]
+}
+
+/** Counters the actor moves; labels are small enums. */
+export interface MembershipCounters {
+  announce: (result: 'sent' | 'skipped') => void
+  exchange: (result: 'ok' | 'failed') => void
+  dialFailure: (kind: 'bootstrap') => void
+}
+
 /** What the actor is built from. */
 export interface MembershipInit {
+  /** This node's peer id (ranks the active view; never a member). */
+  self: string
   memberTtlMs: number
   pingFailures: number
+  pingIntervalMs: number
   /** Members kept connected and pinged besides those already connected (0 = every member). @default 0 */
   activePeers?: number
-  /** This node's peer id (ranks the active view). @default '' */
-  self?: string
-  /** Wall time for membership (network time, not record time). */
-  now: () => number
-  /** Pings a peer; resolves with the RTT in ms or rejects. Bounded by the caller's timeout. */
-  ping: (peerId: string, opts: PingOptions) => Promise<number | undefined>
+  /** Bootstrap multiaddrs (a trailing `/p2p/<id>` names the peer). @default [] */
+  bootstrap?: string[]
+  clock: Clock
+  transport: MembershipTransport
+  /** Where announces are published (the gossip peer). */
+  gossip: Sender<{ type: 'announce', addresses: Uint8Array[] }>
   /** Called with a fresh frozen view after every change. */
   onView: (members: readonly Member[]) => void
   /** Called for joins, leaves and health changes. */
   onEvent: (event: MembershipEvent) => void
+  counters?: MembershipCounters
+  crashed: CrashReporter
+  /** @default Math.random */
+  random?: () => number
 }
+
+interface BootstrapTarget { addr: string, peerId: string | undefined, failures: number, nextAt: number, dialing: boolean }
+
+type Timers =
+  | { code: 'running', tick: TimerHandle, announce: TimerHandle | undefined, soon: TimerHandle | undefined }
+  | { code: 'halted' }
 
 interface MembershipState {
   table: MembershipTable
   pinging: Set<string>
   /** RTT changed since the last published view; a `publish` message is on its way. */
   stale: boolean
+  bootstrap: BootstrapTarget[]
+  /** When this node last published on gossip (clock ms). */
+  lastGossipAt: number
+  /** The wait of the current announce cycle (see {@link announceDue}). */
+  announceWait: number
+  timers: Timers
 }
 
-/** Spawns the membership actor under `parent`. */
+const ACTOR = 'membership'
+
+/** The peer id a multiaddr names (`…/p2p/<id>`), if any. */
+function peerIdOf (addr: string): string | undefined {
+  return /\/p2p\/([^/]+)$/.exec(addr)?.[1]
+}
+
+/** Spawns the membership actor under `parent` and starts its timers and bootstrap dials. */
 export function spawnMembership (parent: Parameters<typeof spawn>[0], init: MembershipInit): Ref<MembershipMsg> {
+  const { clock, transport } = init
+  const random = init.random ?? Math.random
+  const counters = init.counters
   let self: Ref<MembershipMsg> | undefined
+  const send = (msg: MembershipMsg): void => { if (self !== undefined) dispatch(self, msg) }
+
   const publish = (s: MembershipState): void => {
     s.stale = false
     init.onView(Object.freeze(s.table.list()))
   }
   const publishSoon = (s: MembershipState): void => {
-    if (s.stale || self === undefined) return
+    if (s.stale) return
     s.stale = true
-    dispatch(self, { type: 'publish' })
+    send({ type: 'publish' })
   }
   const ping = (s: MembershipState, id: string): void => {
     if (s.pinging.has(id)) return
     s.pinging.add(id)
-    init.ping(id, { dial: s.table.isPreferred(id) }).then(
-      rtt => { if (self !== undefined) dispatch(self, { type: 'ping-result', peerId: id, rttMs: rtt, notConnected: rtt === undefined }) },
-      () => { if (self !== undefined) dispatch(self, { type: 'ping-result', peerId: id, rttMs: undefined }) }
+    transport.ping(id, { dial: s.table.isPreferred(id) }).then(
+      rtt => send({ type: 'ping-result', peerId: id, rttMs: rtt, notConnected: rtt === undefined }),
+      () => send({ type: 'ping-result', peerId: id, rttMs: undefined })
     )
   }
+
+  // ---- announces ----------------------------------------------------------------------
+
+  const interval = (s: MembershipState): number => announceIntervalMs(init.memberTtlMs, init.pingIntervalMs, s.table.size)
+  const announce = (s: MembershipState): void => {
+    s.lastGossipAt = clock.now()
+    counters?.announce('sent')
+    init.gossip.send({ type: 'announce', addresses: transport.addresses() })
+  }
+  const armAnnounce = (s: MembershipState, delayMs: number): void => {
+    if (s.timers.code !== 'running') return
+    if (s.timers.announce !== undefined) clock.clearTimeout(s.timers.announce)
+    s.timers.announce = clock.setTimeout(() => send({ type: 'announce-timer' }), delayMs)
+  }
+  const announceTimer = (s: MembershipState): void => {
+    if (s.timers.code !== 'running') return
+    s.timers.announce = undefined
+    // Any gossip this node published (writes, signed by it) kept it alive for everyone.
+    const due = announceDue(interval(s), s.announceWait, clock.now() - s.lastGossipAt, random)
+    if (due.announce) announce(s)
+    else counters?.announce('skipped')
+    s.announceWait = due.waitMs
+    armAnnounce(s, due.delayMs)
+  }
+  /** We were alone (starting, or cut off): tell the enclave we are here without waiting for the timer. */
+  const announceSoon = (s: MembershipState): void => {
+    if (s.timers.code !== 'running' || s.timers.soon !== undefined) return
+    s.timers.soon = clock.setTimeout(() => send({ type: 'announce-soon' }), ANNOUNCE_SOON_MS)
+  }
+
+  // ---- bootstrap and pruning ------------------------------------------------------------
+
+  const maintainBootstrap = (s: MembershipState): void => {
+    const now = clock.now()
+    s.bootstrap.forEach((t, index) => {
+      if (t.dialing || t.nextAt > now) return
+      if (t.peerId !== undefined && transport.connected(t.peerId)) {
+        t.failures = 0
+        return
+      }
+      t.dialing = true
+      transport.dial(t.addr).then(peerId => send({ type: 'dialled', index, peerId }), () => send({ type: 'dialled', index, peerId: undefined }))
+    })
+  }
+
+  /**
+   * Closes connections this node opened to members outside its preferred view (those it
+   * dialled while the enclave was small, or for a sync or a write); bootstrap peers stay.
+   * Connections other nodes opened to us stay: they are in someone's view, and closing
+   * them would only make that node dial again. So each node holds about `activePeers`
+   * outbound and as many inbound connections, not one per member.
+   */
+  const prune = (s: MembershipState): void => {
+    if ((init.activePeers ?? 0) <= 0) return
+    const bootstrap = new Set(s.bootstrap.map(t => t.peerId))
+    for (const m of s.table.list()) {
+      if (m.preferred || bootstrap.has(m.id)) continue
+      transport.closeOutbound(m.id)
+    }
+  }
+
+  // ---- signs of life ----------------------------------------------------------------------
+
   const report = (s: MembershipState, peerId: string, change: MemberChange): void => {
     switch (change) {
       case 'joined': {
@@ -106,19 +263,45 @@ export function spawnMembership (parent: Parameters<typeof spawn>[0], init: Memb
     }
   }
 
+  const seen = (s: MembershipState, peerId: string, addresses: string[] | undefined): void => {
+    if (peerId === init.self) return
+    const before = s.table.get(peerId)?.addresses
+    const alone = s.table.size === 0
+    const change = s.table.seen(peerId, clock.now(), addresses, transport.connected(peerId))
+    const after = s.table.get(peerId)?.addresses
+    if (after !== undefined && after.length > 0 && after !== before) transport.remember(peerId, after)
+    report(s, peerId, change)
+    if (change === 'joined') {
+      publish(s)
+      if (s.table.isActive(peerId)) ping(s, peerId)
+      if (alone) {
+        // We were alone: learn the enclave from this first member at once, and tell it we are here.
+        transport.exchange(peerId).then(peers => send({ type: 'exchanged', from: peerId, peers }), () => send({ type: 'exchanged', from: peerId, peers: undefined }))
+        announceSoon(s)
+      }
+    } else if (change === 'updated') publishSoon(s)
+  }
+
+  const gone = (s: MembershipState, peerId: string, reason: 'left' | 'expired'): void => {
+    transport.forget(peerId)
+    init.onEvent({ type: 'left', peerId, reason })
+  }
+
+  const exchangeList = (s: MembershipState, asker: string): KnownPeer[] => {
+    const out: KnownPeer[] = []
+    for (const m of s.table.list()) {
+      if (out.length >= PEER_EXCHANGE_MAX) break
+      if (m.id === asker || !m.healthy || m.addresses.length === 0) continue
+      out.push({ id: m.id, addresses: m.addresses })
+    }
+    return out
+  }
+
   const handle = (s: MembershipState, msg: MembershipMsg): MembershipState => {
     switch (msg.type) {
-      case 'batch':
-        return handleBatch(s, msg.batch, handle)
-      case 'seen': {
-        const change = s.table.seen(msg.peerId, init.now(), msg.addresses, msg.connected)
-        report(s, msg.peerId, change)
-        if (change === 'joined') {
-          publish(s)
-          if (s.table.isActive(msg.peerId)) ping(s, msg.peerId)
-        } else if (change === 'updated') publishSoon(s)
+      case 'seen':
+        seen(s, msg.peerId, msg.addresses)
         return s
-      }
       case 'ping-result': {
         s.pinging.delete(msg.peerId)
         if (msg.notConnected === true) {
@@ -131,7 +314,7 @@ export function spawnMembership (parent: Parameters<typeof spawn>[0], init: Memb
           if (s.table.get(msg.peerId) !== undefined) init.onEvent({ type: 'ping-failed', peerId: msg.peerId })
           change = s.table.pingFailed(msg.peerId)
         } else {
-          change = s.table.pingOk(msg.peerId, msg.rttMs, init.now())
+          change = s.table.pingOk(msg.peerId, msg.rttMs, clock.now())
         }
         report(s, msg.peerId, change)
         // Health decides who is a replica: publish at once. RTT only orders them.
@@ -139,41 +322,114 @@ export function spawnMembership (parent: Parameters<typeof spawn>[0], init: Memb
         else if (change === 'updated') publishSoon(s)
         return s
       }
-      case 'publish': {
+      case 'publish':
         if (s.stale) publish(s)
         return s
-      }
       case 'leave':
-        if (s.table.leave(msg.peerId, init.now())) {
-          init.onEvent({ type: 'left', peerId: msg.peerId, reason: 'left' })
+        if (s.table.leave(msg.peerId, clock.now())) {
+          gone(s, msg.peerId, 'left')
           publish(s)
         }
         return s
-      case 'connected':
+      case 'connected': {
+        const known = s.table.get(msg.peerId) !== undefined
         s.table.reconnected(msg.peerId)
+        // A reconnect (restart, healed partition) of a known member; new peers are reported when they join.
+        if (known) init.onEvent({ type: 'reconnected', peerId: msg.peerId })
         publishSoon(s)
         return s
+      }
       case 'disconnected':
         s.table.disconnected(msg.peerId)
         publishSoon(s)
         return s
       case 'tick': {
-        const gone = s.table.expire(init.now())
-        for (const id of gone) init.onEvent({ type: 'left', peerId: id, reason: 'expired' })
-        if (gone.length > 0) publish(s)
+        if (s.timers.code !== 'running') return s
+        s.timers.tick = clock.setTimeout(() => send({ type: 'tick' }), init.pingIntervalMs)
+        const expired = s.table.expire(clock.now())
+        for (const id of expired) gone(s, id, 'expired')
+        if (expired.length > 0) publish(s)
         else publishSoon(s) // lastSeen of members heard from (announces, gossip) since
         // Only the active view: pinging every member would connect every pair.
         for (const id of s.table.activeIds()) ping(s, id)
+        maintainBootstrap(s)
+        prune(s)
         return s
       }
+      case 'announce-timer':
+        announceTimer(s)
+        return s
+      case 'announce-soon':
+        if (s.timers.code !== 'running') return s
+        // Announce now; the regular cycle goes on (it skips if this was recent enough).
+        s.timers.soon = undefined
+        announce(s)
+        return s
+      case 'published':
+        s.lastGossipAt = clock.now()
+        return s
+      case 'exchange':
+        msg.replyTo(exchangeList(s, msg.asker))
+        return s
+      case 'exchanged':
+        counters?.exchange(msg.peers === undefined ? 'failed' : 'ok')
+        // They count as seen now: a dead one is forgotten after memberTtl like any other.
+        for (const p of (msg.peers ?? []).slice(0, PEER_EXCHANGE_MAX)) seen(s, p.id, p.addresses)
+        return s
+      case 'dialled': {
+        const t = s.bootstrap[msg.index]
+        if (t === undefined) return s
+        t.dialing = false
+        if (msg.peerId !== undefined) {
+          t.peerId = msg.peerId
+          t.failures = 0
+          t.nextAt = clock.now()
+        } else {
+          counters?.dialFailure('bootstrap')
+          t.failures++
+          t.nextAt = clock.now() + redialDelayMs(t.failures, REDIAL_MIN_MS, REDIAL_MAX_MS)
+        }
+        return s
+      }
+      case 'halt':
+        if (s.timers.code === 'running') {
+          clock.clearTimeout(s.timers.tick)
+          if (s.timers.announce !== undefined) clock.clearTimeout(s.timers.announce)
+          if (s.timers.soon !== undefined) clock.clearTimeout(s.timers.soon)
+        }
+        s.timers = { code: 'halted' }
+        return s
+      case 'batch':
+        return handleBatch(s, msg.batch, handle, batchCrash(ACTOR, init.crashed))
       default:
         return assertNever(msg)
     }
   }
-  self = spawn(parent, handle, 'membership', {
-    initialState: { table: new MembershipTable({ memberTtlMs: init.memberTtlMs, pingFailures: init.pingFailures, activePeers: init.activePeers, self: init.self }), pinging: new Set<string>(), stale: false },
-    // Each step leaves the table consistent: keep it and go on with the next message.
-    onCrash: (_msg, _err, ctx) => ctx.resume
+
+  const now = clock.now()
+  const bootstrap: BootstrapTarget[] = (init.bootstrap ?? [])
+    .filter(addr => peerIdOf(addr) !== init.self)
+    .map(addr => ({ addr, peerId: peerIdOf(addr), failures: 0, nextAt: now, dialing: false }))
+  const initial: MembershipState = {
+    table: new MembershipTable({ memberTtlMs: init.memberTtlMs, pingFailures: init.pingFailures, activePeers: init.activePeers, self: init.self }),
+    pinging: new Set<string>(),
+    stale: false,
+    bootstrap,
+    lastGossipAt: -Infinity,
+    announceWait: 0,
+    timers: { code: 'running', tick: clock.setTimeout(() => send({ type: 'tick' }), init.pingIntervalMs), announce: undefined, soon: undefined }
+  }
+  initial.announceWait = announceWaitMs(interval(initial), random)
+  self = spawn(parent, handle, ACTOR, {
+    initialState: initial,
+    // Each step leaves the table consistent (one change per call), and losing it (reset)
+    // would make every write 202 until members are heard from again: resume.
+    onCrash: supervise(ACTOR, 'resume', init.crashed)
   })
+  armAnnounce(initial, initial.announceWait)
+  // Dial the bootstrap peers at once, not a ping interval later.
+  maintainBootstrap(initial)
   return self
 }
+
+export { MAX_MEMBERS }

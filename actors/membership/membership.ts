@@ -57,11 +57,6 @@ export interface MembershipTiming {
   self?: string
 }
 
-/** Quorum size for a write: `floor(min(R, enclaveSize)/2)+1` copies including the writer's. */
-export function quorumSize (replication: number, enclaveSize: number): number {
-  return Math.floor(Math.min(replication, Math.max(1, enclaveSize)) / 2) + 1
-}
-
 /** Announces per ping interval across the whole enclave while the enclave is small. */
 export const ENCLAVE_ANNOUNCES_PER_PING = 10
 
@@ -112,6 +107,15 @@ export function announceDue (intervalMs: number, waitMs: number, quietMs: number
     return { announce: true, waitMs: next, delayMs: next }
   }
   return { announce: false, waitMs, delayMs: waitMs - quietMs }
+}
+
+/**
+ * Bootstrap re-dial backoff: the wait after `failures` consecutive failed dials of one
+ * address, doubling from `minMs` up to `maxMs`.
+ */
+export function redialDelayMs (failures: number, minMs: number, maxMs: number): number {
+  if (failures <= 0) return 0
+  return Math.min(maxMs, minMs * 2 ** Math.min(30, failures - 1))
 }
 
 function sameList (a: readonly string[], b: readonly string[]): boolean {

@@ -3,8 +3,14 @@
  * 32-bit random numbers that collide under load (STACK.md). Here the reply channel is
  * a function carried in the message (`replyTo`), so there is no id to collide, and all
  * deadlines are checked by one timer per {@link Asker} instead of one timer per request.
+ *
+ * An ask's deadline is a watchdog on elapsed real time (how long a caller may wait), not
+ * on record time, so it does not use the injected clock: a test that moves a ManualClock
+ * by an hour to expire records must not time out the asks in flight. An actor that crashes
+ * fails its asker at once through `replyTo.fail` (see `supervise.ts`), so the watchdog
+ * only fires for an actor that is stuck or stopped.
  */
-import { dispatch, type Ref } from 'nact'
+import { dispatch, type Ref, type spawn } from 'nact'
 import { NodeStoppedError, TimeoutError } from '../../src/errors.js'
 
 /** Anything that delivers messages to an actor. */
@@ -45,19 +51,42 @@ export class Coalescer<M> implements Sender<M> {
 /**
  * Handles a {@link Coalescer} batch inside the actor: closes it (later messages start a new
  * batch) and applies `handle` to each message in order. One bad message must not cost the
- * others their turn, so a throw is contained to its message.
+ * others their turn, so a throw is contained to its message and reported through
+ * `crashed` (which logs it, counts it and fails whoever waits on that message).
  */
-export function handleBatch<S, M> (state: S, batch: Batch<M>, handle: (state: S, msg: M) => S): S {
+export function handleBatch<S, M> (state: S, batch: Batch<M>, handle: (state: S, msg: M) => S, crashed: (msg: M, err: unknown) => void): S {
   batch.closed = true
   let s = state
   for (const m of batch.msgs) {
-    try { s = handle(s, m) } catch {}
+    try { s = handle(s, m) } catch (err) { crashed(m, err) }
   }
   return s
 }
 
-/** The reply channel inside a message. Calling it more than once has no effect. */
-export type ReplyTo<T> = (reply: T) => void
+/**
+ * The reply channel inside a message. Calling it more than once has no effect. `fail`,
+ * when present, rejects the waiting caller instead (an actor that crashed on the message).
+ */
+export interface ReplyTo<T> {
+  (reply: T): void
+  fail?: (err: Error) => void
+}
+
+/** A reply channel over a promise's `resolve` and `reject`: the first call of either wins. */
+export function replyChannel<T> (resolve: (value: T) => void, reject: (err: Error) => void): ReplyTo<T> {
+  let settled = false
+  const reply: ReplyTo<T> = (value: T) => {
+    if (settled) return
+    settled = true
+    resolve(value)
+  }
+  reply.fail = (err: Error) => {
+    if (settled) return
+    settled = true
+    reject(err)
+  }
+  return reply
+}
 
 /** One ask waiting for its reply. */
 class PendingAsk<T> {
@@ -73,12 +102,12 @@ class PendingAsk<T> {
   ) {}
 
   /** The reply channel handed to the actor; later calls have no effect. */
-  readonly reply: ReplyTo<T> = (value) => {
+  readonly reply: ReplyTo<T> = Object.assign((value: T) => {
     if (this.settled) return
     this.settled = true
     this.set.delete(this)
     this.resolve(value)
-  }
+  }, { fail: (err: Error) => this.fail(err) })
 
   fail (err: Error): void {
     if (this.settled) return
@@ -149,7 +178,10 @@ export class Asker {
   }
 }
 
-/** Exhaustiveness check for message switches. */
+/** Exhaustiveness check for message switches. Names the message type only: messages carry keys and values. */
 export function assertNever (x: never): never {
-  throw new Error(`unexpected message ${JSON.stringify(x)}`)
+  throw new Error(`unexpected message type ${String((x as { type?: unknown } | undefined)?.type)}`)
 }
+
+/** What actors are spawned under: an actor system or another actor (nact's `spawn` parent). */
+export type ActorParent = Parameters<typeof spawn>[0]

@@ -6,6 +6,7 @@
 import { dispatch, spawn, type Ref } from 'nact'
 import type { Clock } from '../../src/clock.js'
 import { assertNever, handleBatch, type Batch, type ReplyTo } from '../runtime/ask.js'
+import { batchCrash, supervise, type CrashReporter } from '../runtime/supervise.js'
 import type { RepramRecord } from '../../src/record.js'
 import type { TtlReaperMsg } from '../ttl-reaper/index.js'
 import { ShardStore, type RemovalListener, type WriteOutcome } from './storage-shard.js'
@@ -37,6 +38,8 @@ export interface StorageShardInit {
   clock: Clock
   reaper: Ref<TtlReaperMsg>
   onRemove: RemovalListener
+  /** Where crashes are reported (the node logs and counts them). */
+  crashed: CrashReporter
 }
 
 interface ShardState { store: ShardStore, reported: number }
@@ -100,7 +103,7 @@ export function spawnStorageShard (parent: Parameters<typeof spawn>[0], init: St
         msg.replyTo(state.store.bucketRecords(msg.buckets, clock.now()))
         return state
       case 'batch':
-        return handleBatch(state, msg.batch, handle)
+        return handleBatch(state, msg.batch, handle, batchCrash(`shard-${index}`, init.crashed))
       default:
         return assertNever(msg)
     }
@@ -109,6 +112,6 @@ export function spawnStorageShard (parent: Parameters<typeof spawn>[0], init: St
     initialState: { store: new ShardStore(init.capacityBytes, init.onRemove), reported: Infinity },
     // The store's invariants hold after any throw (every mutation is a single step at the end),
     // so a crash on one message must not drop the records of the shard: resume.
-    onCrash: (_msg, _err, ctx) => ctx.resume
+    onCrash: supervise(`shard-${index}`, 'resume', init.crashed)
   })
 }

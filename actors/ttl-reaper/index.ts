@@ -11,6 +11,7 @@
 import { dispatch, spawn, type Ref } from 'nact'
 import type { Clock, TimerHandle } from '../../src/clock.js'
 import { assertNever } from '../runtime/ask.js'
+import { supervise, type CrashReporter } from '../runtime/supervise.js'
 import type { StorageShardMsg } from '../storage-shard/index.js'
 
 /** Longest single timer; bounds how late a sweep can be after a wall-clock jump. */
@@ -29,8 +30,16 @@ interface ReaperState {
   timer: { code: 'armed', at: number, handle: TimerHandle } | { code: 'idle' } | { code: 'halted' }
 }
 
+/** What the reaper is built from. */
+export interface TtlReaperInit {
+  clock: Clock
+  /** Where crashes are reported (the node logs and counts them). */
+  crashed: CrashReporter
+}
+
 /** Spawns the reaper. Send `attach` with the shard refs before any `schedule`. */
-export function spawnTtlReaper (parent: Parameters<typeof spawn>[0], clock: Clock): Ref<TtlReaperMsg> {
+export function spawnTtlReaper (parent: Parameters<typeof spawn>[0], init: TtlReaperInit): Ref<TtlReaperMsg> {
+  const { clock } = init
   let self: Ref<TtlReaperMsg> | undefined
 
   const arm = (s: ReaperState): void => {
@@ -83,7 +92,7 @@ export function spawnTtlReaper (parent: Parameters<typeof spawn>[0], clock: Cloc
     initialState: { shards: [], deadlines: [], timer: { code: 'idle' } },
     // Every step above leaves the state consistent, so after a crash the reaper keeps
     // its deadlines and timer and goes on with the next message.
-    onCrash: (_msg, _err, ctx) => ctx.resume
+    onCrash: supervise('ttl-reaper', 'resume', init.crashed)
   })
   return self
 }

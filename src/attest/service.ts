@@ -11,10 +11,11 @@
  * stop(); await node.stop()
  */
 import { EventEmitter } from 'node:events'
-import { dispatch, start as startSystem, stop as stopSystem, type Ref } from 'nact'
+import { dispatch, stop as stopActor, type Ref } from 'nact'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Registry } from 'prom-client'
 import { Asker } from '../../actors/runtime/ask.js'
+import type { CrashReporter } from '../../actors/runtime/supervise.js'
 import type { Clock } from '../clock.js'
 import type { RepramConfig } from '../config.js'
 import type { Logger } from '../logger.js'
@@ -22,6 +23,9 @@ import { spawnAttestor, type AttestorMsg, type CycleReply, type ListReply } from
 import type { AttestationListing, CycleAttestations, SignerInfo } from '../sdk/attest/types.js'
 import { attestorCounters, createAttestorMetrics, type AttestorMetrics } from './metrics.js'
 import { ephemeralSigner, identitySigner, type AttestationSigner } from './signer.js'
+
+/** The parent actors are spawned under (the node's actor system). */
+type ActorParent = Parameters<typeof spawnAttestor>[0]
 
 /** How long a read waits for the actor. */
 const READ_TIMEOUT_MS = 5000
@@ -32,6 +36,10 @@ export interface AttestationServiceHost {
   readonly clock: Clock
   readonly logger: Logger
   readonly registry: Registry
+  /** The node's actor system: the attestor actor is spawned under it. */
+  readonly system: ActorParent
+  /** Where the attestor's crashes are reported. */
+  readonly crashes: CrashReporter
   networkInfo(): { nodeId: string }
   on(event: 'record:expired', fn: (e: { key: string, writeId: string, createdAt: number, expiresAt: number, flagged: boolean }) => void): unknown
   off(event: 'record:expired', fn: (e: { key: string, writeId: string, createdAt: number, expiresAt: number, flagged: boolean }) => void): unknown
@@ -45,7 +53,7 @@ export interface AttestationServiceOptions {
 
 type RunState =
   | { code: 'stopped' }
-  | { code: 'started', system: ReturnType<typeof startSystem>, ref: Ref<AttestorMsg>, signer: AttestationSigner }
+  | { code: 'started', ref: Ref<AttestorMsg>, signer: AttestationSigner }
 
 interface ClosedEvents { closed: [CycleAttestations] }
 
@@ -74,8 +82,7 @@ export class AttestationService {
     if (this.state.code === 'started') return
     const signer = this.opts.signer ?? await this.resolveSigner()
     const c = this.host.config
-    const system = startSystem()
-    const ref = spawnAttestor(system, {
+    const ref = spawnAttestor(this.host.system, {
       clock: this.host.clock,
       signer,
       cycleMs: c.attestationCycleMs,
@@ -83,9 +90,10 @@ export class AttestationService {
       maxPerCycle: c.maxAttestationsPerCycle,
       counters: attestorCounters(this.metrics),
       onClosed: (r) => this.events.emit('closed', this.cycleAttestations(signer, r)),
+      crashed: this.host.crashes,
       onError: (err) => this.log.warn({ err: { name: err.name, message: err.message } }, 'attestation not made')
     })
-    this.state = { code: 'started', system, ref, signer }
+    this.state = { code: 'started', ref, signer }
     this.host.on('record:expired', this.onExpired)
     this.log.debug({ nodeId: signer.nodeId, ephemeral: signer.ephemeral }, 'attestor started')
   }
@@ -93,12 +101,12 @@ export class AttestationService {
   /** Stops attesting and closes every subscription. Safe to call twice. */
   async stop (): Promise<void> {
     if (this.state.code !== 'started') return
-    const { system, ref } = this.state
+    const { ref } = this.state
     this.state = { code: 'stopped' }
     this.host.off('record:expired', this.onExpired)
     dispatch(ref, { type: 'halt' })
     this.asker.close()
-    stopSystem(system)
+    stopActor(ref)
     this.events.removeAllListeners()
   }
 

@@ -92,7 +92,7 @@ export async function runStart (overrides: RepramConfigInput, opts: RunStartOpti
   }
 
   // Loaded here, not at the top: client commands must not pay for the node's imports.
-  const [{ createRepramNode }, { startHttpServer }, { createLogger }] = await Promise.all([import('../node/node.js'), import('../http/server.js'), import('../logger.js')])
+  const [{ createRepramNode }, { startHttpServer }, { createLogger }] = await Promise.all([import('../create.js'), import('../http/server.js'), import('../logger.js')])
   // The CLI owns the root logger, so its own lines carry `component: repram:cli` alone.
   const root = createLogger(config.logLevel)
   let node: RepramNode

@@ -11,7 +11,7 @@
  * await b.stop(); await a.stop()
  */
 export { repram, RepramService, type RepramServiceInit } from './service.js'
-export { ClusterReplicator, type ClusterReplicatorInit } from './replicator.js'
+export { ClusterReplicator, type ClusterReplicatorInit } from './cluster.js'
 export { createRepramLibp2p, gossipsubOptions, type RepramLibp2p, type RepramLibp2pServices, type CreateRepramLibp2pOptions } from './libp2p.js'
 export { loadOrCreateIdentity } from './identity.js'
 export { pskFromSecret } from './pnet.js'
@@ -19,4 +19,5 @@ export { topicFor } from './topic.js'
 export { checkWrite, type WriteRejection, type WriteLimits } from '../wire/write.js'
 export { REPLICATE_PROTOCOL } from './constants.js'
 export { GossipMessage, ReplicateRequest, ReplicateResponse, WriteResult, type Write } from '../wire/pb/repram.js'
-export { quorumSize, announceIntervalMs } from '../../actors/membership/index.js'
+export { announceIntervalMs } from '../../actors/membership/index.js'
+export { quorumSize } from '../../actors/quorum-coordinator/index.js'

@@ -212,7 +212,7 @@ export interface ReplicateHandler {
   /** Any frame in our enclave is a sign of life. */
   seen: (from: string) => void
   /** Peer exchange: the members to tell `from` about (bounded by the caller). */
-  members?: (from: string) => PeerInfo[]
+  members?: (from: string) => PeerInfo[] | Promise<PeerInfo[]>
   /** Counts refused frames (wrong network/enclave, undecodable). */
   refused: (reason: 'schema' | 'enclave' | 'too_many') => void
 }
@@ -258,7 +258,8 @@ export async function serveReplicateStream (stream: Stream, from: string, init: 
       }
       init.handler.seen(from)
       if (req.members === true) {
-        reply({ id: req.id, results: [], members: init.handler.members?.(from) ?? [] })
+        const id = req.id
+        Promise.resolve(init.handler.members?.(from) ?? []).then(members => reply({ id, results: [], members }), () => reply({ id, results: [], members: [] }))
         continue
       }
       active++

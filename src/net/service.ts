@@ -18,10 +18,10 @@ import { serviceCapabilities, type Startable } from '@libp2p/interface'
 import type { Clock } from '../clock.js'
 import type { RepramConfig, RepramConfigInput } from '../config.js'
 import type { Logger } from '../logger.js'
-import { createRepramNode, type RepramNode } from '../node/node.js'
+import { startRepramNode, type RepramNode } from '../node/node.js'
 import { DEFAULT_PUBSUB_SERVICE } from './constants.js'
 import { hostFromComponents, type HostComponents } from './host.js'
-import { ClusterReplicator } from './replicator.js'
+import { ClusterReplicator } from './cluster.js'
 
 /** Options of {@link repram}. */
 export interface RepramServiceInit {
@@ -57,7 +57,7 @@ export class RepramService implements Startable {
   async afterStart (): Promise<void> {
     if (this.current !== undefined) return
     const host = hostFromComponents(this.components, this.init.pubsubService ?? DEFAULT_PUBSUB_SERVICE, this.init.pingService)
-    this.current = await createRepramNode({
+    this.current = await startRepramNode({
       config: this.init.config,
       clock: this.init.clock,
       logger: this.init.logger,

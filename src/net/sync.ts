@@ -14,22 +14,22 @@
  * round has a deadline (`syncTimeoutMs`), expired records are never sent (checked with
  * the sender's clock) nor kept (checked with the receiver's, through the same validation
  * as gossip), and values above `gossipInlineBytes` are announced and pulled over
- * `/repram/blob/1.0.0` with their sha256 checked. Records are applied with `node.merge`.
+ * `/repram/blob/1.0.0` with their sha256 checked. Received records go through the
+ * inbound-writes actor (`apply`), the one path into the store.
  *
  * Read-through uses the same protocol with a `get` request, answered from local state only.
  *
  * @example
- * const engine = new SyncEngine({ node, open, blobs, metrics, log })
+ * const engine = new SyncEngine({ store, open, blobs, apply, metrics, log })
  * const result = await engine.round(peerId, AbortSignal.timeout(10_000))
  */
 import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
 import type { Stream } from '@libp2p/interface'
-import type { RepramNode } from '../node/node.js'
+import type { LocalStore } from '../node/store.js'
 import type { RepramConfig } from '../config.js'
 import type { Logger } from '../logger.js'
 import { compareWrites, type RepramRecord } from '../record.js'
-import type { StorageShardMsg } from '../../actors/storage-shard/index.js'
-import { SYNC_BUCKETS, SYNC_GROUPS, GROUP_SIZE, digestBytes, digestWords, xorInto } from '../../actors/anti-entropy/digest.js'
+import { SYNC_BUCKETS, SYNC_GROUPS, GROUP_SIZE, digestBytes, digestWords } from '../../actors/anti-entropy/digest.js'
 import { SyncRequest, SyncResponse, WriteResult, type Fetch, type SyncEntry, type Write } from '../wire/pb/repram.js'
 import { checkWrite, fromWire, toWire } from '../wire/write.js'
 import type { BlobClient } from './blob.js'
@@ -80,12 +80,18 @@ export interface RoundResult {
   bytesOut: number
 }
 
+/** Where a batch of received records came from. */
+export type SyncDirection = 'pulled' | 'received'
+
 /** What the engine is built from. */
 export interface SyncEngineInit {
-  node: RepramNode
+  store: LocalStore
   /** Opens a stream to a peer on the sync protocol. */
   open: (peerId: string, signal: AbortSignal) => Promise<Stream>
+  /** Pulls announced values of read-through answers. */
   blobs: BlobClient
+  /** Applies received records (validation, pulls of announced values, merge): the inbound-writes actor. */
+  apply: (writes: Write[], from: string, direction: SyncDirection, signal: AbortSignal) => Promise<WriteResult[]>
   metrics: SyncMetrics
   log: Logger
 }
@@ -126,13 +132,13 @@ function varintLength (n: number): number {
 
 /** The anti-entropy and read-through protocol of one node. */
 export class SyncEngine {
-  private readonly node: RepramNode
+  private readonly store: LocalStore
   private readonly config: RepramConfig
   private readThroughs = 0
 
   constructor (private readonly init: SyncEngineInit) {
-    this.node = init.node
-    this.config = init.node.config
+    this.store = init.store
+    this.config = init.store.config
   }
 
   /** Largest frame either side accepts. */
@@ -143,15 +149,15 @@ export class SyncEngine {
   // ---- local state ----------------------------------------------------------------------
 
   private async localGroups (): Promise<Uint32Array> {
-    return combine(await this.node.askShards<Uint32Array>(replyTo => ({ type: 'digest', replyTo } satisfies StorageShardMsg)))
+    return await this.store.digest()
   }
 
   private async localBuckets (groups: number[]): Promise<Uint32Array> {
-    return combine(await this.node.askShards<Uint32Array>(replyTo => ({ type: 'digest', groups, replyTo } satisfies StorageShardMsg)))
+    return await this.store.digest(groups)
   }
 
   private async localRecords (buckets: number[]): Promise<RepramRecord[]> {
-    return (await this.node.askShards<RepramRecord[]>(replyTo => ({ type: 'buckets', buckets, replyTo } satisfies StorageShardMsg))).flat()
+    return await this.store.buckets(buckets)
   }
 
   /** Wire form for sending: inline, or announced above the threshold. Undefined when expired by our clock. */
@@ -161,33 +167,10 @@ export class SyncEngine {
     return w
   }
 
-  /**
-   * Applies records received from `from` (pulled, pushed or read through): validation as
-   * for gossip, announced values pulled over the blob protocol, then `merge`.
-   */
-  private async apply (writes: Write[], from: string, direction: 'pulled' | 'received', signal: AbortSignal): Promise<WriteResult[]> {
-    const now = this.node.clock.now()
-    return await Promise.all(writes.map(async (w): Promise<WriteResult> => {
-      const why = checkWrite(w, now, this.config)
-      if (why !== undefined) {
-        const expired = why === 'expired'
-        this.init.metrics.records.inc({ direction, result: expired ? 'expired' : 'invalid' })
-        return expired ? WriteResult.EXPIRED : WriteResult.INVALID
-      }
-      try {
-        const rec = w.size === undefined ? fromWire(w) : await this.init.blobs.pull(from, w, signal)
-        const out = await this.node.merge(rec)
-        this.init.metrics.records.inc({ direction, result: out.status })
-        switch (out.status) {
-          case 'stored': case 'stale': return WriteResult.HELD
-          case 'expired': return WriteResult.EXPIRED
-          case 'capacity': return WriteResult.CAPACITY
-        }
-      } catch {
-        this.init.metrics.records.inc({ direction, result: 'failed' })
-        return WriteResult.FAILED
-      }
-    }))
+  /** Applies records received from `from` (pulled or pushed) through the inbound-writes actor. */
+  private async apply (writes: Write[], from: string, direction: SyncDirection, signal: AbortSignal): Promise<WriteResult[]> {
+    if (writes.length === 0) return []
+    return await this.init.apply(writes, from, direction, signal)
   }
 
   // ---- client ---------------------------------------------------------------------------
@@ -314,7 +297,7 @@ export class SyncEngine {
       this.init.metrics.records.inc({ direction: 'pushed', result: 'sent' }, sent.length)
     }
     for (const r of records) {
-      const w = this.outbound(r, this.node.clock.now())
+      const w = this.outbound(r, this.store.clock.now())
       if (w === undefined) continue
       const size = w.key.length * 3 + w.value.byteLength + 64
       if (batch.length > 0 && (bytes + size > SYNC_FRAME_BYTES || batch.length >= SYNC_FRAME_ITEMS)) await flush()
@@ -361,7 +344,7 @@ export class SyncEngine {
       const w = res.records[0]
       if (res.error !== undefined || w === undefined || w.key !== key) return undefined
       // Same checks as gossip: limits, maxTtl + skew, and expiry by our clock.
-      if (checkWrite(w, this.node.clock.now(), c) !== undefined) return undefined
+      if (checkWrite(w, this.store.clock.now(), c) !== undefined) return undefined
       return w.size === undefined ? fromWire(w) : await this.init.blobs.pull(peer, w, signal)
     } finally {
       await stream.close({ signal }).catch(() => stream.abort(new Error('read-through ended')))
@@ -403,8 +386,8 @@ export class SyncEngine {
   private async answer (req: SyncRequest, from: string, reply: (r: Partial<SyncResponse>) => Promise<void>, signal: AbortSignal): Promise<void> {
     if (req.get !== undefined) {
       // Local state only: a read-through never reads through again.
-      const rec = await this.node.get(req.get, { local: true }).catch(() => undefined)
-      const w = rec === undefined ? undefined : this.outbound(rec, this.node.clock.now())
+      const rec = await this.store.lookup(req.get).catch(() => undefined)
+      const w = rec === undefined ? undefined : this.outbound(rec, this.store.clock.now())
       this.init.metrics.readThroughServed.inc({ result: w === undefined ? 'miss' : 'hit' })
       await reply({ records: w === undefined ? [] : [w] })
       return
@@ -426,7 +409,7 @@ export class SyncEngine {
     }
     if (req.entries.length > 0) {
       const recs = await this.localRecords(req.entries.filter(b => b < SYNC_BUCKETS))
-      const now = this.node.clock.now()
+      const now = this.store.clock.now()
       const live = recs.filter(r => r.expiresAt > now)
       for (let i = 0; i < live.length || i === 0; i += SYNC_FRAME_ITEMS) {
         const part = live.slice(i, i + SYNC_FRAME_ITEMS)
@@ -435,7 +418,7 @@ export class SyncEngine {
       return
     }
     if (req.fetch.length > 0) {
-      const recs = await Promise.all(req.fetch.map(async x => await this.node.get(x.key, { local: true }).catch(() => undefined)))
+      const recs = await Promise.all(req.fetch.map(async x => await this.store.lookup(x.key).catch(() => undefined)))
       await this.sendRecords(recs.filter((r): r is NonNullable<typeof r> => r !== undefined), reply)
       return
     }
@@ -452,7 +435,7 @@ export class SyncEngine {
     let batch: Write[] = []
     let bytes = 0
     for (const r of recs) {
-      const w = this.outbound(r, this.node.clock.now())
+      const w = this.outbound(r, this.store.clock.now())
       if (w === undefined) continue
       const size = w.key.length * 3 + w.value.byteLength + 64
       if (batch.length > 0 && (bytes + size > SYNC_FRAME_BYTES || batch.length >= SYNC_FRAME_ITEMS)) {
@@ -470,12 +453,6 @@ export class SyncEngine {
 }
 
 const EMPTY = new Uint8Array(0)
-
-function combine (parts: Uint32Array[]): Uint32Array {
-  const out = parts[0].slice()
-  for (let i = 1; i < parts.length; i++) xorInto(out, parts[i])
-  return out
-}
 
 function * chunks<T> (a: T[], n: number): Generator<T[]> {
   for (let i = 0; i < a.length; i += n) yield a.slice(i, i + n)

@@ -3,7 +3,12 @@
  * from the shards at scrape time, so the hot path pays nothing for them.
  */
 import { Counter, Gauge, collectDefaultMetrics, type Registry } from 'prom-client'
-import type { RepramNode } from './node.js'
+import type { EventEmitter } from 'node:events'
+
+/** What the metrics read of a node (a structural subset, so this file does not import the node). */
+interface MeteredNode extends Pick<EventEmitter, 'on'> {
+  stats: () => Promise<{ records: number, bytes: number, capacityBytes: number }>
+}
 
 /** The storage metrics of a node. */
 export interface NodeMetrics {
@@ -12,10 +17,12 @@ export interface NodeMetrics {
   capacity: Gauge
   expirations: Counter
   writes: Counter<'origin'>
+  /** Throws inside actors, by actor (a small enum: the shards share `storage-shard`). */
+  actorCrashes: Counter<'actor'>
 }
 
 /** Registers node metrics (and process metrics) on `registry`. */
-export function createNodeMetrics (node: RepramNode, registry: Registry): NodeMetrics {
+export function createNodeMetrics (node: MeteredNode, registry: Registry): NodeMetrics {
   collectDefaultMetrics({ register: registry, prefix: 'repram_' })
   let last: Promise<{ records: number, bytes: number, capacityBytes: number }> | undefined
   // One stats round-trip per scrape, shared by the three gauges.
@@ -28,11 +35,12 @@ export function createNodeMetrics (node: RepramNode, registry: Registry): NodeMe
     bytes: new Gauge({ name: 'repram_bytes_stored', help: 'Bytes of keys plus values stored on this node', registers: [registry], async collect () { this.set((await stats()).bytes) } }),
     capacity: new Gauge({ name: 'repram_capacity_bytes', help: 'Storage capacity of this node in bytes', registers: [registry], async collect () { this.set((await stats()).capacityBytes) } }),
     expirations: new Counter({ name: 'repram_expirations_total', help: 'Records deleted because their TTL ran out', registers: [registry] }),
-    writes: new Counter({ name: 'repram_writes_total', help: 'Records stored, by origin', labelNames: ['origin'] as const, registers: [registry] })
+    writes: new Counter({ name: 'repram_writes_total', help: 'Records stored, by origin', labelNames: ['origin'] as const, registers: [registry] }),
+    actorCrashes: new Counter({ name: 'repram_actor_crashes_total', help: 'Messages an actor threw on (the asker is failed at once; the actor resumes, resets or stops by its policy)', labelNames: ['actor'] as const, registers: [registry] })
   }
   node.on('record:expired', () => metrics.expirations.inc())
   const localWrites = metrics.writes.labels('local')
   const remoteWrites = metrics.writes.labels('remote')
-  node.on('record:stored', (e) => (e.origin === 'remote' ? remoteWrites : localWrites).inc())
+  node.on('record:stored', (e: { origin?: 'local' | 'remote' }) => (e.origin === 'remote' ? remoteWrites : localWrites).inc())
   return metrics
 }

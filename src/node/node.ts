@@ -15,6 +15,8 @@ import { getHeapStatistics } from 'node:v8'
 import { randomUUID } from 'node:crypto'
 import { dispatch, start, stop as stopSystem, type Ref } from 'nact'
 import { Asker, Coalescer } from '../../actors/runtime/ask.js'
+import type { CrashReport, CrashReporter } from '../../actors/runtime/supervise.js'
+import { xorInto } from '../../actors/anti-entropy/digest.js'
 import { systemClock, type Clock } from '../clock.js'
 import { capacityBytes, profileDefaults, validateConfig, type RepramConfig, type RepramConfigInput } from '../config.js'
 import { BadRequestError, CapacityExceededError, NodeStoppedError } from '../errors.js'
@@ -24,8 +26,8 @@ import { Entry, shardOf, spawnStorageShard, type ShardStats, type StorageShardMs
 import { spawnTtlReaper, type TtlReaperMsg } from '../../actors/ttl-reaper/index.js'
 import { VERSION } from '../version.js'
 import { Registry } from 'prom-client'
-import type { Libp2p } from '@libp2p/interface'
-import { createNodeMetrics } from './metrics.js'
+import { createNodeMetrics, type NodeMetrics } from './metrics.js'
+import type { LocalStore, PeerEvent, Replicator, TopologyPeer } from './store.js'
 import { AttestationService } from '../attest/service.js'
 import type { AttestationSigner } from '../attest/signer.js'
 
@@ -83,9 +85,6 @@ export interface RecordEvent {
   origin?: 'local' | 'remote'
 }
 
-/** Payload of `peer:joined` and `peer:left`. */
-export interface PeerEvent { peerId: string, enclave?: string, reason?: string }
-
 /** Events of a node. */
 export interface RepramNodeEvents {
   'record:stored': [RecordEvent]
@@ -94,41 +93,10 @@ export interface RepramNodeEvents {
   'peer:left': [PeerEvent]
 }
 
-/** One peer as shown by `/v1/topology`. */
-export interface TopologyPeer {
-  id: string
-  addresses: string[]
-  enclave: string
-  rtt_ms: number | null
-  healthy: boolean
-  /** ms since epoch. */
-  last_seen: number
-}
-
 /** Lifecycle of a node. */
 export type NodeState = 'starting' | 'started' | 'stopping' | 'stopped'
 
-/**
- * Replication seam: the cluster layer implements this. A single node without one
- * confirms every write alone.
- */
-export interface Replicator {
-  /** Called once the node's storage is up. */
-  start(node: RepramNode): Promise<void>
-  /** Spreads a write that was stored locally; resolves at quorum or at the write timeout. */
-  replicate(record: RepramRecord): Promise<{ replicas: number, quorum: boolean }>
-  /** Peer id, listen addresses and peers, for status. */
-  info(): { nodeId: string, addresses: string[], peers: number }
-  /** Known peers with health, for `/v1/topology`. */
-  topology(): TopologyPeer[]
-  /**
-   * Read-through on a local GET miss: asks a bounded number of peers (from their local
-   * state only) and resolves with the winning live record, already validated, or undefined.
-   */
-  readThrough?(key: string): Promise<RepramRecord | undefined>
-  /** Stops networking. Pending writes resolve as not-quorum. */
-  stop(): Promise<void>
-}
+export type { LocalStore, PeerEvent, Replicator, TopologyPeer } from './store.js'
 
 /** What {@link createRepramNode} takes. */
 export interface RepramNodeInit {
@@ -138,16 +106,8 @@ export interface RepramNodeInit {
   clock?: Clock
   /** Logger. @default a pino logger at `config.logLevel` */
   logger?: Logger
-  /** Replication layer (cluster). @default a libp2p cluster layer when networking is on (see `network`), else none */
+  /** Replication layer (cluster). Without one the node is local: it confirms every write alone. */
   replicator?: Replicator
-  /**
-   * Whether to join the network: build a libp2p node from the config (listen, peers, mdns,
-   * clusterSecret, dataDir identity) and replicate. `false` makes a purely local node.
-   * @default true, except under the `test` profile (and always true when `libp2p` is given)
-   */
-  network?: boolean
-  /** An existing, started libp2p node (with a gossipsub service) to run on instead of creating one. Not stopped by the node. */
-  libp2p?: Libp2p<any>
   /** Signs deletion attestations. @default the libp2p identity in `dataDir` when networked, else an ephemeral Ed25519 identity */
   attestationSigner?: AttestationSigner
 }
@@ -166,8 +126,12 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
   readonly registry = new Registry()
   /** Signed proofs of deletion of flagged records (DESIGN §6). */
   readonly attestations: AttestationService
+  /** The node's one actor system: storage, reaper, attestor and the network's actors live under it. */
+  readonly system: ReturnType<typeof start>
+  /** Reports an actor crash: logged (never with the message) and counted by actor. */
+  readonly crashes: CrashReporter
   private status: NodeState = 'starting'
-  private readonly system: ReturnType<typeof start>
+  private readonly metrics: NodeMetrics
   private readonly shards: Array<Coalescer<StorageShardMsg>>
   private readonly reaper: Ref<TtlReaperMsg>
   private readonly asker = new Asker()
@@ -185,19 +149,26 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
     this.logger = (init.logger ?? (this.config.logLevel === 'silent' ? silentLogger() : createLogger(this.config.logLevel))).child({ component: 'repram:node' })
     this.replicator = init.replicator
     this.startedAt = this.clock.now()
+    this.metrics = createNodeMetrics(this, this.registry)
+    const crashLog = this.logger.child({ component: 'repram:actors' })
+    this.crashes = (r: CrashReport) => {
+      this.metrics.actorCrashes.inc({ actor: actorLabel(r.actor) })
+      // The actor and the message type only: messages carry keys and values.
+      crashLog.error({ actor: r.actor, message: r.message, policy: r.policy, err: { name: r.error.name, stack: stackFrames(r.error) } }, 'actor crashed')
+    }
     this.system = start()
-    this.reaper = spawnTtlReaper(this.system, this.clock)
+    this.reaper = spawnTtlReaper(this.system, { clock: this.clock, crashed: this.crashes })
     const perShard = Math.floor(capacityBytes(this.config) / this.config.shards)
     const shardRefs = Array.from({ length: this.config.shards }, (_, index) => spawnStorageShard(this.system, {
       index,
       capacityBytes: perShard,
       clock: this.clock,
       reaper: this.reaper,
-      onRemove: (rec) => this.emit('record:expired', recordEvent(rec))
+      onRemove: (rec) => this.emit('record:expired', recordEvent(rec)),
+      crashed: this.crashes
     }))
     dispatch(this.reaper, { type: 'attach', shards: shardRefs })
     this.shards = shardRefs.map(ref => new Coalescer<StorageShardMsg>(ref, batch => ({ type: 'batch', batch })))
-    createNodeMetrics(this, this.registry)
     this.attestations = new AttestationService(this, { signer: init.attestationSigner })
     const heapLimit = getHeapStatistics().heap_size_limit
     if (capacityBytes(this.config) * 1.5 > heapLimit) {
@@ -215,7 +186,7 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
   async start (): Promise<void> {
     if (this.status !== 'starting') return
     try {
-      await this.replicator?.start(this)
+      await this.replicator?.start(this.store())
       await this.attestations.start()
       this.status = 'started'
     } catch (err) {
@@ -307,10 +278,27 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
     return parts.flat()
   }
 
-  /** @internal Asks every shard the same question (anti-entropy): one reply per shard. */
-  async askShards<T> (build: (replyTo: (reply: T) => void) => StorageShardMsg, timeoutMs = SHARD_TIMEOUT_MS): Promise<T[]> {
+  /** Asks every shard the same question (anti-entropy): one reply per shard. */
+  private async askShards<T> (build: (replyTo: (reply: T) => void) => StorageShardMsg): Promise<T[]> {
     this.assertRunning()
-    return await Promise.all(this.shards.map(ref => this.asker.ask<T, StorageShardMsg>(ref, build, timeoutMs, 'storage shard')))
+    return await Promise.all(this.shards.map(ref => this.asker.ask<T, StorageShardMsg>(ref, build, SHARD_TIMEOUT_MS, 'storage shard')))
+  }
+
+  /** The narrow view of this node its network layer gets (see `store.ts`). */
+  private store (): LocalStore {
+    return {
+      config: this.config,
+      clock: this.clock,
+      logger: this.logger,
+      registry: this.registry,
+      system: this.system,
+      crashes: this.crashes,
+      merge: async (rec) => await this.merge(rec),
+      lookup: async (key) => await this.get(key, { local: true }),
+      digest: async (groups) => combine(await this.askShards<Uint32Array>(replyTo => ({ type: 'digest', groups, replyTo }))),
+      buckets: async (buckets) => (await this.askShards<RepramRecord[]>(replyTo => ({ type: 'buckets', buckets, replyTo }))).flat(),
+      peerEvent: (type, e) => this.emit(type, e)
+    }
   }
 
   /** Record and byte counts over all shards. */
@@ -381,15 +369,25 @@ function recordEvent (rec: RepramRecord, origin?: 'local' | 'remote'): RecordEve
   }
 }
 
-/** Creates and starts a node. */
-export async function createRepramNode (init: RepramNodeInit = {}): Promise<RepramNode> {
-  let replicator = init.replicator
-  const networked = init.libp2p !== undefined || (init.network ?? (init.config?.profile ?? 'default') !== 'test')
-  if (replicator === undefined && networked) {
-    const { ClusterReplicator } = await import('../net/replicator.js')
-    replicator = new ClusterReplicator({ libp2p: init.libp2p })
-  }
-  const node = new RepramNode({ ...init, replicator })
+/** Creates and starts a node with the replicator given (or none: a local node). The entry point's `createRepramNode` chooses the network. */
+export async function startRepramNode (init: RepramNodeInit = {}): Promise<RepramNode> {
+  const node = new RepramNode(init)
   await node.start()
   return node
+}
+
+function combine (parts: Uint32Array[]): Uint32Array {
+  const out = parts[0].slice()
+  for (let i = 1; i < parts.length; i++) xorInto(out, parts[i])
+  return out
+}
+
+/** Actor names as metric labels: the shards share one label, so the set stays small. */
+function actorLabel (actor: string): string {
+  return actor.startsWith('shard-') ? 'storage-shard' : actor
+}
+
+/** The frames of a stack, without its first line (which repeats the message). */
+function stackFrames (err: Error): string | undefined {
+  return err.stack?.split('\n').slice(1, 8).join('\n')
 }

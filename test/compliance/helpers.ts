@@ -2,7 +2,8 @@
  * Shared helpers of the compliance suites: a single node on a {@link ManualClock}, a
  * flagged value, and a fetch that routes SDK calls to hono apps without sockets.
  */
-import { createRepramNode, type RepramNode } from '../../src/node/node.js'
+import { createRepramNode } from '../../src/create.js'
+import { type RepramNode } from '../../src/node/index.js'
 import { createHttpApp } from '../../src/http/app.js'
 import { ManualClock } from '../../src/clock.js'
 import type { RepramConfigInput } from '../../src/config.js'

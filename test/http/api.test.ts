@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { ManualClock } from '../../src/clock.js'
 import { createHttpApp } from '../../src/http/app.js'
-import { createRepramNode, type RepramNode } from '../../src/node/index.js'
+import { createRepramNode } from '../../src/create.js'
+import { type RepramNode } from '../../src/node/index.js'
 
 let nodes: RepramNode[] = []
 afterEach(async () => {

@@ -1,6 +1,7 @@
 import { request, Agent } from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createRepramNode, type RepramNode } from '../../src/node/index.js'
+import { createRepramNode } from '../../src/create.js'
+import { type RepramNode } from '../../src/node/index.js'
 import { startHttpServer, type RepramHttpServer } from '../../src/http/server.js'
 import { until } from '../helpers/until.js'
 

@@ -2,7 +2,7 @@
  * The multi-node suite (issue 3), run over real TCP on 127.0.0.1 and over the memory
  * transport. Every test stops every node it started (afterEach → stopAll).
  */
-import { WriteResult } from '../../src/wire/pb/repram.js'
+import { REPLICATE_PROTOCOL } from '../../src/net/constants.js'
 import { afterEach, describe, expect, it } from 'vitest'
 import { compareWrites } from '../../src/record.js'
 import { createCluster, createNode, dec, enc, metric, stopAll, TRANSPORTS, until } from './fixture.js'
@@ -187,8 +187,9 @@ describe.each(TRANSPORTS)('cluster over %s', (transport) => {
 
   it('gossips a write after all when a direct send of it fails', async () => {
     const [a, b, c] = await createCluster(3, { transport, config: { replication: 3 } })
-    // c answers every direct write FAILED (pings still answer, so it stays a healthy member).
-    ;(c.replicator as unknown as { onDirectWrites: (w: unknown[]) => Promise<WriteResult[]> }).onDirectWrites = async (w) => w.map(() => WriteResult.FAILED)
+    // c no longer speaks the replicate protocol, so every direct send to it fails; pings
+    // still answer and gossip still reaches it, so it stays a healthy member.
+    await c.replicator.libp2p?.unhandle(REPLICATE_PROTOCOL)
     const put = await a.node.put('fallback', new Uint8Array([7]), { ttl: 60 })
     expect(put.quorum).toBe(true)
     await until(async () => await c.node.has('fallback'), { what: 'c to get the write by gossip' })

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { ManualClock } from '../../src/clock.js'
-import { createRepramNode, type RecordEvent, type RepramNode } from '../../src/node/index.js'
+import { createRepramNode } from '../../src/create.js'
+import { type RecordEvent, type RepramNode } from '../../src/node/index.js'
 import { CapacityExceededError, InvalidKeyError, InvalidTtlError, NodeStoppedError, ValueTooLargeError } from '../../src/errors.js'
 import { settle, until } from '../helpers/until.js'
 

@@ -1,9 +1,9 @@
 /** Pure rules of the cluster layer: quorum maths, membership timing, batching, validation. */
 import { describe, expect, it } from 'vitest'
-import { MembershipTable, announceDue, announceIntervalMs, announceWaitMs, ANNOUNCE_JITTER, isForgotten, quorumSize } from '../../../actors/membership/index.js'
-import { pickTargets, stillPossible } from '../../../actors/quorum-coordinator/index.js'
+import { MembershipTable, announceDue, announceIntervalMs, announceWaitMs, ANNOUNCE_JITTER, isForgotten } from '../../../actors/membership/index.js'
+import { pickTargets, stillPossible, quorumSize } from '../../../actors/quorum-coordinator/index.js'
 import { GossipBatcher } from '../../../actors/gossip-peer/index.js'
-import { SeenCache } from '../../../src/net/seen-cache.js'
+import { SeenCache } from '../../../actors/runtime/seen-cache.js'
 import { checkWrite } from '../../../src/wire/write.js'
 import { pskFromSecret } from '../../../src/net/pnet.js'
 import { GossipMessage } from '../../../src/wire/pb/repram.js'

@@ -9,9 +9,9 @@ export class SeenCache {
   /**
    * @param ttlMs how long an id is remembered
    * @param max most ids remembered
-   * @param now time source (ms)
+   * @param now time source (ms): the injected clock's `now`
    */
-  constructor (private readonly ttlMs: number, private readonly max: number, private readonly now: () => number = Date.now) {}
+  constructor (private readonly ttlMs: number, private readonly max: number, private readonly now: () => number) {}
 
   get size (): number { return this.entries.size }
 

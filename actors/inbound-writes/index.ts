@@ -1,0 +1,150 @@
+/**
+ * The InboundWrites actor: the one path by which records from peers enter the local
+ * store, whatever protocol carried them (DESIGN §4):
+ * - `replicate`: a coordinator's direct send (`/repram/replicate/1.0.0`), acked per write;
+ * - `gossip`: writes of an accepted gossip message (already checked by the topic validator);
+ * - `pulled` / `received`: anti-entropy records this node pulled, or a peer pushed to it.
+ *
+ * For each write it applies the same rules in the same order: the limits and clock checks
+ * of {@link checkWrite}; once per writeId for direct and gossip copies (a write that came
+ * directly is not merged again when its gossip copy arrives); an announced large value is
+ * pulled over `/repram/blob/1.0.0` (its sha256 checked) from the sender, and for gossip
+ * also from up to {@link GOSSIP_PULL_OTHERS} other healthy members; then the store's
+ * last-writer-wins merge. The answer is one {@link WriteResult} per write.
+ *
+ * Merges and pulls run outside the mailbox (they resolve later and reply then), so one
+ * slow pull never holds up the writes behind it.
+ */
+import { spawn, type Ref } from 'nact'
+import type { Clock } from '../../src/clock.js'
+import type { RepramRecord } from '../../src/record.js'
+import { WriteResult, type Write } from '../../src/wire/pb/repram.js'
+import { checkWrite, fromWire, type WriteLimits } from '../../src/wire/write.js'
+import { assertNever, handleBatch, type Batch, type ReplyTo } from '../runtime/ask.js'
+import { batchCrash, supervise, type CrashReporter } from '../runtime/supervise.js'
+import { SeenCache } from '../runtime/seen-cache.js'
+import type { WriteOutcome } from '../storage-shard/index.js'
+import { GOSSIP_PULL_OTHERS, SEEN_WRITE_MAX, SEEN_WRITE_TTL_MS } from './constants.js'
+import { holdersFor, resultOf, type Holder, type InboundResult } from './inbound-writes.js'
+
+export { holdersFor, resultOf, type Holder, type InboundResult } from './inbound-writes.js'
+export * from './constants.js'
+
+/** Which protocol delivered the writes: a small enum (metrics label). */
+export type InboundVia = 'replicate' | 'gossip' | 'pulled' | 'received'
+
+/** Every message the inbound-writes actor understands. */
+export type InboundWritesMsg =
+  | { type: 'writes', writes: Write[], from: string, via: InboundVia, signal?: AbortSignal, replyTo?: ReplyTo<WriteResult[]> }
+  /** The members to pull announced gossip values from (published by membership). */
+  | { type: 'view', members: readonly Holder[] }
+  | { type: 'halt' }
+  /** Several messages handled in one turn (see `Coalescer`). */
+  | { type: 'batch', batch: Batch<InboundWritesMsg> }
+
+/** How inbound writes reach the store and the network. */
+export interface InboundTransport {
+  /** Pulls an announced value from `peerId`; resolves with the verified record or rejects. */
+  pull: (peerId: string, write: Write, signal: AbortSignal) => Promise<RepramRecord>
+}
+
+/** What the actor is built from. */
+export interface InboundWritesInit {
+  limits: WriteLimits
+  clock: Clock
+  /** The store's last-writer-wins merge (the node's `merge`). */
+  merge: (record: RepramRecord) => Promise<WriteOutcome>
+  transport: InboundTransport
+  /** Aborted on stop: ends the pulls in flight. */
+  signal: AbortSignal
+  /** Counts each write by path and result (a small enum). */
+  count?: (via: InboundVia, result: InboundResult) => void
+  crashed: CrashReporter
+  /** @default Math.random */
+  random?: () => number
+}
+
+interface InboundState { seen: SeenCache, holders: readonly Holder[], halted: boolean }
+
+const ACTOR = 'inbound-writes'
+
+/** Spawns the inbound-writes actor under `parent`. */
+export function spawnInboundWrites (parent: Parameters<typeof spawn>[0], init: InboundWritesInit): Ref<InboundWritesMsg> {
+  const count = init.count ?? (() => {})
+  const random = init.random ?? Math.random
+
+  const merge = async (rec: RepramRecord, via: InboundVia): Promise<WriteResult> => {
+    try {
+      const out = await init.merge(rec)
+      count(via, out.status)
+      return resultOf(out)
+    } catch {
+      count(via, 'failed')
+      return WriteResult.FAILED
+    }
+  }
+
+  /** Pulls from each holder in turn until one answers with the verified value. */
+  const pullFrom = async (peers: string[], w: Write, signal: AbortSignal): Promise<RepramRecord | undefined> => {
+    for (const peer of peers) {
+      if (signal.aborted) return undefined
+      try { return await init.transport.pull(peer, w, signal) } catch {}
+    }
+    return undefined
+  }
+
+  const one = async (s: InboundState, w: Write, from: string, via: InboundVia, signal: AbortSignal): Promise<WriteResult> => {
+    const why = checkWrite(w, init.clock.now(), init.limits)
+    if (why !== undefined) {
+      count(via, why === 'expired' ? 'expired' : 'invalid')
+      return why === 'expired' ? WriteResult.EXPIRED : WriteResult.INVALID
+    }
+    // A copy already merged (direct, then gossip) is held: no second merge of a gossip copy.
+    // (Runs before the first await: the cache is only touched inside the mailbox turn.)
+    if ((via === 'replicate' || via === 'gossip') && !s.seen.add(w.writeId) && via === 'gossip') return WriteResult.HELD
+    if (w.size === undefined) return await merge(fromWire(w), via)
+    // An announced large value: the sender first (it holds it), then, for gossip, others.
+    const peers = via === 'gossip' ? [from, ...holdersFor(s.holders, from, GOSSIP_PULL_OTHERS, random)] : [from]
+    const rec = await pullFrom(peers, w, signal)
+    if (rec === undefined) {
+      // Anti-entropy repairs it later.
+      count(via, 'pull_failed')
+      return WriteResult.FAILED
+    }
+    if (via === 'gossip') count(via, 'pulled')
+    return await merge(rec, via)
+  }
+
+  const handle = (s: InboundState, msg: InboundWritesMsg): InboundState => {
+    switch (msg.type) {
+      case 'writes': {
+        if (s.halted) {
+          msg.replyTo?.(msg.writes.map(() => WriteResult.FAILED))
+          return s
+        }
+        const signal = msg.signal === undefined ? init.signal : AbortSignal.any([msg.signal, init.signal])
+        const results = msg.writes.map(async w => await one(s, w, msg.from, msg.via, signal))
+        const replyTo = msg.replyTo
+        if (replyTo !== undefined) Promise.all(results).then(replyTo, () => replyTo(msg.writes.map(() => WriteResult.FAILED)))
+        return s
+      }
+      case 'view':
+        s.holders = msg.members
+        return s
+      case 'halt':
+        s.halted = true
+        return s
+      case 'batch':
+        return handleBatch(s, msg.batch, handle, batchCrash(ACTOR, init.crashed))
+      default:
+        return assertNever(msg)
+    }
+  }
+
+  return spawn(parent, handle, ACTOR, {
+    initialState: { seen: new SeenCache(SEEN_WRITE_TTL_MS, SEEN_WRITE_MAX, () => init.clock.now()), holders: [], halted: false },
+    // The state is a dedupe cache and a view: both stay valid after a throw, and losing
+    // them (reset) would only merge some copies twice. Resume.
+    onCrash: supervise(ACTOR, 'resume', init.crashed)
+  })
+}

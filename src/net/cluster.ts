@@ -1,0 +1,360 @@
+/**
+ * The cluster layer: the node's {@link Replicator} on libp2p. This file only assembles:
+ * it gets a libp2p host (creates one, or uses the one given), spawns the network actors
+ * under the node's actor system, connects them to each other and to the
+ * {@link Libp2pTransport}, and registers the protocol handlers (`handlers.ts`) that turn
+ * frames and libp2p events into actor messages. What each message means is decided by
+ * the actors in `actors/` (see docs/architecture.md).
+ *
+ * @example
+ * import { createRepramNode } from 'repram'
+ * // A networked node: libp2p is created from the config (listen, peers, mdns, secret).
+ * const node = await createRepramNode({ config: { listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false }, network: true })
+ * console.log(node.networkInfo().addresses)
+ * await node.stop()
+ */
+import { dispatch, stop as stopActor, type Ref } from 'nact'
+import type { ConnectionGater, Libp2p, PrivateKey } from '@libp2p/interface'
+import type { LocalStore, Replicator, TopologyPeer } from '../node/store.js'
+import type { RepramRecord } from '../record.js'
+import type { Logger } from '../logger.js'
+import { Asker, Coalescer, replyChannel } from '../../actors/runtime/ask.js'
+import { spawnMembership, type Member, type MembershipEvent, type MembershipMsg } from '../../actors/membership/index.js'
+import { spawnQuorumCoordinator, type BeginWrite, type QuorumCoordinatorMsg } from '../../actors/quorum-coordinator/index.js'
+import { spawnGossipPeer, type GossipPeerMsg } from '../../actors/gossip-peer/index.js'
+import { spawnInboundWrites, type InboundWritesMsg, type InboundVia } from '../../actors/inbound-writes/index.js'
+import { spawnAntiEntropy, shuffle, type AntiEntropyMsg, type RoundReason } from '../../actors/anti-entropy/index.js'
+import { WriteResult } from '../wire/pb/repram.js'
+import { DEFAULT_PUBSUB_SERVICE, LEAVE_TIMEOUT_MS } from './constants.js'
+import { createClusterMetrics, type ClusterMetrics } from './metrics.js'
+import { topicFor } from './topic.js'
+import { hostFromLibp2p, type NetHost } from './host.js'
+import { SyncEngine, createSyncMetrics, type SyncMetrics } from './sync.js'
+import { Libp2pTransport } from './transport.js'
+import { wireHandlers, type Unwire } from './handlers.js'
+
+/** How a {@link ClusterReplicator} gets its libp2p node. */
+export interface ClusterReplicatorInit {
+  /** An existing, started libp2p node with gossipsub (it is not stopped by the node). */
+  libp2p?: Libp2p<any>
+  /** A prepared host (the `repram()` service passes its components). */
+  host?: NetHost
+  /** Name of the gossipsub service in `libp2p.services`. @default 'pubsub' */
+  pubsubService?: string
+  /** Identity when the replicator creates libp2p. @default loaded from (or created in) `config.dataDir` */
+  privateKey?: PrivateKey
+  /** Added latency of the memory transport, in ms (simulations). @default 0 */
+  memoryLatencyMs?: number
+  /** Connection gater of the libp2p node the replicator creates (tests partition with it). */
+  connectionGater?: ConnectionGater
+}
+
+/** The network actors of one node. */
+export interface ClusterActors {
+  membership: Ref<MembershipMsg>
+  coordinator: Ref<QuorumCoordinatorMsg>
+  gossip: Ref<GossipPeerMsg>
+  inbound: Ref<InboundWritesMsg>
+  antiEntropy: Ref<AntiEntropyMsg>
+}
+
+type RunState =
+  | { code: 'stopped' }
+  | { code: 'started', store: LocalStore, host: NetHost, owned: Libp2p<any> | undefined, transport: Libp2pTransport, actors: ClusterActors, sync: SyncEngine, unwire: Unwire, halt: AbortController }
+
+/** The libp2p replication layer. One per node. */
+export class ClusterReplicator implements Replicator {
+  private state: RunState = { code: 'stopped' }
+  private log!: Logger
+  private metrics!: ClusterMetrics
+  private syncMetrics!: SyncMetrics
+  private selfId = ''
+  /** The latest view membership published (frozen): read for status and read-through. */
+  private view: readonly Member[] = []
+  private readonly asker = new Asker(20)
+  private queued: BeginWrite[] = []
+  private flushQueued = false
+  private stopping: Promise<void> | undefined
+
+  constructor (private readonly init: ClusterReplicatorInit = {}) {}
+
+  /** The libp2p node this replicator created, if any (tests, tools). */
+  get libp2p (): Libp2p<any> | undefined {
+    return this.state.code === 'started' ? this.state.owned : undefined
+  }
+
+  async start (store: LocalStore): Promise<void> {
+    if (this.state.code === 'started') return
+    const c = store.config
+    this.log = store.logger.child({ component: 'repram:cluster' })
+    let owned: Libp2p<any> | undefined
+    try {
+      let host = this.init.host
+      if (host === undefined) {
+        let libp2p = this.init.libp2p
+        if (libp2p === undefined) {
+          const { createRepramLibp2p } = await import('./libp2p.js')
+          const { loadOrCreateIdentity } = await import('./identity.js')
+          const privateKey = this.init.privateKey ?? await loadOrCreateIdentity(c.dataDir)
+          libp2p = owned = await createRepramLibp2p(c, { privateKey, memoryLatencyMs: this.init.memoryLatencyMs, connectionGater: this.init.connectionGater, registry: store.registry })
+        }
+        host = hostFromLibp2p(libp2p, this.init.pubsubService ?? DEFAULT_PUBSUB_SERVICE)
+      }
+      this.selfId = host.peerId.toString()
+      this.metrics ??= createClusterMetrics(store.registry)
+      this.syncMetrics ??= createSyncMetrics(store.registry)
+      const halt = new AbortController()
+      const transport = new Libp2pTransport(host, c)
+      const actors = this.spawnActors(store, transport, halt.signal)
+      const sync = new SyncEngine({
+        store,
+        open: async (id, signal) => await transport.openSync(id, signal),
+        blobs: transport.blobs,
+        apply: async (writes, from, direction, signal) => await this.asker.ask<WriteResult[], InboundWritesMsg>(actors.inbound, replyTo => ({ type: 'writes', writes, from, via: direction, signal, replyTo }), c.syncTimeoutMs, 'inbound writes'),
+        metrics: this.syncMetrics,
+        log: this.log
+      })
+      this.state = { code: 'started', store, host, owned, transport, actors, sync, halt, unwire: async () => {} }
+      this.state.unwire = await wireHandlers({ store, host, transport, actors, sync, asker: this.asker, topic: topicFor(c.network, c.enclave), metrics: this.metrics, log: this.log })
+      this.log.info({ peerId: this.selfId, addresses: transport.listenAddresses(), topic: topicFor(c.network, c.enclave) }, 'cluster layer started')
+    } catch (err) {
+      await this.teardown(false)
+      if (owned !== undefined) await Promise.resolve(owned.stop()).catch(() => {})
+      throw err
+    }
+  }
+
+  private spawnActors (store: LocalStore, transport: Libp2pTransport, signal: AbortSignal): ClusterActors {
+    const c = store.config
+    const { system, clock, crashes: crashed } = store
+    const m = this.metrics
+    // Spawned in dependency order; senders are bound late, since the actors talk both ways.
+    const refs: Partial<ClusterActors> = {}
+    const membershipIn = new LateSender<MembershipMsg>(() => refs.membership, batch => ({ type: 'batch', batch }))
+    const gossipIn = new LateSender<GossipPeerMsg>(() => refs.gossip, batch => ({ type: 'batch', batch }))
+    refs.inbound = spawnInboundWrites(system, {
+      limits: c,
+      clock,
+      merge: store.merge,
+      transport,
+      signal,
+      count: (via, result) => this.countInbound(via, result),
+      crashed
+    })
+    const inboundIn = new Coalescer<InboundWritesMsg>(refs.inbound, batch => ({ type: 'batch', batch }))
+    refs.antiEntropy = spawnAntiEntropy(system, { round: async (id, reason) => await this.syncRound(id, reason), clock, intervalMs: c.syncIntervalMs, crashed })
+    refs.gossip = spawnGossipPeer(system, {
+      limits: { ...c, network: c.network, enclave: c.enclave, maxMessageBytes: c.maxGossipMessageBytes, batchSize: c.gossipBatchSize },
+      batchDelayMs: c.gossipBatchDelayMs,
+      inlineBytes: c.gossipInlineBytes,
+      origin: transport.host.peerId.toMultihash().bytes,
+      clock,
+      transport: { publish: async (data) => (await transport.host.pubsub.publish(topicFor(c.network, c.enclave), data)).recipients.length },
+      inbound: inboundIn,
+      membership: membershipIn,
+      counters: {
+        message: (direction, result) => m.gossipMessages.inc({ direction, result }),
+        writes: (direction, result, n) => m.gossipWrites.inc({ direction, result }, n),
+        rejected: (reason) => this.log.debug({ reason }, 'rejected a gossip message')
+      },
+      crashed
+    })
+    refs.coordinator = spawnQuorumCoordinator(system, {
+      replication: c.replication,
+      writeTimeoutMs: c.writeTimeoutMs,
+      clock,
+      transport,
+      gossip: gossipIn,
+      onOutcome: (outcome) => m.quorumOutcomes.inc({ outcome }),
+      onAck: (ok, ms) => m.replicationLatency.observe({ result: ok ? 'ok' : 'failed' }, ms / 1000),
+      crashed
+    })
+    refs.membership = spawnMembership(system, {
+      self: this.selfId,
+      memberTtlMs: c.memberTtlMs,
+      pingFailures: c.pingFailures,
+      pingIntervalMs: c.pingIntervalMs,
+      activePeers: c.activePeers,
+      bootstrap: c.peers,
+      clock,
+      transport,
+      gossip: gossipIn,
+      onView: (members) => this.onView(members),
+      onEvent: (e) => this.onMembershipEvent(store, e),
+      counters: {
+        announce: (result) => m.announces.inc({ result }),
+        exchange: (result) => m.peerExchanges.inc({ result }),
+        dialFailure: (kind) => m.dialFailures.inc({ kind })
+      },
+      crashed
+    })
+    return refs as ClusterActors
+  }
+
+  /** Each inbound write, counted under the metric of the protocol that carried it. */
+  private countInbound (via: InboundVia, result: string): void {
+    switch (via) {
+      case 'gossip': this.metrics.gossipWrites.inc({ direction: 'in', result }); break
+      case 'replicate': if (result === 'invalid') this.metrics.replicateFrames.inc({ result: 'invalid_write' }); break
+      case 'pulled': case 'received': this.syncMetrics.records.inc({ direction: via, result }); break
+    }
+  }
+
+  async replicate (record: RepramRecord): Promise<{ replicas: number, quorum: boolean }> {
+    if (this.state.code !== 'started') return { replicas: 1, quorum: false }
+    // Writes of one event-loop turn travel together: one coordinator message (and one
+    // gossip batch) per turn, not per write (nact handles one message per turn). A
+    // microtask flush sent one frame per shard batch: more, smaller frames.
+    return await new Promise((resolve, reject) => {
+      this.queued.push({ record, replyTo: replyChannel(r => resolve({ replicas: r.replicas, quorum: r.quorum }), reject) })
+      if (!this.flushQueued) {
+        this.flushQueued = true
+        setImmediate(() => this.flushWrites())
+      }
+    })
+  }
+
+  private flushWrites (): void {
+    this.flushQueued = false
+    const writes = this.queued
+    this.queued = []
+    if (writes.length === 0) return
+    if (this.state.code !== 'started') {
+      for (const w of writes) w.replyTo({ replicas: 1, quorum: false, outcome: 'shutdown' })
+      return
+    }
+    dispatch(this.state.actors.coordinator, { type: 'begin', writes })
+  }
+
+  /** Read-through on a local GET miss: up to `readThroughPeers` healthy peers, from their local state. */
+  async readThrough (key: string): Promise<RepramRecord | undefined> {
+    if (this.state.code !== 'started') return undefined
+    const k = this.state.store.config.readThroughPeers
+    if (k <= 0) return undefined
+    const peers = shuffle(this.view.filter(m => m.healthy && m.active).map(m => m.id)).slice(0, k)
+    return await this.state.sync.readThrough(key, peers)
+  }
+
+  info (): { nodeId: string, addresses: string[], peers: number } {
+    if (this.state.code !== 'started') return { nodeId: this.selfId, addresses: [], peers: 0 }
+    return { nodeId: this.selfId, addresses: this.state.transport.listenAddresses(), peers: this.view.length }
+  }
+
+  topology (): TopologyPeer[] {
+    if (this.state.code !== 'started') return []
+    const { transport, store } = this.state
+    return this.view.map(m => ({
+      id: m.id,
+      addresses: m.addresses.length > 0 ? m.addresses : transport.connectionAddresses(m.id),
+      enclave: store.config.enclave,
+      rtt_ms: m.rttMs === null ? null : Math.round(m.rttMs * 100) / 100,
+      healthy: m.healthy,
+      last_seen: m.lastSeen
+    }))
+  }
+
+  /** Graceful stop: announces the leave, answers pending writes as 202, stops libp2p if owned. */
+  async stop (): Promise<void> {
+    this.stopping ??= this.teardown(true)
+    await this.stopping
+  }
+
+  /**
+   * Stops without announcing a leave, as a crash would look to peers (tests, simulations).
+   * Peers keep counting this node until `memberTtl` passes.
+   */
+  async crash (): Promise<void> {
+    this.stopping ??= this.teardown(false)
+    await this.stopping
+  }
+
+  /** One anti-entropy round with a peer, bounded by `syncTimeoutMs` and by stop. */
+  private async syncRound (peerId: string, reason: RoundReason): Promise<void> {
+    if (this.state.code !== 'started') return
+    const signal = AbortSignal.any([AbortSignal.timeout(this.state.store.config.syncTimeoutMs), this.state.halt.signal])
+    try {
+      const r = await this.state.sync.round(peerId, signal)
+      if (!r.inSync) this.log.debug({ peer: peerId, reason, pulled: r.pulled, pushed: r.pushed, bytesIn: r.bytesIn, bytesOut: r.bytesOut }, 'sync round repaired')
+    } catch (err) {
+      this.syncMetrics.rounds.inc({ result: 'failed' })
+      this.log.debug({ peer: peerId, reason, err: (err as Error)?.message }, 'sync round failed')
+    }
+  }
+
+  /** A new view: the actors that read it get it as a message; status reads the frozen copy. */
+  private onView (members: readonly Member[]): void {
+    this.view = members
+    if (this.state.code !== 'started') return
+    const { coordinator, inbound, antiEntropy } = this.state.actors
+    dispatch(coordinator, { type: 'view', members })
+    dispatch(inbound, { type: 'view', members })
+    dispatch(antiEntropy, { type: 'view', members })
+    let healthy = 0
+    for (const m of members) if (m.healthy) healthy++
+    this.metrics.peersActive.set({ state: 'healthy' }, healthy)
+    this.metrics.peersActive.set({ state: 'unhealthy' }, members.length - healthy)
+  }
+
+  /** Membership events: anti-entropy decides what they mean for sync; here, logs, metrics and node events. */
+  private onMembershipEvent (store: LocalStore, e: MembershipEvent): void {
+    if (this.state.code === 'started') dispatch(this.state.actors.antiEntropy, { type: 'membership', event: e })
+    const enclave = store.config.enclave
+    switch (e.type) {
+      case 'joined':
+        this.metrics.peerJoins.inc()
+        this.log.info({ peer: e.member.id }, 'peer joined')
+        store.peerEvent('peer:joined', { peerId: e.member.id, enclave })
+        break
+      case 'left':
+        this.metrics.peerEvictions.inc({ reason: e.reason })
+        this.log.info({ peer: e.peerId, reason: e.reason }, 'peer left')
+        store.peerEvent('peer:left', { peerId: e.peerId, enclave, reason: e.reason })
+        break
+      case 'unhealthy': this.log.warn({ peer: e.peerId }, 'peer unhealthy'); break
+      case 'recovered': this.log.info({ peer: e.peerId }, 'peer recovered'); break
+      case 'ping-failed': this.metrics.pingFailures.inc(); break
+      case 'reconnected': break
+    }
+  }
+
+  private async teardown (graceful: boolean): Promise<void> {
+    const s = this.state
+    if (s.code !== 'started') return
+    const { actors, transport } = s
+    if (graceful) {
+      // Announce the leave on gossip (for peers we are not connected to) and directly.
+      const gossip = this.asker.ask<number, GossipPeerMsg>(actors.gossip, replyTo => ({ type: 'leave', replyTo }), LEAVE_TIMEOUT_MS, 'gossip peer').catch(() => 0)
+      const direct = Promise.allSettled(this.view.map(async m => await transport.leave(m.id, LEAVE_TIMEOUT_MS)))
+      await Promise.all([gossip, direct])
+    }
+    this.flushWrites()
+    for (const ref of [actors.gossip, actors.inbound, actors.antiEntropy, actors.membership] as Array<Ref<{ type: 'halt' }>>) dispatch(ref, { type: 'halt' })
+    s.halt.abort(new Error('cluster layer stopping'))
+    // Pending writes are answered (202) before the actors stop.
+    await this.asker.ask<void, QuorumCoordinatorMsg>(actors.coordinator, replyTo => ({ type: 'shutdown', replyTo }), LEAVE_TIMEOUT_MS, 'quorum coordinator').catch(() => {})
+    await s.unwire()
+    transport.close()
+    this.asker.close()
+    for (const ref of Object.values(actors)) stopActor(ref)
+    this.state = { code: 'stopped' }
+    this.view = []
+    if (s.owned !== undefined) await Promise.resolve(s.owned.stop()).catch((err: unknown) => this.log.warn({ err }, 'libp2p stop failed'))
+  }
+}
+
+/**
+ * A {@link Coalescer} to an actor spawned later: the actors of the cluster talk both ways
+ * (gossip → membership → gossip), so one of them gets its sender before the other exists.
+ */
+class LateSender<M> {
+  private inner: Coalescer<M> | undefined
+  constructor (private readonly ref: () => Ref<M> | undefined, private readonly wrap: (batch: { msgs: M[], closed: boolean }) => M) {}
+  send (msg: M): void {
+    if (this.inner === undefined) {
+      const ref = this.ref()
+      if (ref === undefined) return
+      this.inner = new Coalescer(ref, this.wrap)
+    }
+    this.inner.send(msg)
+  }
+}

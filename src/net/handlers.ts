@@ -1,0 +1,161 @@
+/**
+ * Where each protocol enters the node: this file turns libp2p traffic and events into
+ * actor messages, and decides nothing itself.
+ * - gossip topic: the validator asks the gossip peer for its verdict; delivered messages
+ *   go to the gossip peer; a peer subscribing to the topic is a sign of life (membership);
+ * - `/repram/replicate/1.0.0`: writes to inbound writes (acked per write), fetches from
+ *   the store, leaves and signs of life to membership, peer exchange from membership;
+ * - `/repram/sync/1.0.0`: the {@link SyncEngine} (anti-entropy server, read-through);
+ * - `/repram/blob/1.0.0`: values by key and writeId from the store;
+ * - libp2p `peer:connect` / `peer:disconnect` to membership; mDNS discoveries are dialled.
+ * It returns the function that undoes all of it.
+ */
+import { TopicValidatorResult, type Message } from '@libp2p/gossipsub'
+import type { Connection, PeerId, Stream } from '@libp2p/interface'
+import type { LocalStore } from '../node/store.js'
+import type { Logger } from '../logger.js'
+import { Coalescer, type Asker } from '../../actors/runtime/ask.js'
+import type { GossipPeerMsg, GossipVerdict } from '../../actors/gossip-peer/index.js'
+import type { KnownPeer, MembershipMsg } from '../../actors/membership/index.js'
+import type { InboundWritesMsg } from '../../actors/inbound-writes/index.js'
+import { WriteResult, type Write } from '../wire/pb/repram.js'
+import { toWire } from '../wire/write.js'
+import { BLOB_PROTOCOL, LEAVE_TIMEOUT_MS, REPLICATE_PROTOCOL, SYNC_PROTOCOL } from './constants.js'
+import { serveReplicateStream } from './replicate.js'
+import { serveBlobStream } from './blob.js'
+import { SYNC_MAX_STREAMS, type SyncEngine } from './sync.js'
+import type { ClusterActors } from './cluster.js'
+import type { ClusterMetrics } from './metrics.js'
+import type { NetHost } from './host.js'
+import type { Libp2pTransport } from './transport.js'
+
+/** Undoes {@link wireHandlers}. */
+export type Unwire = () => Promise<void>
+
+/** What the handlers are wired to. */
+export interface HandlersInit {
+  store: LocalStore
+  host: NetHost
+  transport: Libp2pTransport
+  actors: ClusterActors
+  sync: SyncEngine
+  asker: Asker
+  topic: string
+  metrics: ClusterMetrics
+  log: Logger
+}
+
+const VERDICTS: Record<GossipVerdict, TopicValidatorResult> = {
+  accept: TopicValidatorResult.Accept,
+  reject: TopicValidatorResult.Reject,
+  ignore: TopicValidatorResult.Ignore
+}
+
+/** Most writes in one replicate frame the server accepts. */
+const MAX_WRITES_PER_FRAME = 1024
+
+/** Registers every handler and listener; resolves with the function that removes them. */
+export async function wireHandlers (init: HandlersInit): Promise<Unwire> {
+  const { store, host, transport, actors, asker, topic, metrics } = init
+  const c = store.config
+  const undo: Array<() => void | Promise<void>> = []
+  const membership = new Coalescer<MembershipMsg>(actors.membership, batch => ({ type: 'batch', batch }))
+  const gossip = new Coalescer<GossipPeerMsg>(actors.gossip, batch => ({ type: 'batch', batch }))
+  const inbound = new Coalescer<InboundWritesMsg>(actors.inbound, batch => ({ type: 'batch', batch }))
+
+  // ---- gossip ----------------------------------------------------------------------------
+  const pubsub = host.pubsub
+  pubsub.topicValidators.set(topic, async (_peer, msg) => {
+    const verdict = await asker.ask<GossipVerdict, GossipPeerMsg>(gossip, replyTo => ({ type: 'validate', data: msg.data, signed: msg.type === 'signed', replyTo }), c.writeTimeoutMs, 'gossip peer').catch(() => 'ignore' as const)
+    return VERDICTS[verdict]
+  })
+  const selfId = host.peerId.toString()
+  const onMessage = (evt: CustomEvent<Message>): void => {
+    const msg = evt.detail
+    if (msg.topic !== topic || msg.type !== 'signed') return
+    const from = transport.learn(msg.from)
+    if (from === selfId) return
+    gossip.send({ type: 'received', from, data: msg.data })
+  }
+  const onSubs = (evt: CustomEvent<{ peerId: PeerId, subscriptions: Array<{ topic: string, subscribe: boolean }> }>): void => {
+    const { peerId, subscriptions } = evt.detail
+    if (subscriptions.some(s => s.topic === topic && s.subscribe)) membership.send({ type: 'seen', peerId: transport.learn(peerId) })
+  }
+  pubsub.addEventListener('message', onMessage as any)
+  pubsub.addEventListener('subscription-change', onSubs as any)
+  pubsub.subscribe(topic)
+  undo.push(() => {
+    pubsub.removeEventListener('message', onMessage as any)
+    pubsub.removeEventListener('subscription-change', onSubs as any)
+    pubsub.topicValidators.delete(topic)
+    try { pubsub.unsubscribe(topic) } catch {}
+  })
+
+  // ---- replicate -------------------------------------------------------------------------
+  const origin = host.peerId.toMultihash().bytes
+  const fetch = async (key: string, writeId: string): Promise<Write | undefined> => {
+    const rec = await store.lookup(key).catch(() => undefined)
+    if (rec === undefined || rec.writeId !== writeId) return undefined
+    return toWire(rec, origin)
+  }
+  await host.handle(REPLICATE_PROTOCOL, (stream: Stream, connection: Connection) => {
+    const from = transport.learn(connection.remotePeer)
+    void serveReplicateStream(stream, from, {
+      network: c.network,
+      enclave: c.enclave,
+      maxFrameBytes: transport.maxFrameBytes,
+      maxWritesPerFrame: MAX_WRITES_PER_FRAME,
+      handler: {
+        writes: async (writes) => await asker.ask<WriteResult[], InboundWritesMsg>(inbound, replyTo => ({ type: 'writes', writes, from, via: 'replicate', replyTo }), c.writeTimeoutMs + c.syncTimeoutMs, 'inbound writes'),
+        fetch,
+        leave: (peerId) => membership.send({ type: 'leave', peerId }),
+        seen: (peerId) => membership.send({ type: 'seen', peerId }),
+        members: async (peerId) => transport.exchangeWire(await asker.ask<KnownPeer[], MembershipMsg>(membership, replyTo => ({ type: 'exchange', asker: peerId, replyTo }), LEAVE_TIMEOUT_MS, 'membership').catch(() => [])),
+        refused: (reason) => metrics.replicateFrames.inc({ result: reason })
+      }
+    })
+  }, { maxInboundStreams: c.maxReplicateStreams, maxOutboundStreams: c.maxReplicateStreams })
+  undo.push(async () => { await host.unhandle(REPLICATE_PROTOCOL).catch(() => {}) })
+
+  // ---- sync and blob ---------------------------------------------------------------------
+  await host.handle(SYNC_PROTOCOL, (stream: Stream, connection: Connection) => {
+    void init.sync.serve(stream, connection.remotePeer.toString())
+  }, { maxInboundStreams: SYNC_MAX_STREAMS, maxOutboundStreams: SYNC_MAX_STREAMS })
+  undo.push(async () => { await host.unhandle(SYNC_PROTOCOL).catch(() => {}) })
+  await host.handle(BLOB_PROTOCOL, (stream: Stream) => {
+    void serveBlobStream(stream, {
+      network: c.network,
+      enclave: c.enclave,
+      maxValueBytes: c.maxValueBytes,
+      maxKeyBytes: c.maxKeyBytes,
+      timeoutMs: c.syncTimeoutMs,
+      now: () => store.clock.now(),
+      lookup: async (key) => await store.lookup(key)
+    })
+  }, { maxInboundStreams: SYNC_MAX_STREAMS, maxOutboundStreams: SYNC_MAX_STREAMS })
+  undo.push(async () => { await host.unhandle(BLOB_PROTOCOL).catch(() => {}) })
+
+  // ---- connections -----------------------------------------------------------------------
+  const onConnect = (evt: CustomEvent<PeerId>): void => membership.send({ type: 'connected', peerId: transport.learn(evt.detail) })
+  const onDisconnect = (evt: CustomEvent<PeerId>): void => membership.send({ type: 'disconnected', peerId: evt.detail.toString() })
+  host.events.addEventListener('peer:connect', onConnect as any)
+  host.events.addEventListener('peer:disconnect', onDisconnect as any)
+  undo.push(() => {
+    host.events.removeEventListener('peer:connect', onConnect as any)
+    host.events.removeEventListener('peer:disconnect', onDisconnect as any)
+  })
+  if (c.mdns) {
+    // libp2p 3 does not dial what mDNS discovers (STACK.md): dial it, and membership admits it once it speaks REPRAM.
+    const onDiscovery = (evt: CustomEvent<{ id: PeerId }>): void => {
+      const id = evt.detail.id
+      if (id.equals(host.peerId) || host.getConnections(id).length > 0) return
+      host.dial(id, { signal: AbortSignal.timeout(c.dialTimeoutMs) }).catch(() => metrics.dialFailures.inc({ kind: 'discovery' }))
+    }
+    host.events.addEventListener('peer:discovery', onDiscovery as any)
+    undo.push(() => host.events.removeEventListener('peer:discovery', onDiscovery as any))
+  }
+
+  return async () => {
+    for (const u of undo.splice(0).reverse()) await u()
+  }
+}

@@ -1,0 +1,250 @@
+/**
+ * The libp2p side of the actors' transports: what the quorum coordinator, membership,
+ * the gossip peer and inbound writes ask of the network, done on a {@link NetHost}. It
+ * holds only connection plumbing: the peer-id cache, one reused replicate stream per peer
+ * ({@link ReplicateClient}), the blob client, and the addresses merged into the peer
+ * store. It decides nothing: every rule lives in the actor that calls it.
+ *
+ * @example
+ * const transport = new Libp2pTransport(host, config)
+ * const rtt = await transport.ping(peerId, { dial: true })
+ * transport.close()
+ */
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { toString as bytesToString } from 'uint8arrays/to-string'
+import type { PeerId, Stream } from '@libp2p/interface'
+import type { RepramConfig } from '../config.js'
+import type { RepramRecord } from '../record.js'
+import { WriteResult, type PeerInfo, type Write } from '../wire/pb/repram.js'
+import { toWire } from '../wire/write.js'
+import type { CoordinatorTransport } from '../../actors/quorum-coordinator/index.js'
+import type { KnownPeer, MembershipTransport, PingOptions } from '../../actors/membership/index.js'
+import type { InboundTransport } from '../../actors/inbound-writes/index.js'
+import { ANNOUNCE_MAX_ADDRS } from '../../actors/gossip-peer/index.js'
+import { PEER_EXCHANGE_MAX } from '../../actors/membership/index.js'
+import { BLOB_PROTOCOL, FRAME_OVERHEAD_BYTES, REPLICATE_PROTOCOL, SYNC_PROTOCOL } from './constants.js'
+import { ReplicateClient } from './replicate.js'
+import { BlobClient } from './blob.js'
+import { SYNC_MAX_STREAMS } from './sync.js'
+import type { NetHost } from './host.js'
+
+/** The transports of every network actor, on libp2p. */
+export class Libp2pTransport implements CoordinatorTransport, MembershipTransport, InboundTransport {
+  private readonly peerIds = new Map<string, PeerId>()
+  private readonly clients = new Map<string, ReplicateClient>()
+  private readonly origin: Uint8Array
+  readonly blobs: BlobClient
+  private closed = false
+  /** Aborted by {@link close}: ends streams being opened. */
+  private readonly halt = new AbortController()
+
+  constructor (readonly host: NetHost, private readonly config: RepramConfig) {
+    this.origin = host.peerId.toMultihash().bytes
+    this.blobs = new BlobClient({
+      network: config.network,
+      enclave: config.enclave,
+      maxValueBytes: config.maxValueBytes,
+      maxKeyBytes: config.maxKeyBytes,
+      timeoutMs: config.syncTimeoutMs,
+      open: async (id, signal) => await this.openStream(id, BLOB_PROTOCOL, signal)
+    })
+  }
+
+  /** Largest replicate frame either side accepts. */
+  get maxFrameBytes (): number {
+    return this.config.maxValueBytes + this.config.maxKeyBytes * 4 + FRAME_OVERHEAD_BYTES
+  }
+
+  /** The PeerId of a peer id text (cached), or undefined when it is not one. */
+  peerId (id: string): PeerId | undefined {
+    let p = this.peerIds.get(id)
+    if (p === undefined) {
+      try { p = peerIdFromString(id) } catch { return undefined }
+      this.peerIds.set(id, p)
+    }
+    return p
+  }
+
+  /** Caches a PeerId that arrived with a connection or message. */
+  learn (peer: PeerId): string {
+    const id = peer.toString()
+    if (!this.peerIds.has(id)) this.peerIds.set(id, peer)
+    return id
+  }
+
+  // ---- coordinator -----------------------------------------------------------------------
+
+  async send (peerId: string, records: RepramRecord[]): Promise<boolean[]> {
+    const cl = this.client(peerId)
+    const inline = this.config.gossipInlineBytes
+    // Values above the inline threshold are announced: the replica pulls them over the blob protocol and acks once it holds them.
+    const results = await Promise.all(records.map(async r => await cl.send(toWire(r, this.origin, r.value.byteLength <= inline)).catch(() => WriteResult.FAILED)))
+    return results.map(r => r === WriteResult.HELD)
+  }
+
+  /** Tells a peer directly that this node leaves, within `timeoutMs`. */
+  async leave (peerId: string, timeoutMs: number): Promise<void> {
+    await Promise.race([this.client(peerId).leave(), new Promise((_resolve, reject) => setTimeout(reject, timeoutMs).unref())])
+  }
+
+  // ---- membership ------------------------------------------------------------------------
+
+  /** RTT to `id`; undefined when `dial` is false and no connection is open. */
+  async ping (id: string, opts: PingOptions): Promise<number | undefined> {
+    const peer = this.peerId(id)
+    if (peer === undefined || this.closed) throw new Error('cannot ping')
+    // libp2p's connection monitor already pings every open connection (and aborts one
+    // whose ping fails): while such a connection is open, its last RTT is our answer and
+    // no stream is opened. Without an open, monitored connection we ping, which dials.
+    const conns = this.host.getConnections(peer).filter(conn => conn.status === 'open')
+    for (const conn of conns) {
+      if (typeof conn.rtt === 'number' && Number.isFinite(conn.rtt)) return conn.rtt
+    }
+    if (!opts.dial && conns.length === 0) return undefined
+    // A ping may take up to a dial: a short interval must not turn a busy peer unhealthy.
+    const signal = AbortSignal.timeout(Math.max(this.config.pingIntervalMs, this.config.dialTimeoutMs))
+    if (this.host.ping !== undefined) return await this.host.ping(peer, { signal })
+    return await this.client(id).ping()
+  }
+
+  async dial (addr: string): Promise<string> {
+    const conn = await this.host.dial(multiaddr(addr), { signal: AbortSignal.timeout(this.config.dialTimeoutMs) })
+    return this.learn(conn.remotePeer)
+  }
+
+  connected (id: string): boolean {
+    const peer = this.peerIds.get(id)
+    return peer !== undefined && this.host.getConnections(peer).length > 0
+  }
+
+  closeOutbound (id: string): void {
+    const peer = this.peerIds.get(id)
+    if (peer === undefined) return
+    for (const conn of this.host.getConnections(peer)) {
+      if (conn.direction === 'outbound' && conn.status === 'open') void conn.close().catch(() => {})
+    }
+  }
+
+  async exchange (id: string): Promise<KnownPeer[]> {
+    const list = await this.client(id).members()
+    const out: KnownPeer[] = []
+    for (const p of list.slice(0, PEER_EXCHANGE_MAX)) {
+      // A peer id's text form is the base58btc of its multihash bytes.
+      let pid: string
+      try { pid = peerIdFromString(bytesToString(p.id, 'base58btc')).toString() } catch { continue }
+      const addresses: string[] = []
+      for (const a of p.addrs.slice(0, ANNOUNCE_MAX_ADDRS)) {
+        try { addresses.push(multiaddr(a).toString()) } catch {}
+      }
+      out.push({ id: pid, addresses })
+    }
+    return out
+  }
+
+  /** Peer exchange, server side: the wire form of membership's answer. */
+  exchangeWire (peers: KnownPeer[]): PeerInfo[] {
+    const out: PeerInfo[] = []
+    for (const p of peers) {
+      const id = this.peerId(p.id)
+      if (id === undefined) continue
+      const addrs: Array<Uint8Array<ArrayBuffer>> = []
+      for (const a of p.addresses.slice(0, ANNOUNCE_MAX_ADDRS)) {
+        try { addrs.push(Uint8Array.from(multiaddr(a).bytes)) } catch {}
+      }
+      out.push({ id: Uint8Array.from(id.toMultihash().bytes), addrs })
+    }
+    return out
+  }
+
+  remember (id: string, addresses: string[]): void {
+    const peer = this.peerId(id)
+    if (peer === undefined) return
+    const mas: Multiaddr[] = []
+    for (const a of addresses) {
+      try { mas.push(withoutP2p(multiaddr(a))) } catch {}
+    }
+    if (mas.length > 0) Promise.resolve(this.host.peerStore.merge(peer, { multiaddrs: mas })).catch(() => {})
+  }
+
+  forget (id: string): void {
+    const cl = this.clients.get(id)
+    this.clients.delete(id)
+    cl?.close()
+  }
+
+  addresses (): Uint8Array[] {
+    return this.host.getMultiaddrs().slice(0, ANNOUNCE_MAX_ADDRS).map(ma => ma.bytes)
+  }
+
+  /** Full listen multiaddrs with this node's `/p2p/` suffix. */
+  listenAddresses (): string[] {
+    const suffix = `/p2p/${this.host.peerId.toString()}`
+    return this.host.getMultiaddrs().map(ma => {
+      const s = ma.toString()
+      return s.endsWith(suffix) ? s : `${s}${suffix}`
+    })
+  }
+
+  /** Addresses of the open connections to a peer (topology, when it announced none). */
+  connectionAddresses (id: string): string[] {
+    const peer = this.peerIds.get(id)
+    if (peer === undefined) return []
+    return this.host.getConnections(peer).map(c => `${c.remoteAddr.toString()}/p2p/${id}`)
+  }
+
+  // ---- inbound writes, sync ----------------------------------------------------------------
+
+  async pull (id: string, w: Write, signal: AbortSignal): Promise<RepramRecord> {
+    return await this.blobs.pull(id, w, signal)
+  }
+
+  /** Opens a stream on a REPRAM protocol, bounded by `signal` and by {@link close}. */
+  async openStream (id: string, protocol: string, signal: AbortSignal): Promise<Stream> {
+    if (this.closed) throw new Error('transport closed')
+    const peer = this.peerId(id)
+    if (peer === undefined) throw new Error('bad peer id')
+    return await this.host.newStream(peer, protocol, { signal: AbortSignal.any([signal, this.halt.signal]), maxOutboundStreams: protocol === REPLICATE_PROTOCOL ? this.config.maxReplicateStreams : SYNC_MAX_STREAMS })
+  }
+
+  /** Opens a sync stream (anti-entropy, read-through). */
+  async openSync (id: string, signal: AbortSignal): Promise<Stream> {
+    return await this.openStream(id, SYNC_PROTOCOL, signal)
+  }
+
+  /** Fails pending requests and pulls, and closes every replicate stream. Safe to call twice. */
+  close (): void {
+    this.closed = true
+    this.halt.abort(new Error('transport closed'))
+    this.blobs.close()
+    for (const cl of this.clients.values()) cl.close()
+    this.clients.clear()
+  }
+
+  private client (id: string): ReplicateClient {
+    let cl = this.clients.get(id)
+    if (cl === undefined) {
+      if (this.closed) throw new Error('transport closed')
+      const peer = this.peerId(id)
+      if (peer === undefined) throw new Error('bad peer id')
+      const c = this.config
+      cl = new ReplicateClient({
+        network: c.network,
+        enclave: c.enclave,
+        maxFrameBytes: this.maxFrameBytes,
+        // Longer than the write timeout: the coordinator answers 202 first; this only unsticks a hung stream.
+        timeoutMs: c.writeTimeoutMs + c.dialTimeoutMs,
+        dialTimeoutMs: c.dialTimeoutMs,
+        open: async (signal) => await this.openStream(id, REPLICATE_PROTOCOL, signal)
+      })
+      this.clients.set(id, cl)
+    }
+    return cl
+  }
+}
+
+function withoutP2p (ma: Multiaddr): Multiaddr {
+  const s = ma.toString()
+  const i = s.lastIndexOf('/p2p/')
+  return i > 0 ? multiaddr(s.slice(0, i)) : ma
+}

@@ -61,6 +61,8 @@ export interface GossipCounters {
   writes: (direction: 'out', result: 'published' | 'no_peers' | 'error', n: number) => void
   /** A rejected message, with why (debug log). */
   rejected?: (reason: GossipRejection) => void
+  /** The write that made a message rejected: expired, or invalid in another way. */
+  rejectedWrite?: (result: 'expired' | 'invalid') => void
 }
 
 /** What the gossip peer is built from. */
@@ -123,6 +125,7 @@ export function spawnGossipPeer (parent: Parameters<typeof spawn>[0], init: Goss
     const now = clock.now()
     const check = checkGossip(data, signed, now, limits)
     if (check.verdict === 'reject') {
+      if (check.write !== undefined) counters.rejectedWrite?.(check.write === 'expired' ? 'expired' : 'invalid')
       counters.message('in', 'reject')
       counters.rejected?.(check.reason)
       return 'reject'

@@ -155,7 +155,8 @@ export class ClusterReplicator implements Replicator {
       counters: {
         message: (direction, result) => m.gossipMessages.inc({ direction, result }),
         writes: (direction, result, n) => m.gossipWrites.inc({ direction, result }, n),
-        rejected: (reason) => this.log.debug({ reason }, 'rejected a gossip message')
+        rejected: (reason) => this.log.debug({ reason }, 'rejected a gossip message'),
+        rejectedWrite: (result) => m.gossipWrites.inc({ direction: 'in', result })
       },
       crashed
     })

@@ -14,6 +14,7 @@
  * await node.stop()
  */
 import { dispatch, stop as stopActor, type Ref } from 'nact'
+import { multiaddr } from '@multiformats/multiaddr'
 import type { ConnectionGater, Libp2p, PrivateKey } from '@libp2p/interface'
 import type { LocalStore, Replicator, TopologyPeer } from '../node/store.js'
 import type { RepramRecord } from '../record.js'
@@ -176,7 +177,7 @@ export class ClusterReplicator implements Replicator {
       pingFailures: c.pingFailures,
       pingIntervalMs: c.pingIntervalMs,
       activePeers: c.activePeers,
-      bootstrap: c.peers,
+      bootstrap: this.bootstrapAddresses(c.peers),
       clock,
       transport,
       gossip: gossipIn,
@@ -190,6 +191,19 @@ export class ClusterReplicator implements Replicator {
       crashed
     })
     return refs as ClusterActors
+  }
+
+  /** The bootstrap list as valid multiaddrs; the others are logged once and left out. */
+  private bootstrapAddresses (peers: string[]): string[] {
+    return peers.filter(s => {
+      try {
+        multiaddr(s)
+        return true
+      } catch {
+        this.log.warn('ignoring a bootstrap address that is not a multiaddr')
+        return false
+      }
+    })
   }
 
   /** Each inbound write, counted under the metric of the protocol that carried it. */

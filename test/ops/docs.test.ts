@@ -103,6 +103,17 @@ describe('operator docs', () => {
     }
   })
 
+  it('architecture.md names only files and folders that exist, and every actor folder', () => {
+    const md = read('docs/architecture.md')
+    const named = [...md.matchAll(/`((?:src|actors|test|docs)\/[^`\s]*)`/g)].map(m => m[1])
+    expect(named.length).toBeGreaterThan(20)
+    const missing = named.filter(p => !existsSync(join(ROOT, p)))
+    expect(missing, 'paths in docs/architecture.md that do not exist').toEqual([])
+    const actorDirs = readdirSync(join(ROOT, 'actors')).filter(d => d !== 'runtime' && statSync(join(ROOT, 'actors', d)).isDirectory())
+    const undocumented = actorDirs.filter(d => !md.includes(`\`actors/${d}/\``))
+    expect(undocumented, 'actor folders docs/architecture.md does not describe').toEqual([])
+  })
+
   it('security.md covers the threat model, pnet, rate limits, the proxy and hardening', () => {
     const text = read('docs/security.md')
     for (const s of ['deriveStorageKey', 'ciphertext', 'value size', 'access pattern', 'REPRAM_CLUSTER_SECRET', 'pnet', 'REPRAM_RATE_LIMIT', 'REPRAM_TRUST_PROXY', 'X-Forwarded-For', 'Non-root', 'Read-only root filesystem', 'p2p port', 'public']) {

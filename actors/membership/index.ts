@@ -43,6 +43,8 @@ export type MembershipMsg =
   | { type: 'leave', peerId: string }
   | { type: 'connected', peerId: string }
   | { type: 'disconnected', peerId: string }
+  /** Sent once the node's protocol handlers are up: dials the bootstrap peers at once. */
+  | { type: 'start' }
   /** The ping-interval tick: expiry, pings, bootstrap re-dials, pruning. */
   | { type: 'tick' }
   /** The announce timer fired. */
@@ -161,7 +163,7 @@ function peerIdOf (addr: string): string | undefined {
   return /\/p2p\/([^/]+)$/.exec(addr)?.[1]
 }
 
-/** Spawns the membership actor under `parent` and starts its timers and bootstrap dials. */
+/** Spawns the membership actor under `parent` and starts its timers; send `start` to dial the bootstrap peers. */
 export function spawnMembership (parent: Parameters<typeof spawn>[0], init: MembershipInit): Ref<MembershipMsg> {
   const { clock, transport } = init
   const random = init.random ?? Math.random
@@ -356,6 +358,10 @@ export function spawnMembership (parent: Parameters<typeof spawn>[0], init: Memb
         prune(s)
         return s
       }
+      case 'start':
+        // Dial the bootstrap peers now, not a ping interval later.
+        maintainBootstrap(s)
+        return s
       case 'announce-timer':
         announceTimer(s)
         return s
@@ -427,8 +433,6 @@ export function spawnMembership (parent: Parameters<typeof spawn>[0], init: Memb
     onCrash: supervise(ACTOR, 'resume', init.crashed)
   })
   armAnnounce(initial, initial.announceWait)
-  // Dial the bootstrap peers at once, not a ping interval later.
-  maintainBootstrap(initial)
   return self
 }
 

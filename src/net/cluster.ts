@@ -117,6 +117,8 @@ export class ClusterReplicator implements Replicator {
       })
       this.state = { code: 'started', store, host, owned, transport, actors, sync, halt, unwire: async () => {} }
       this.state.unwire = await wireHandlers({ store, host, transport, actors, sync, asker: this.asker, topic: topicFor(c.network, c.enclave), metrics: this.metrics, log: this.log })
+      // Peers can reach every protocol now: dial the bootstrap list.
+      dispatch(actors.membership, { type: 'start' })
       this.log.info({ peerId: this.selfId, addresses: transport.listenAddresses(), topic: topicFor(c.network, c.enclave) }, 'cluster layer started')
     } catch (err) {
       await this.teardown(false)

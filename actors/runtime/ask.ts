@@ -49,6 +49,25 @@ export class Coalescer<M> implements Sender<M> {
 }
 
 /**
+ * A {@link Coalescer} to an actor that is spawned later: actors that talk both ways get
+ * their senders before the other one exists. Messages sent before it exists are dropped.
+ */
+export class LateSender<M> implements Sender<M> {
+  private inner: Coalescer<M> | undefined
+
+  constructor (private readonly ref: () => Ref<M> | undefined, private readonly wrap: (batch: Batch<M>) => M) {}
+
+  send (msg: M): void {
+    if (this.inner === undefined) {
+      const ref = this.ref()
+      if (ref === undefined) return
+      this.inner = new Coalescer(ref, this.wrap)
+    }
+    this.inner.send(msg)
+  }
+}
+
+/**
  * Handles a {@link Coalescer} batch inside the actor: closes it (later messages start a new
  * batch) and applies `handle` to each message in order. One bad message must not cost the
  * others their turn, so a throw is contained to its message and reported through

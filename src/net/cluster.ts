@@ -19,11 +19,11 @@ import type { ConnectionGater, Libp2p, PrivateKey } from '@libp2p/interface'
 import type { LocalStore, Replicator, TopologyPeer } from '../node/store.js'
 import type { RepramRecord } from '../record.js'
 import type { Logger } from '../logger.js'
-import { Asker, Coalescer, replyChannel } from '../../actors/runtime/ask.js'
-import { spawnMembership, type Member, type MembershipEvent, type MembershipMsg } from '../../actors/membership/index.js'
+import { Asker, Coalescer, LateSender, replyChannel } from '../../actors/runtime/ask.js'
+import { spawnMembership, type Member, type MembershipMsg } from '../../actors/membership/index.js'
 import { spawnQuorumCoordinator, type BeginWrite, type QuorumCoordinatorMsg } from '../../actors/quorum-coordinator/index.js'
 import { spawnGossipPeer, type GossipPeerMsg } from '../../actors/gossip-peer/index.js'
-import { spawnInboundWrites, type InboundWritesMsg, type InboundVia } from '../../actors/inbound-writes/index.js'
+import { spawnInboundWrites, type InboundWritesMsg } from '../../actors/inbound-writes/index.js'
 import { spawnAntiEntropy, shuffle, type AntiEntropyMsg, type RoundReason } from '../../actors/anti-entropy/index.js'
 import { WriteResult } from '../wire/pb/repram.js'
 import { DEFAULT_PUBSUB_SERVICE, LEAVE_TIMEOUT_MS } from './constants.js'
@@ -33,6 +33,7 @@ import { hostFromLibp2p, type NetHost } from './host.js'
 import { SyncEngine, createSyncMetrics, type SyncMetrics } from './sync.js'
 import { Libp2pTransport } from './transport.js'
 import { wireHandlers, type Unwire } from './handlers.js'
+import { clusterReports } from './report.js'
 
 /** How a {@link ClusterReplicator} gets its libp2p node. */
 export interface ClusterReplicatorInit {
@@ -130,49 +131,26 @@ export class ClusterReplicator implements Replicator {
   private spawnActors (store: LocalStore, transport: Libp2pTransport, signal: AbortSignal): ClusterActors {
     const c = store.config
     const { system, clock, crashes: crashed } = store
-    const m = this.metrics
-    // Spawned in dependency order; senders are bound late, since the actors talk both ways.
+    const reports = clusterReports(store, this.metrics, this.syncMetrics, this.log)
+    // The actors talk both ways (gossip ↔ membership): senders are bound to refs spawned later.
     const refs: Partial<ClusterActors> = {}
     const membershipIn = new LateSender<MembershipMsg>(() => refs.membership, batch => ({ type: 'batch', batch }))
     const gossipIn = new LateSender<GossipPeerMsg>(() => refs.gossip, batch => ({ type: 'batch', batch }))
-    refs.inbound = spawnInboundWrites(system, {
-      limits: c,
-      clock,
-      merge: store.merge,
-      transport,
-      signal,
-      count: (via, result) => this.countInbound(via, result),
-      crashed
-    })
-    const inboundIn = new Coalescer<InboundWritesMsg>(refs.inbound, batch => ({ type: 'batch', batch }))
+    refs.inbound = spawnInboundWrites(system, { limits: c, clock, merge: store.merge, transport, signal, count: reports.inbound, crashed })
     refs.antiEntropy = spawnAntiEntropy(system, { round: async (id, reason) => await this.syncRound(id, reason), clock, intervalMs: c.syncIntervalMs, crashed })
     refs.gossip = spawnGossipPeer(system, {
-      limits: { ...c, network: c.network, enclave: c.enclave, maxMessageBytes: c.maxGossipMessageBytes, batchSize: c.gossipBatchSize },
+      limits: { ...c, maxMessageBytes: c.maxGossipMessageBytes, batchSize: c.gossipBatchSize },
       batchDelayMs: c.gossipBatchDelayMs,
       inlineBytes: c.gossipInlineBytes,
       origin: transport.host.peerId.toMultihash().bytes,
       clock,
       transport: { publish: async (data) => (await transport.host.pubsub.publish(topicFor(c.network, c.enclave), data)).recipients.length },
-      inbound: inboundIn,
+      inbound: new Coalescer<InboundWritesMsg>(refs.inbound, batch => ({ type: 'batch', batch })),
       membership: membershipIn,
-      counters: {
-        message: (direction, result) => m.gossipMessages.inc({ direction, result }),
-        writes: (direction, result, n) => m.gossipWrites.inc({ direction, result }, n),
-        rejected: (reason) => this.log.debug({ reason }, 'rejected a gossip message'),
-        rejectedWrite: (result) => m.gossipWrites.inc({ direction: 'in', result })
-      },
+      counters: reports.gossip,
       crashed
     })
-    refs.coordinator = spawnQuorumCoordinator(system, {
-      replication: c.replication,
-      writeTimeoutMs: c.writeTimeoutMs,
-      clock,
-      transport,
-      gossip: gossipIn,
-      onOutcome: (outcome) => m.quorumOutcomes.inc({ outcome }),
-      onAck: (ok, ms) => m.replicationLatency.observe({ result: ok ? 'ok' : 'failed' }, ms / 1000),
-      crashed
-    })
+    refs.coordinator = spawnQuorumCoordinator(system, { replication: c.replication, writeTimeoutMs: c.writeTimeoutMs, clock, transport, gossip: gossipIn, ...reports.coordinator, crashed })
     refs.membership = spawnMembership(system, {
       self: this.selfId,
       memberTtlMs: c.memberTtlMs,
@@ -184,12 +162,12 @@ export class ClusterReplicator implements Replicator {
       transport,
       gossip: gossipIn,
       onView: (members) => this.onView(members),
-      onEvent: (e) => this.onMembershipEvent(store, e),
-      counters: {
-        announce: (result) => m.announces.inc({ result }),
-        exchange: (result) => m.peerExchanges.inc({ result }),
-        dialFailure: (kind) => m.dialFailures.inc({ kind })
+      onEvent: (e) => {
+        // What an event means for sync, anti-entropy decides; the rest is logs, metrics, node events.
+        if (this.state.code === 'started') dispatch(this.state.actors.antiEntropy, { type: 'membership', event: e })
+        reports.membershipEvent(e)
       },
+      counters: reports.membership,
       crashed
     })
     return refs as ClusterActors
@@ -206,15 +184,6 @@ export class ClusterReplicator implements Replicator {
         return false
       }
     })
-  }
-
-  /** Each inbound write, counted under the metric of the protocol that carried it. */
-  private countInbound (via: InboundVia, result: string): void {
-    switch (via) {
-      case 'gossip': this.metrics.gossipWrites.inc({ direction: 'in', result }); break
-      case 'replicate': if (result === 'invalid') this.metrics.replicateFrames.inc({ result: 'invalid_write' }); break
-      case 'pulled': case 'received': this.syncMetrics.records.inc({ direction: via, result }); break
-    }
   }
 
   async replicate (record: RepramRecord): Promise<{ replicas: number, quorum: boolean }> {
@@ -312,28 +281,6 @@ export class ClusterReplicator implements Replicator {
     this.metrics.peersActive.set({ state: 'unhealthy' }, members.length - healthy)
   }
 
-  /** Membership events: anti-entropy decides what they mean for sync; here, logs, metrics and node events. */
-  private onMembershipEvent (store: LocalStore, e: MembershipEvent): void {
-    if (this.state.code === 'started') dispatch(this.state.actors.antiEntropy, { type: 'membership', event: e })
-    const enclave = store.config.enclave
-    switch (e.type) {
-      case 'joined':
-        this.metrics.peerJoins.inc()
-        this.log.info({ peer: e.member.id }, 'peer joined')
-        store.peerEvent('peer:joined', { peerId: e.member.id, enclave })
-        break
-      case 'left':
-        this.metrics.peerEvictions.inc({ reason: e.reason })
-        this.log.info({ peer: e.peerId, reason: e.reason }, 'peer left')
-        store.peerEvent('peer:left', { peerId: e.peerId, enclave, reason: e.reason })
-        break
-      case 'unhealthy': this.log.warn({ peer: e.peerId }, 'peer unhealthy'); break
-      case 'recovered': this.log.info({ peer: e.peerId }, 'peer recovered'); break
-      case 'ping-failed': this.metrics.pingFailures.inc(); break
-      case 'reconnected': break
-    }
-  }
-
   private async teardown (graceful: boolean): Promise<void> {
     const s = this.state
     if (s.code !== 'started') return
@@ -356,22 +303,5 @@ export class ClusterReplicator implements Replicator {
     this.state = { code: 'stopped' }
     this.view = []
     if (s.owned !== undefined) await Promise.resolve(s.owned.stop()).catch((err: unknown) => this.log.warn({ err }, 'libp2p stop failed'))
-  }
-}
-
-/**
- * A {@link Coalescer} to an actor spawned later: the actors of the cluster talk both ways
- * (gossip → membership → gossip), so one of them gets its sender before the other exists.
- */
-class LateSender<M> {
-  private inner: Coalescer<M> | undefined
-  constructor (private readonly ref: () => Ref<M> | undefined, private readonly wrap: (batch: { msgs: M[], closed: boolean }) => M) {}
-  send (msg: M): void {
-    if (this.inner === undefined) {
-      const ref = this.ref()
-      if (ref === undefined) return
-      this.inner = new Coalescer(ref, this.wrap)
-    }
-    this.inner.send(msg)
   }
 }

@@ -1,0 +1,245 @@
+/**
+ * The InboundWrites actor alone: a fake `merge` that records each record and answers the
+ * outcome the test chooses, a fake blob transport whose pulls succeed or fail by peer,
+ * and a ManualClock.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { dispatch, start, stop, type Ref } from 'nact'
+import { spawnInboundWrites, type Holder, type InboundResult, type InboundVia, type InboundWritesMsg } from '../../../actors/inbound-writes/index.js'
+import { replyChannel } from '../../../actors/runtime/ask.js'
+import type { WriteOutcome } from '../../../actors/storage-shard/index.js'
+import { ManualClock } from '../../../src/clock.js'
+import type { RepramRecord } from '../../../src/record.js'
+import { WriteResult, type Write } from '../../../src/wire/pb/repram.js'
+import type { WriteLimits } from '../../../src/wire/write.js'
+
+const T0 = 1_700_000_000_000
+const LIMITS: WriteLimits = { maxKeyBytes: 256, maxValueBytes: 1024 * 1024, maxTtl: 3600, maxClockSkewMs: 5000, gossipInlineBytes: 1024 }
+const BIG = LIMITS.gossipInlineBytes + 1000
+
+let system: ReturnType<typeof start> | undefined
+afterEach(() => {
+  if (system !== undefined) stop(system)
+  system = undefined
+})
+
+let seq = 0
+/** An inline write, valid at T0. */
+const write = (over: Partial<Write> = {}): Write => {
+  const id = `w-${++seq}`
+  return { key: `app/${id}`, value: new Uint8Array([1, 2, 3]), createdAt: T0 - 1000, expiresAt: T0 + 60_000, writeId: id, origin: new Uint8Array([9]), ...over }
+}
+/** An announced write: no value, its size above gossipInlineBytes and a 32-byte hash. */
+const announced = (): Write => write({ value: new Uint8Array(0), size: BIG, hash: new Uint8Array(32).fill(5) })
+
+const stored = (record: RepramRecord): WriteOutcome => ({ status: 'stored', record, replaced: false })
+
+function inbound (): {
+  ref: Ref<InboundWritesMsg>
+  merged: RepramRecord[]
+  pulls: string[]
+  counts: string[]
+  /** The outcome `merge` answers next (stored by default). */
+  outcome: (next: (r: RepramRecord) => WriteOutcome | Promise<WriteOutcome>) => void
+  /** Peers whose pulls succeed. */
+  holders: Set<string>
+  send: (writes: Write[], via: InboundVia, from?: string) => Promise<WriteResult[]>
+  view: (members: Holder[]) => void
+} {
+  system = start()
+  const clock = new ManualClock(T0)
+  const merged: RepramRecord[] = []
+  const pulls: string[] = []
+  const counts: string[] = []
+  const holders = new Set<string>()
+  let next: (r: RepramRecord) => WriteOutcome | Promise<WriteOutcome> = stored
+  const ref = spawnInboundWrites(system, {
+    limits: LIMITS,
+    clock,
+    merge: async (r) => { merged.push(r); return await next(r) },
+    transport: {
+      pull: async (peer, w) => {
+        pulls.push(peer)
+        if (!holders.has(peer)) throw new Error('no such blob')
+        return { key: w.key, value: new Uint8Array(w.size ?? 0).fill(4), createdAt: w.createdAt, expiresAt: w.expiresAt, writeId: w.writeId }
+      }
+    },
+    signal: new AbortController().signal,
+    count: (via: InboundVia, result: InboundResult) => { counts.push(`${via}:${result}`) },
+    crashed: () => {},
+    random: () => 0
+  })
+  const send = async (writes: Write[], via: InboundVia, from = 'sender'): Promise<WriteResult[]> =>
+    await new Promise((resolve, reject) => dispatch(ref, { type: 'writes', writes, from, via, replyTo: replyChannel(resolve, reject) }))
+  const view = (members: Holder[]): void => dispatch(ref, { type: 'view', members })
+  return { ref, merged, pulls, counts, outcome: (f) => { next = f }, holders, send, view }
+}
+
+describe('InboundWrites', () => {
+  it('merges inline writes and answers HELD when stored', async () => {
+    const a = inbound()
+    const w1 = write()
+    const w2 = write()
+    expect(await a.send([w1, w2], 'replicate')).toEqual([WriteResult.HELD, WriteResult.HELD])
+    expect(a.merged).toEqual([
+      { key: w1.key, value: w1.value, createdAt: w1.createdAt, expiresAt: w1.expiresAt, writeId: w1.writeId },
+      { key: w2.key, value: w2.value, createdAt: w2.createdAt, expiresAt: w2.expiresAt, writeId: w2.writeId }
+    ])
+    expect(a.counts).toEqual(['replicate:stored', 'replicate:stored'])
+  })
+
+  it('answers HELD for a stale copy (the newer one is held)', async () => {
+    const a = inbound()
+    a.outcome(() => ({ status: 'stale' }))
+    expect(await a.send([write()], 'gossip')).toEqual([WriteResult.HELD])
+    expect(a.counts).toEqual(['gossip:stale'])
+  })
+
+  it('answers CAPACITY when the store is full', async () => {
+    const a = inbound()
+    a.outcome(() => ({ status: 'capacity', needed: 100, free: 10 }))
+    expect(await a.send([write()], 'replicate')).toEqual([WriteResult.CAPACITY])
+    expect(a.counts).toEqual(['replicate:capacity'])
+  })
+
+  it('answers EXPIRED when the store finds the record expired', async () => {
+    const a = inbound()
+    a.outcome(() => ({ status: 'expired' }))
+    expect(await a.send([write()], 'pulled')).toEqual([WriteResult.EXPIRED])
+    expect(a.counts).toEqual(['pulled:expired'])
+  })
+
+  it('answers FAILED when the merge rejects', async () => {
+    const a = inbound()
+    a.outcome(() => { throw new Error('shard stopped') })
+    expect(await a.send([write()], 'received')).toEqual([WriteResult.FAILED])
+    expect(a.counts).toEqual(['received:failed'])
+  })
+
+  it('answers INVALID for a write that fails the checks, and never merges it', async () => {
+    const a = inbound()
+    const results = await a.send([
+      write({ key: '' }),
+      write({ writeId: 'bad id' }),
+      write({ createdAt: T0 + LIMITS.maxClockSkewMs + 1, expiresAt: T0 + 60_000 }),
+      write({ value: new Uint8Array(LIMITS.maxValueBytes + 1) }),
+      write()
+    ], 'replicate')
+    expect(results).toEqual([WriteResult.INVALID, WriteResult.INVALID, WriteResult.INVALID, WriteResult.INVALID, WriteResult.HELD])
+    expect(a.merged).toHaveLength(1)
+    expect(a.counts.filter(c => c === 'replicate:invalid')).toHaveLength(4)
+  })
+
+  it('answers EXPIRED for a write that expired on the way, and never merges it', async () => {
+    const a = inbound()
+    expect(await a.send([write({ createdAt: T0 - 2000, expiresAt: T0 })], 'gossip')).toEqual([WriteResult.EXPIRED])
+    expect(a.merged).toEqual([])
+    expect(a.counts).toEqual(['gossip:expired'])
+  })
+
+  it('does not merge again via gossip a writeId that came via replicate; a second replicate copy still is', async () => {
+    const a = inbound()
+    const w = write()
+    expect(await a.send([w], 'replicate')).toEqual([WriteResult.HELD])
+    expect(await a.send([w], 'gossip')).toEqual([WriteResult.HELD])
+    expect(a.merged).toHaveLength(1)
+    expect(await a.send([w], 'replicate')).toEqual([WriteResult.HELD])
+    expect(a.merged).toHaveLength(2)
+    expect(a.counts).toEqual(['replicate:stored', 'replicate:stored'])
+  })
+
+  it('merges a gossip copy once', async () => {
+    const a = inbound()
+    const w = write()
+    expect(await a.send([w], 'gossip')).toEqual([WriteResult.HELD])
+    expect(await a.send([w], 'gossip')).toEqual([WriteResult.HELD])
+    expect(a.merged).toHaveLength(1)
+  })
+
+  it('merges anti-entropy copies every time (no once-per-writeId rule)', async () => {
+    const a = inbound()
+    const w = write()
+    await a.send([w], 'replicate')
+    await a.send([w], 'pulled')
+    await a.send([w], 'received')
+    expect(a.merged).toHaveLength(3)
+  })
+
+  it('pulls an announced value from the sender before merging it', async () => {
+    const a = inbound()
+    a.holders.add('sender')
+    const w = announced()
+    expect(await a.send([w], 'replicate')).toEqual([WriteResult.HELD])
+    expect(a.pulls).toEqual(['sender'])
+    expect(a.merged).toHaveLength(1)
+    expect(a.merged[0]).toMatchObject({ key: w.key, writeId: w.writeId })
+    expect(a.merged[0].value.byteLength).toBe(BIG)
+    expect(a.counts).toEqual(['replicate:stored'])
+  })
+
+  it('for gossip, pulls from other healthy active members of the last view when the sender fails', async () => {
+    const a = inbound()
+    a.view([{ id: 'stale-view-member', healthy: true, active: true }])
+    a.view([
+      { id: 'sender', healthy: true, active: true },
+      { id: 'sick', healthy: false, active: true },
+      { id: 'passive', healthy: true, active: false },
+      { id: 'other', healthy: true, active: true }
+    ])
+    a.holders.add('other')
+    expect(await a.send([announced()], 'gossip')).toEqual([WriteResult.HELD])
+    expect(a.pulls).toEqual(['sender', 'other'])
+    expect(a.merged).toHaveLength(1)
+    expect(a.counts).toEqual(['gossip:pulled', 'gossip:stored'])
+  })
+
+  it('asks at most two other members after the sender', async () => {
+    const a = inbound()
+    a.view(['m1', 'm2', 'm3', 'm4'].map(id => ({ id, healthy: true, active: true })))
+    expect(await a.send([announced()], 'gossip')).toEqual([WriteResult.FAILED])
+    expect(a.pulls[0]).toBe('sender')
+    expect(a.pulls).toHaveLength(3)
+    expect(new Set(a.pulls.slice(1)).size).toBe(2)
+  })
+
+  it('answers FAILED when the value cannot be pulled anywhere, and merges nothing', async () => {
+    const a = inbound()
+    a.view([{ id: 'other', healthy: true, active: true }])
+    expect(await a.send([announced()], 'gossip')).toEqual([WriteResult.FAILED])
+    expect(a.pulls).toEqual(['sender', 'other'])
+    expect(a.merged).toEqual([])
+    expect(a.counts).toEqual(['gossip:pull_failed'])
+  })
+
+  it('for replicate, pulls from the sender only', async () => {
+    const a = inbound()
+    a.view([{ id: 'other', healthy: true, active: true }])
+    a.holders.add('other')
+    expect(await a.send([announced()], 'replicate')).toEqual([WriteResult.FAILED])
+    expect(a.pulls).toEqual(['sender'])
+    expect(a.counts).toEqual(['replicate:pull_failed'])
+  })
+
+  it('answers FAILED after halt, without merging', async () => {
+    const a = inbound()
+    dispatch(a.ref, { type: 'halt' })
+    expect(await a.send([write(), write()], 'replicate')).toEqual([WriteResult.FAILED, WriteResult.FAILED])
+    expect(a.merged).toEqual([])
+  })
+
+  it('a slow merge does not hold up the messages behind it', async () => {
+    const a = inbound()
+    let release!: () => void
+    const gate = new Promise<void>(resolve => { release = resolve })
+    const slow = write()
+    a.outcome(async (r) => {
+      if (r.writeId === slow.writeId) await gate
+      return stored(r)
+    })
+    const answer = a.send([slow, write({ createdAt: T0 - 2000, expiresAt: T0 })], 'replicate')
+    // The next message is handled while the first merge still waits.
+    expect(await a.send([write()], 'replicate')).toEqual([WriteResult.HELD])
+    release()
+    expect(await answer).toEqual([WriteResult.HELD, WriteResult.EXPIRED])
+  })
+})

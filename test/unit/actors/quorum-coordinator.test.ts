@@ -1,0 +1,300 @@
+/**
+ * The QuorumCoordinator alone: a ManualClock, a fake transport whose sends the test
+ * answers one by one, and a fake gossip sender that records every publish.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { dispatch, start, stop, type Ref } from 'nact'
+import { spawnQuorumCoordinator, type QuorumCoordinatorMsg, type QuorumResult, type Replica } from '../../../actors/quorum-coordinator/index.js'
+import { replyChannel, type ReplyTo } from '../../../actors/runtime/ask.js'
+import { ManualClock } from '../../../src/clock.js'
+import type { RepramRecord } from '../../../src/record.js'
+import { until } from '../../helpers/until.js'
+
+const T0 = 1_700_000_000_000
+const TIMEOUT_MS = 1000
+
+/** A send the test answers: `ok` resolves it with flags, `fail` rejects it. */
+interface Send { peer: string, records: RepramRecord[], ok: (flags: boolean[]) => void, fail: (err: Error) => void }
+
+/** A write's answer, and whether it came yet. */
+interface Answer { promise: Promise<QuorumResult>, settled: () => boolean }
+
+let system: ReturnType<typeof start> | undefined
+afterEach(() => {
+  if (system !== undefined) stop(system)
+  system = undefined
+})
+
+let seq = 0
+const record = (id = `w-${++seq}`): RepramRecord =>
+  ({ key: `app/${id}`, value: new Uint8Array([1, 2, 3]), createdAt: T0, expiresAt: T0 + 60_000, writeId: id })
+
+const member = (id: string, over: Partial<Replica> = {}): Replica => ({ id, healthy: true, rttMs: 10, active: true, ...over })
+
+function coordinator (replication = 3): {
+  ref: Ref<QuorumCoordinatorMsg>
+  clock: ManualClock
+  sends: Send[]
+  published: RepramRecord[][]
+  begin: (...records: RepramRecord[]) => Answer[]
+  view: (members: Replica[]) => void
+  probe: () => Promise<void>
+} {
+  system = start()
+  const clock = new ManualClock(T0)
+  const sends: Send[] = []
+  const published: RepramRecord[][] = []
+  const ref = spawnQuorumCoordinator(system, {
+    replication,
+    writeTimeoutMs: TIMEOUT_MS,
+    clock,
+    transport: {
+      send: async (peer, records) => await new Promise<boolean[]>((resolve, reject) => { sends.push({ peer, records, ok: resolve, fail: reject }) })
+    },
+    gossip: { send: (m) => { published.push(m.records) } },
+    crashed: () => {}
+  })
+  const begin = (...records: RepramRecord[]): Answer[] => {
+    const answers = records.map(() => {
+      let done = false
+      let replyTo!: ReplyTo<QuorumResult>
+      const promise = new Promise<QuorumResult>((resolve, reject) => { replyTo = replyChannel(resolve, reject) })
+      void promise.then(() => { done = true }, () => { done = true })
+      return { promise, settled: () => done, replyTo }
+    })
+    dispatch(ref, { type: 'begin', writes: records.map((r, i) => ({ record: r, replyTo: answers[i].replyTo })) })
+    return answers
+  }
+  /** Resolves once the coordinator has handled everything sent before it (a fresh write shows up somewhere). */
+  const probe = async (): Promise<void> => {
+    const r = record(`probe-${++seq}`)
+    const [answer] = begin(r)
+    await until(() => answer.settled() || sends.some(s => s.records.some(x => x.writeId === r.writeId)), { what: 'probe handled' })
+  }
+  const view = (members: Replica[]): void => dispatch(ref, { type: 'view', members })
+  return { ref, clock, sends, published, begin, view, probe }
+}
+
+/** Publishes of test writes (probe writes left out). */
+const writesOf = (published: RepramRecord[][]): string[][] =>
+  published.map(rs => rs.map(r => r.writeId).filter(id => !id.startsWith('probe-'))).filter(ids => ids.length > 0)
+
+describe('QuorumCoordinator', () => {
+  it('answers 201 (quorum) as soon as enough acks arrive: R=3, 2 members → 1 ack', async () => {
+    const c = coordinator(3)
+    c.view([member('a'), member('b')])
+    const w = record()
+    const [answer] = c.begin(w)
+    await until(() => c.sends.length === 2, { what: 'two direct sends' })
+    expect(c.sends.map(s => s.peer).sort()).toEqual(['a', 'b'])
+    expect(c.sends[0].records).toEqual([w])
+    c.sends[0].ok([true])
+    expect(await answer.promise).toEqual({ replicas: 2, quorum: true, outcome: 'quorum' })
+    // The second target never answered: the first ack was enough.
+  })
+
+  it('sends the writes of one begin to each target as one batch', async () => {
+    const c = coordinator(3)
+    c.view([member('a'), member('b')])
+    const w1 = record()
+    const w2 = record()
+    const answers = c.begin(w1, w2)
+    await until(() => c.sends.length === 2, { what: 'two direct sends' })
+    expect(c.sends[0].records.map(r => r.writeId)).toEqual([w1.writeId, w2.writeId])
+    c.sends[1].ok([true, false])
+    c.sends[0].ok([false, true])
+    expect(await answers[0].promise).toMatchObject({ quorum: true, outcome: 'quorum' })
+    expect(await answers[1].promise).toMatchObject({ quorum: true, outcome: 'quorum' })
+  })
+
+  it('answers "alone" at once with an empty view, without sending', async () => {
+    const c = coordinator(3)
+    const [answer] = c.begin(record())
+    expect(await answer.promise).toEqual({ replicas: 1, quorum: true, outcome: 'alone' })
+    expect(c.sends).toHaveLength(0)
+  })
+
+  it('answers 202 (timeout) when the clock passes writeTimeoutMs, and not before', async () => {
+    const c = coordinator(3)
+    c.view([member('a'), member('b')])
+    const [answer] = c.begin(record())
+    await until(() => c.sends.length === 2, { what: 'two direct sends' })
+    c.clock.advance(TIMEOUT_MS - 1)
+    await c.probe()
+    expect(answer.settled()).toBe(false)
+    c.clock.advance(1)
+    expect(await answer.promise).toEqual({ replicas: 1, quorum: false, outcome: 'timeout' })
+  })
+
+  it('a late ack after the timeout changes nothing', async () => {
+    const c = coordinator(3)
+    c.view([member('a'), member('b')])
+    const [answer] = c.begin(record())
+    await until(() => c.sends.length === 2, { what: 'two direct sends' })
+    c.clock.advance(TIMEOUT_MS)
+    expect(await answer.promise).toMatchObject({ outcome: 'timeout' })
+    c.sends[0].ok([true])
+    c.sends[1].ok([true])
+    await c.probe()
+    expect(writesOf(c.published)).toEqual([])
+  })
+
+  it('answers "unreachable" at once when too few members are healthy', async () => {
+    const c = coordinator(3)
+    c.view([member('a', { healthy: false }), member('b', { healthy: false })])
+    const w = record()
+    const [answer] = c.begin(w)
+    expect(await answer.promise).toEqual({ replicas: 1, quorum: false, outcome: 'unreachable' })
+    expect(c.sends).toHaveLength(0)
+    // Not every member is a healthy direct target: gossip is its only way out.
+    expect(writesOf(c.published)).toEqual([[w.writeId]])
+  })
+
+  it('answers "unreachable" once failures make the quorum impossible, without waiting for the rest', async () => {
+    // R=5 with 4 members: quorum 3 copies → 2 acks needed from 4 targets.
+    const c = coordinator(5)
+    c.view([member('a'), member('b'), member('c'), member('d')])
+    const [answer] = c.begin(record())
+    await until(() => c.sends.length === 4, { what: 'four direct sends' })
+    c.sends[0].ok([false])
+    c.sends[1].fail(new Error('stream reset'))
+    await c.probe()
+    expect(answer.settled()).toBe(false) // 2 answers left, 2 acks needed: still possible
+    c.sends[2].ok([false])
+    expect(await answer.promise).toEqual({ replicas: 1, quorum: false, outcome: 'unreachable' })
+  })
+
+  it('shutdown answers every pending write with "shutdown", then calls its replyTo; later writes too', async () => {
+    const c = coordinator(5)
+    c.view([member('a'), member('b'), member('c'), member('d')])
+    const [first] = c.begin(record())
+    await until(() => c.sends.length === 4, { what: 'first write sent' })
+    const [second] = c.begin(record())
+    await until(() => c.sends.length === 8, { what: 'second write sent' })
+    c.sends[0].ok([true]) // one ack of the 2 needed
+    await c.probe()
+    expect(first.settled()).toBe(false)
+    let done = false
+    dispatch(c.ref, { type: 'shutdown', replyTo: () => { done = true } })
+    expect(await first.promise).toEqual({ replicas: 2, quorum: false, outcome: 'shutdown' })
+    expect(await second.promise).toEqual({ replicas: 1, quorum: false, outcome: 'shutdown' })
+    await until(() => done, { what: 'shutdown replyTo' })
+    const sent = c.sends.length
+    const [late] = c.begin(record())
+    expect(await late.promise).toEqual({ replicas: 1, quorum: false, outcome: 'shutdown' })
+    expect(c.sends).toHaveLength(sent)
+  })
+
+  it('does not gossip a failed direct write after shutdown', async () => {
+    const c = coordinator(3)
+    c.view([member('a'), member('b')])
+    const [answer] = c.begin(record())
+    await until(() => c.sends.length === 2, { what: 'two direct sends' })
+    dispatch(c.ref, { type: 'shutdown' })
+    expect(await answer.promise).toMatchObject({ outcome: 'shutdown' })
+    c.sends[0].ok([false])
+    await c.probe()
+    expect(writesOf(c.published)).toEqual([])
+  })
+
+  it('chooses healthy replicas only, active ones first, lowest RTT first', async () => {
+    const c = coordinator(4) // 3 targets
+    c.view([
+      member('sick', { healthy: false, rttMs: 1 }),
+      member('slow', { rttMs: 80 }),
+      member('outside', { active: false, rttMs: 1 }),
+      member('unmeasured', { rttMs: null }),
+      member('fast', { rttMs: 5 }),
+      member('outside-slow', { active: false, rttMs: 90 })
+    ])
+    c.begin(record())
+    await until(() => c.sends.length === 3, { what: 'three direct sends' })
+    expect(c.sends.map(s => s.peer)).toEqual(['fast', 'slow', 'unmeasured'])
+  })
+
+  it('falls back on members outside the active view when the active ones are too few', async () => {
+    const c = coordinator(3) // 2 targets
+    c.view([
+      member('outside-slow', { active: false, rttMs: 90 }),
+      member('active', { rttMs: 50 }),
+      member('sick', { healthy: false }),
+      member('outside-fast', { active: false, rttMs: 3 })
+    ])
+    c.begin(record())
+    await until(() => c.sends.length === 2, { what: 'two direct sends' })
+    expect(c.sends.map(s => s.peer)).toEqual(['active', 'outside-fast'])
+  })
+
+  describe('gossip', () => {
+    it('does not gossip a write when the enclave is no larger than R and every member is a healthy direct target', async () => {
+      const c = coordinator(3)
+      c.view([member('a'), member('b')])
+      const [answer] = c.begin(record())
+      await until(() => c.sends.length === 2, { what: 'two direct sends' })
+      c.sends[0].ok([true])
+      c.sends[1].ok([true])
+      expect(await answer.promise).toMatchObject({ outcome: 'quorum' })
+      await c.probe() // both acks handled
+      expect(writesOf(c.published)).toEqual([])
+    })
+
+    it('gossips it after all (the fallback) when a direct send answers false', async () => {
+      const c = coordinator(3)
+      c.view([member('a'), member('b')])
+      const w = record()
+      const [answer] = c.begin(w)
+      await until(() => c.sends.length === 2, { what: 'two direct sends' })
+      c.sends[0].ok([false])
+      await until(() => writesOf(c.published).length === 1, { what: 'fallback publish' })
+      expect(writesOf(c.published)).toEqual([[w.writeId]])
+      expect(c.published[0][0]).toEqual(w)
+      c.sends[1].ok([true])
+      expect(await answer.promise).toMatchObject({ replicas: 2, outcome: 'quorum' })
+      await c.probe()
+      expect(writesOf(c.published)).toEqual([[w.writeId]]) // once
+    })
+
+    it('gossips it when a direct send rejects', async () => {
+      const c = coordinator(3)
+      c.view([member('a'), member('b')])
+      const w = record()
+      c.begin(w)
+      await until(() => c.sends.length === 2, { what: 'two direct sends' })
+      c.sends[1].fail(new Error('dial failed'))
+      await until(() => writesOf(c.published).length === 1, { what: 'fallback publish' })
+      expect(writesOf(c.published)).toEqual([[w.writeId]])
+    })
+
+    it('gossips only the writes of a batch that a target did not take', async () => {
+      const c = coordinator(3)
+      c.view([member('a'), member('b')])
+      const w1 = record()
+      const w2 = record()
+      c.begin(w1, w2)
+      await until(() => c.sends.length === 2, { what: 'two direct sends' })
+      c.sends[0].ok([true, false])
+      await until(() => writesOf(c.published).length === 1, { what: 'fallback publish' })
+      expect(writesOf(c.published)).toEqual([[w2.writeId]])
+    })
+
+    it('publishes at once in an enclave larger than R', async () => {
+      const c = coordinator(3)
+      c.view([member('a'), member('b'), member('c')])
+      const w = record()
+      c.begin(w)
+      await until(() => writesOf(c.published).length === 1, { what: 'publish' })
+      expect(writesOf(c.published)).toEqual([[w.writeId]])
+      expect(c.published[0][0]).toEqual(w)
+      expect(c.sends.map(s => s.peer)).toHaveLength(2)
+    })
+
+    it('publishes at once when a member is unhealthy, even in an enclave no larger than R', async () => {
+      const c = coordinator(4)
+      c.view([member('a'), member('b'), member('c', { healthy: false })])
+      const w = record()
+      c.begin(w)
+      await until(() => writesOf(c.published).length === 1, { what: 'publish' })
+      expect(c.sends.map(s => s.peer).sort()).toEqual(['a', 'b'])
+    })
+  })
+})

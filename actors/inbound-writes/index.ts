@@ -15,7 +15,7 @@
  * Merges and pulls run outside the mailbox (they resolve later and reply then), so one
  * slow pull never holds up the writes behind it.
  */
-import { spawn, type Ref } from 'nact'
+import { dispatch, spawn, type Ref } from 'nact'
 import type { Clock } from '../../src/clock.js'
 import type { RepramRecord } from '../../src/record.js'
 import { WriteResult, type Write } from '../../src/wire/pb/repram.js'
@@ -36,6 +36,8 @@ export type InboundVia = 'replicate' | 'gossip' | 'pulled' | 'received'
 /** Every message the inbound-writes actor understands. */
 export type InboundWritesMsg =
   | { type: 'writes', writes: Write[], from: string, via: InboundVia, signal?: AbortSignal, replyTo?: ReplyTo<WriteResult[]> }
+  /** Internal: these writeIds are held now, so their later gossip copies are skipped. */
+  | { type: 'held', writeIds: string[] }
   /** The members to pull announced gossip values from (published by membership). */
   | { type: 'view', members: readonly Holder[] }
   | { type: 'halt' }
@@ -70,6 +72,7 @@ const ACTOR = 'inbound-writes'
 
 /** Spawns the inbound-writes actor under `parent`. */
 export function spawnInboundWrites (parent: Parameters<typeof spawn>[0], init: InboundWritesInit): Ref<InboundWritesMsg> {
+  let self: Ref<InboundWritesMsg> | undefined
   const count = init.count ?? (() => {})
   const random = init.random ?? Math.random
 
@@ -99,9 +102,10 @@ export function spawnInboundWrites (parent: Parameters<typeof spawn>[0], init: I
       count(via, why === 'expired' ? 'expired' : 'invalid')
       return why === 'expired' ? WriteResult.EXPIRED : WriteResult.INVALID
     }
-    // A copy already merged (direct, then gossip) is held: no second merge of a gossip copy.
-    // (Runs before the first await: the cache is only touched inside the mailbox turn.)
-    if ((via === 'replicate' || via === 'gossip') && !s.seen.add(w.writeId) && via === 'gossip') return WriteResult.HELD
+    // A copy this node already holds (direct, then gossip) is not merged again. The id is
+    // recorded once the copy is held (`held`), so a direct copy that failed does not stop
+    // its gossip copy (the coordinator's fallback) from being merged.
+    if (via === 'gossip' && s.seen.has(w.writeId)) return WriteResult.HELD
     if (w.size === undefined) return await merge(fromWire(w), via)
     // An announced large value: the sender first (it holds it), then, for gossip, others.
     const peers = via === 'gossip' ? [from, ...holdersFor(s.holders, from, GOSSIP_PULL_OTHERS, random)] : [from]
@@ -123,11 +127,21 @@ export function spawnInboundWrites (parent: Parameters<typeof spawn>[0], init: I
           return s
         }
         const signal = msg.signal === undefined ? init.signal : AbortSignal.any([msg.signal, init.signal])
-        const results = msg.writes.map(async w => await one(s, w, msg.from, msg.via, signal))
+        const via = msg.via
+        const all = Promise.all(msg.writes.map(async w => await one(s, w, msg.from, via, signal)))
+        if (via === 'replicate' || via === 'gossip') {
+          all.then(results => {
+            const writeIds = msg.writes.filter((_, i) => results[i] === WriteResult.HELD).map(w => w.writeId)
+            if (writeIds.length > 0 && self !== undefined) dispatch(self, { type: 'held', writeIds })
+          }, () => {})
+        }
         const replyTo = msg.replyTo
-        if (replyTo !== undefined) Promise.all(results).then(replyTo, () => replyTo(msg.writes.map(() => WriteResult.FAILED)))
+        if (replyTo !== undefined) all.then(replyTo, () => replyTo(msg.writes.map(() => WriteResult.FAILED)))
         return s
       }
+      case 'held':
+        for (const id of msg.writeIds) s.seen.add(id)
+        return s
       case 'view':
         s.holders = msg.members
         return s
@@ -141,10 +155,11 @@ export function spawnInboundWrites (parent: Parameters<typeof spawn>[0], init: I
     }
   }
 
-  return spawn(parent, handle, ACTOR, {
+  self = spawn(parent, handle, ACTOR, {
     initialState: { seen: new SeenCache(SEEN_WRITE_TTL_MS, SEEN_WRITE_MAX, () => init.clock.now()), holders: [], halted: false },
     // The state is a dedupe cache and a view: both stay valid after a throw, and losing
     // them (reset) would only merge some copies twice. Resume.
     onCrash: supervise(ACTOR, 'resume', init.crashed)
   })
+  return self
 }

@@ -148,6 +148,25 @@ describe('InboundWrites', () => {
     expect(a.counts).toEqual(['replicate:stored', 'replicate:stored'])
   })
 
+  it('merges the gossip copy of a write whose direct copy was not held (the coordinator\'s fallback)', async () => {
+    const a = inbound()
+    const w = announced()
+    expect(await a.send([w], 'replicate', 'author')).toEqual([WriteResult.FAILED]) // the pull fails
+    a.holders.add('author')
+    expect(await a.send([w], 'gossip', 'author')).toEqual([WriteResult.HELD])
+    expect(a.merged).toHaveLength(1)
+  })
+
+  it('merges the gossip copy when the direct merge failed', async () => {
+    const a = inbound()
+    const w = write()
+    a.outcome(() => { throw new Error('shard busy') })
+    expect(await a.send([w], 'replicate', 'author')).toEqual([WriteResult.FAILED])
+    a.outcome(stored)
+    expect(await a.send([w], 'gossip', 'author')).toEqual([WriteResult.HELD])
+    expect(a.merged).toHaveLength(2)
+  })
+
   it('merges a gossip copy once', async () => {
     const a = inbound()
     const w = write()

@@ -15,12 +15,24 @@ import { assertNever, type ReplyTo } from '../runtime/ask.js'
 import { supervise, type CrashReporter } from '../runtime/supervise.js'
 import { canonicalAttestationBytes, type Attestation, type AttestationBody } from '../../src/sdk/attest/canonical.js'
 import type { CycleSummary } from '../../src/sdk/attest/types.js'
-import type { AttestationSigner } from '../../src/attest/signer.js'
 import { AttestationLedger, summarize, type CycleState } from './ledger.js'
 import { MAX_TIMER_MS } from './constants.js'
 
 export { AttestationLedger, cycleOf, summarize, type CycleState, type LedgerInit } from './ledger.js'
 export * from './constants.js'
+
+/** What signs attestations: the node's libp2p identity (`src/attest/signer.ts` builds one). */
+export interface AttestationSigner {
+  /** The signer's libp2p peer id (base58btc): the `nodeId` of its attestations. */
+  readonly nodeId: string
+  /** Hex of the libp2p protobuf public key, published next to the attestations. */
+  readonly publicKey: string
+  /** `Ed25519`, `secp256k1`, … */
+  readonly keyType: string
+  /** True for an identity made at start that no one else knows. */
+  readonly ephemeral: boolean
+  sign(bytes: Uint8Array): Promise<Uint8Array> | Uint8Array
+}
 
 /** What an expired flagged record contributes (a subset of the node's `RecordEvent`). */
 export interface ExpiredRecord {

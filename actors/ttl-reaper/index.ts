@@ -12,20 +12,22 @@ import { dispatch, spawn, type Ref } from 'nact'
 import type { Clock, TimerHandle } from '../../src/clock.js'
 import { assertNever } from '../runtime/ask.js'
 import { supervise, type CrashReporter } from '../runtime/supervise.js'
-import type { StorageShardMsg } from '../storage-shard/index.js'
 
 /** Longest single timer; bounds how late a sweep can be after a wall-clock jump. */
 export const MAX_TIMER_MS = 1000
 
+/** What the reaper sends a shard whose deadline came: the shard removes what expired. */
+export interface SweepMsg { type: 'sweep' }
+
 /** Every message the reaper understands. */
 export type TtlReaperMsg =
-  | { type: 'attach', shards: Array<Ref<StorageShardMsg>> }
+  | { type: 'attach', shards: Array<Ref<SweepMsg>> }
   | { type: 'schedule', shard: number, at: number }
   | { type: 'tick' }
   | { type: 'halt' }
 
 interface ReaperState {
-  shards: Array<Ref<StorageShardMsg>>
+  shards: Array<Ref<SweepMsg>>
   deadlines: number[]
   timer: { code: 'armed', at: number, handle: TimerHandle } | { code: 'idle' } | { code: 'halted' }
 }

@@ -15,19 +15,8 @@ import { generateKeyPair, privateKeyFromProtobuf, publicKeyToProtobuf } from '@l
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import { IDENTITY_FILE } from '../net/constants.js'
-
-/** Signs attestation bytes as one node. */
-export interface AttestationSigner {
-  /** The signer's libp2p peer id (base58btc): the `nodeId` of its attestations. */
-  readonly nodeId: string
-  /** Hex of the libp2p protobuf public key, published next to the attestations. */
-  readonly publicKey: string
-  /** `Ed25519`, `secp256k1`, … */
-  readonly keyType: string
-  /** True for an identity made at start that no one else knows. */
-  readonly ephemeral: boolean
-  sign(bytes: Uint8Array): Promise<Uint8Array> | Uint8Array
-}
+import type { AttestationSigner } from '../../actors/attestor/index.js'
+export type { AttestationSigner } from '../../actors/attestor/index.js'
 
 function hex (b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')

@@ -44,12 +44,7 @@ export function parseTimeout (input: string): number {
   return ms
 }
 
-/**
- * Every flag `put` and `get` have without encryption. Any other flag on their command
- * line makes the CLI load the encryption module (see crypto-hooks.ts); a test keeps
- * this list equal to the registered options.
- */
-export const PLAIN_CLIENT_FLAGS: ReadonlySet<string> = new Set(['--url', '--timeout', '--ttl', '-q', '--quiet'])
+export { PLAIN_CLIENT_FLAGS } from './crypto-hooks.js'
 
 /** Options shared by every client command. */
 interface ClientOpts { url?: string, timeout?: string }

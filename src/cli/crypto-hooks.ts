@@ -15,7 +15,13 @@
  * registerClientCommands(program, io, crypto)
  */
 import type { Command } from 'commander'
-import { PLAIN_CLIENT_FLAGS } from './client-commands.js'
+
+/**
+ * Every flag `put` and `get` have without encryption. Any other flag on their command
+ * line makes the CLI load the encryption module; a test keeps this list equal to the
+ * options `client-commands.ts` registers.
+ */
+export const PLAIN_CLIENT_FLAGS: ReadonlySet<string> = new Set(['--url', '--timeout', '--ttl', '-q', '--quiet'])
 
 /** What the crypto module provides to the CLI. */
 export interface CryptoCommands {

@@ -24,7 +24,7 @@ import { spawnMembership, type Member, type MembershipMsg } from '../../actors/m
 import { spawnQuorumCoordinator, type BeginWrite, type QuorumCoordinatorMsg } from '../../actors/quorum-coordinator/index.js'
 import { spawnGossipPeer, type GossipPeerMsg } from '../../actors/gossip-peer/index.js'
 import { spawnInboundWrites, type InboundWritesMsg } from '../../actors/inbound-writes/index.js'
-import { spawnAntiEntropy, shuffle, type AntiEntropyMsg, type RoundReason } from '../../actors/anti-entropy/index.js'
+import { spawnAntiEntropy, shuffle, type RoundReason } from '../../actors/anti-entropy/index.js'
 import { WriteResult } from '../wire/pb/repram.js'
 import { DEFAULT_PUBSUB_SERVICE, LEAVE_TIMEOUT_MS } from './constants.js'
 import { createClusterMetrics, type ClusterMetrics } from './metrics.js'
@@ -32,7 +32,9 @@ import { topicFor } from './topic.js'
 import { hostFromLibp2p, type NetHost } from './host.js'
 import { SyncEngine, createSyncMetrics, type SyncMetrics } from './sync.js'
 import { Libp2pTransport } from './transport.js'
-import { wireHandlers, type Unwire } from './handlers.js'
+import { wireHandlers, type ClusterActors, type Unwire } from './handlers.js'
+
+export type { ClusterActors } from './handlers.js'
 import { clusterReports } from './report.js'
 
 /** How a {@link ClusterReplicator} gets its libp2p node. */
@@ -49,15 +51,6 @@ export interface ClusterReplicatorInit {
   memoryLatencyMs?: number
   /** Connection gater of the libp2p node the replicator creates (tests partition with it). */
   connectionGater?: ConnectionGater
-}
-
-/** The network actors of one node. */
-export interface ClusterActors {
-  membership: Ref<MembershipMsg>
-  coordinator: Ref<QuorumCoordinatorMsg>
-  gossip: Ref<GossipPeerMsg>
-  inbound: Ref<InboundWritesMsg>
-  antiEntropy: Ref<AntiEntropyMsg>
 }
 
 type RunState =

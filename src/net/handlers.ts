@@ -10,6 +10,7 @@
  * - libp2p `peer:connect` / `peer:disconnect` to membership; mDNS discoveries are dialled.
  * It returns the function that undoes all of it.
  */
+import type { Ref } from 'nact'
 import { TopicValidatorResult, type Message } from '@libp2p/gossipsub'
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import type { LocalStore } from '../node/store.js'
@@ -18,16 +19,26 @@ import { Coalescer, type Asker } from '../../actors/runtime/ask.js'
 import type { GossipPeerMsg, GossipVerdict } from '../../actors/gossip-peer/index.js'
 import type { KnownPeer, MembershipMsg } from '../../actors/membership/index.js'
 import type { InboundWritesMsg } from '../../actors/inbound-writes/index.js'
+import type { QuorumCoordinatorMsg } from '../../actors/quorum-coordinator/index.js'
+import type { AntiEntropyMsg } from '../../actors/anti-entropy/index.js'
 import { WriteResult, type Write } from '../wire/pb/repram.js'
 import { toWire } from '../wire/write.js'
 import { BLOB_PROTOCOL, LEAVE_TIMEOUT_MS, REPLICATE_PROTOCOL, SYNC_PROTOCOL } from './constants.js'
 import { serveReplicateStream } from './replicate.js'
 import { serveBlobStream } from './blob.js'
 import { SYNC_MAX_STREAMS, type SyncEngine } from './sync.js'
-import type { ClusterActors } from './cluster.js'
 import type { ClusterMetrics } from './metrics.js'
 import type { NetHost } from './host.js'
 import type { Libp2pTransport } from './transport.js'
+
+/** The network actors of one node (spawned by `cluster.ts`). */
+export interface ClusterActors {
+  membership: Ref<MembershipMsg>
+  coordinator: Ref<QuorumCoordinatorMsg>
+  gossip: Ref<GossipPeerMsg>
+  inbound: Ref<InboundWritesMsg>
+  antiEntropy: Ref<AntiEntropyMsg>
+}
 
 /** Undoes {@link wireHandlers}. */
 export type Unwire = () => Promise<void>

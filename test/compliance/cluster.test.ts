@@ -26,7 +26,7 @@ describe('deletion proofs on a 3-node cluster', () => {
     const r = await until(async () => {
       const got = await collectDeletionProofs(urls, key, { fetch, writeId: put.writeId })
       return got.independentNodes === 3 ? got : undefined
-    }, { timeout: 10_000, what: '3 proofs' })
+    }, { timeoutMs: 10_000, what: '3 proofs' })
 
     expect(r.nodeIds).toEqual(nodes.map(t => t.node.nodeId).sort())
     for (const n of r.nodes) expect(n).toMatchObject({ status: 'verified', invalid: [] })

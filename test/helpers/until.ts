@@ -1,24 +1,41 @@
 /**
- * Retries `check` until it returns a truthy value or throws no more, then returns it.
- * Fails with the last error after `timeoutMs`. Use instead of fixed sleeps.
+ * The one retry-until helper of the suite: waits for a condition instead of a fixed time
+ * or a fixed number of event-loop turns.
+ *
+ * @example
+ * await until(async () => await node.has('k'), { what: 'the record on node b' })
  */
-export async function until<T> (check: () => T | Promise<T>, opts: { timeoutMs?: number, intervalMs?: number, what?: string } = {}): Promise<T> {
+
+/** Options of {@link until}. */
+export interface UntilOptions {
+  /** Give up after this long. @default 5000 */
+  timeoutMs?: number
+  /** Pause between tries. @default 5 */
+  intervalMs?: number
+  /** What is awaited, for the timeout message. */
+  what?: string
+}
+
+/**
+ * Retries `check` until it returns a value that is not undefined, null or false (or stops
+ * throwing and returns one), then returns it. After `timeoutMs` it fails with
+ * "timed out waiting for <what>: <last error>".
+ */
+export async function until<T> (check: () => T | Promise<T>, opts: UntilOptions = {}): Promise<Exclude<NonNullable<T>, false>> {
   const deadline = Date.now() + (opts.timeoutMs ?? 5000)
-  let lastErr: unknown
+  let last: unknown
   for (;;) {
     try {
       const v = await check()
-      if (v !== undefined && v !== null && v !== false) return v
-      lastErr = new Error(`${opts.what ?? 'condition'} not met`)
+      if (v !== undefined && v !== null && v !== false) return v as Exclude<NonNullable<T>, false>
+      last = undefined
     } catch (err) {
-      lastErr = err
+      last = err
     }
-    if (Date.now() > deadline) throw lastErr instanceof Error ? lastErr : new Error(String(lastErr))
+    if (Date.now() > deadline) {
+      const why = last instanceof Error ? `: ${last.message}` : ''
+      throw new Error(`timed out waiting for ${opts.what ?? 'condition'}${why}`)
+    }
     await new Promise(resolve => setTimeout(resolve, opts.intervalMs ?? 5))
   }
-}
-
-/** Lets every queued nact message (setImmediate) run, `rounds` times over. */
-export async function settle (rounds = 5): Promise<void> {
-  for (let i = 0; i < rounds; i++) await new Promise(resolve => setImmediate(resolve))
 }

@@ -17,11 +17,11 @@ describe('active view', () => {
     const connections = (): number => nodes.reduce((sum, t) => sum + (t.replicator.libp2p?.getConnections().length ?? 0), 0)
     // Full mesh: every node holds n − 1 connections. With one preferred peer each, a node
     // keeps its own dial, the seed (bootstrap) and the dials of nodes that prefer it.
-    await until(() => connections() < n * (n - 1), { timeout: 10_000, what: 'outbound connections outside the view to be closed' })
+    await until(() => connections() < n * (n - 1), { timeoutMs: 10_000, what: 'outbound connections outside the view to be closed' })
     // Each node dials its own preferred member and the bootstrap seed, nothing else for long.
     const outboundPeers = (i: number): number => new Set(nodes[i].replicator.libp2p?.getConnections()
       .filter(c => c.direction === 'outbound' && c.status === 'open').map(c => c.remotePeer.toString())).size
-    await until(() => nodes.every((_, i) => outboundPeers(i) <= 2), { timeout: 10_000, what: 'at most two outbound peers per node' })
+    await until(() => nodes.every((_, i) => outboundPeers(i) <= 2), { timeoutMs: 10_000, what: 'at most two outbound peers per node' })
     // Every node still counts the whole enclave.
     for (const t of nodes) expect(t.node.topology()).toHaveLength(n - 1)
 
@@ -35,14 +35,14 @@ describe('active view', () => {
     await host?.dial(peerIdFromString(outsider), { force: true })
     const outboundTo = (): number => host?.getConnections(peerIdFromString(outsider)).filter(c => c.direction === 'outbound' && c.status === 'open').length ?? 0
     expect(outboundTo()).toBeGreaterThan(0)
-    await until(() => outboundTo() === 0, { timeout: 5000, what: 'the connection outside the view to be pruned' })
+    await until(() => outboundTo() === 0, { timeoutMs: 5000, what: 'the connection outside the view to be pruned' })
 
     const res = await nodes[3].node.put('view-key', enc('v'), { ttl: 60 })
     expect(res.quorum).toBe(true)
     await until(async () => {
       for (const t of nodes) if (dec((await t.node.get('view-key', { local: true }))?.value) !== 'v') return false
       return true
-    }, { timeout: 10_000, what: 'the write on every node' })
+    }, { timeoutMs: 10_000, what: 'the write on every node' })
   })
 
   it('a newcomer asks its first peer for the members it knows', async () => {
@@ -51,7 +51,7 @@ describe('active view', () => {
     const config = { memberTtlMs: 60_000 }
     const nodes = await createCluster(3, { transport: 'memory', config })
     const late = await createNode('memory', { ...config, peers: nodes[0].addrs })
-    await until(() => late.node.topology().length === 3, { timeout: 5000, what: 'the newcomer to know all three members' })
+    await until(() => late.node.topology().length === 3, { timeoutMs: 5000, what: 'the newcomer to know all three members' })
     expect(await metric(late.node, 'repram_peer_exchanges_total', { result: 'ok' })).toBe(1)
     // Learned with addresses it can dial.
     for (const p of late.node.topology()) expect(p.addresses.length).toBeGreaterThan(0)

@@ -65,7 +65,7 @@ describe.each(TRANSPORTS)('cluster over %s', (transport) => {
     await until(() => a.node.topology().every(p => !p.healthy), { what: 'crashed peers marked unhealthy' })
     expect(await metric(a.node, 'repram_ping_failures_total')).toBeGreaterThan(0)
     expect((await a.node.put('still-remembered', enc('x'), { ttl: 60 })).quorum).toBe(false)
-    await until(() => a.node.topology().length === 0, { timeout: 5000, what: 'crashed peers to be forgotten' })
+    await until(() => a.node.topology().length === 0, { timeoutMs: 5000, what: 'crashed peers to be forgotten' })
     expect(left.sort()).toEqual([`${b.node.nodeId}:expired`, `${c.node.nodeId}:expired`].sort())
     expect((await a.node.put('alone', enc('x'), { ttl: 60 })).quorum).toBe(true)
     expect(await metric(a.node, 'repram_peer_evictions_total', { reason: 'expired' })).toBe(2)
@@ -88,7 +88,7 @@ describe.each(TRANSPORTS)('cluster over %s', (transport) => {
     const left: string[] = []
     a.node.on('peer:left', e => left.push(e.reason ?? ''))
     await Promise.all([b.node.stop(), c.node.stop()])
-    await until(() => a.node.topology().length === 0, { timeout: 2000, what: 'leaves to be processed' })
+    await until(() => a.node.topology().length === 0, { timeoutMs: 2000, what: 'leaves to be processed' })
     expect(left).toEqual(['left', 'left'])
     expect(await a.node.put('alone', enc('x'), { ttl: 60 })).toMatchObject({ quorum: true, replicas: 1 })
   })

@@ -76,7 +76,7 @@ export async function createCluster (n: number, opts: ClusterOptions): Promise<T
   const rest = await Promise.all(Array.from({ length: n - 1 }, async (_, i) =>
     await createNode(opts.transport, { peers: seed.addrs, ...opts.config, ...opts.each?.(i + 1) })))
   const nodes = [seed, ...rest]
-  if (opts.converge !== false) await until(() => nodes.every(t => t.node.topology().length === n - 1), { timeout: 10_000, what: `${n} nodes to see each other` })
+  if (opts.converge !== false) await until(() => nodes.every(t => t.node.topology().length === n - 1), { timeoutMs: 10_000, what: `${n} nodes to see each other` })
   return nodes
 }
 
@@ -89,25 +89,9 @@ export async function stopAll (): Promise<void> {
   dirs.clear()
 }
 
-/** Retries `fn` until it returns truthy (or stops throwing); fails with the last error after `timeout`. */
-export async function until<T> (fn: () => T | Promise<T>, opts: { timeout?: number, interval?: number, what?: string } = {}): Promise<Exclude<NonNullable<T>, false>> {
-  const deadline = Date.now() + (opts.timeout ?? 5000)
-  let last: unknown
-  for (;;) {
-    try {
-      const v = await fn()
-      if (v !== undefined && v !== null && v !== false) return v as Exclude<NonNullable<T>, false>
-      last = undefined
-    } catch (err) {
-      last = err
-    }
-    if (Date.now() > deadline) {
-      const why = last instanceof Error ? `: ${last.message}` : ''
-      throw new Error(`timed out waiting for ${opts.what ?? 'condition'}${why}`)
-    }
-    await new Promise(resolve => setTimeout(resolve, opts.interval ?? 25))
-  }
-}
+import { until } from '../helpers/until.js'
+
+export { until }
 
 /** A metric's value from the node's registry (sum over label sets matching `labels`). */
 export async function metric (node: RepramNode, name: string, labels: Record<string, string> = {}): Promise<number> {

@@ -17,13 +17,13 @@ describe('peer health', () => {
     const a = await createNode('tcp', config, { gater: sides.a.gater() })
     const b = await createNode('tcp', { ...config, peers: a.addrs }, { gater: sides.b.gater() })
     const c = await createNode('tcp', { ...config, peers: a.addrs }, { gater: sides.c.gater() })
-    await until(() => [a, b, c].every(t => t.node.topology().length === 2 && t.node.topology().every(p => p.healthy)), { timeout: 10_000, what: 'a healthy 3-node cluster' })
+    await until(() => [a, b, c].every(t => t.node.topology().length === 2 && t.node.topology().every(p => p.healthy)), { timeoutMs: 10_000, what: 'a healthy 3-node cluster' })
 
     // Cut c off from a and b in both directions.
     await sides.a.split([a], [c])
     await sides.b.split([b], [c])
     await sides.c.split([c], [a, b])
-    await until(() => peerOf(a, c)?.healthy === false, { timeout: 10_000, what: 'a to mark c unhealthy' })
+    await until(() => peerOf(a, c)?.healthy === false, { timeoutMs: 10_000, what: 'a to mark c unhealthy' })
     expect(peerOf(a, b)?.healthy).toBe(true)
     // c is still a member (not yet forgotten), so the quorum is 2 of 3: a and the healthy b.
     const put = await a.node.put('health/k', enc('v'), { ttl: 60 })
@@ -31,9 +31,9 @@ describe('peer health', () => {
     expect(await c.node.has('health/k')).toBe(false)
 
     for (const s of Object.values(sides)) s.heal()
-    await until(() => peerOf(a, c)?.healthy === true, { timeout: 20_000, what: 'c to be healthy again on a' })
+    await until(() => peerOf(a, c)?.healthy === true, { timeoutMs: 20_000, what: 'c to be healthy again on a' })
     // Back in the replica set: the next write reaches c directly or by gossip.
     await a.node.put('health/k2', enc('v2'), { ttl: 60 })
-    await until(async () => await c.node.has('health/k2'), { timeout: 10_000, what: 'c to receive writes again' })
+    await until(async () => await c.node.has('health/k2'), { timeoutMs: 10_000, what: 'c to receive writes again' })
   })
 })

@@ -27,7 +27,7 @@ describe('large values', () => {
     expect(put).toMatchObject({ quorum: true })
     expect(put.replicas).toBeGreaterThanOrEqual(2)
     for (const t of nodes) {
-      const got = await until(async () => await t.node.get('big/5m'), { timeout: 15_000, what: 'the 5 MiB value on every node' })
+      const got = await until(async () => await t.node.get('big/5m'), { timeoutMs: 15_000, what: 'the 5 MiB value on every node' })
       expect(got.value.byteLength).toBe(value.byteLength)
       expect(sha(got.value)).toBe(sha(value))
       expect(got.writeId).toBe(put.writeId)
@@ -45,7 +45,7 @@ describe('large values', () => {
     expect((await res.json()).error).toBeTypeOf('string')
     const ok = await app.request('/v1/data/just-fits?ttl=60', { method: 'PUT', body: new Uint8Array(max) })
     expect(ok.status).toBe(201)
-    await until(async () => await nodes[1].node.has('just-fits'), { timeout: 15_000, what: 'the maxValueBytes value to replicate' })
+    await until(async () => await nodes[1].node.has('just-fits'), { timeoutMs: 15_000, what: 'the maxValueBytes value to replicate' })
     for (const t of nodes) {
       expect(await t.node.has('too-big')).toBe(false)
       expect((await t.node.stats()).records).toBe(1)

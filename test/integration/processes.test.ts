@@ -40,7 +40,7 @@ async function startProc (args: string[], netns?: string): Promise<Proc> {
     p.p2p = p2p
     if (process.env.REPRAM_TEST_TIMING !== undefined) console.log('started in', Date.now() - t0)
     return true
-  }, { timeout: 15_000, what: 'repram start to print its addresses' })
+  }, { timeoutMs: 15_000, what: 'repram start to print its addresses' })
   return p
 }
 
@@ -71,7 +71,7 @@ describe('repram start processes', () => {
     const a = await startProc([...base, '--data-dir', tempDir()])
     expect(a.p2p[0]).toMatch(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/12D3Koo/)
     const [b, c] = await Promise.all([1, 2].map(async () => await startProc([...base, '--data-dir', tempDir(), '--peers', a.p2p[0]])))
-    await until(() => [a, b, c].every(p => (JSON.parse(http('GET', `${p.url}/v1/topology`).body) as { peers: unknown[] }).peers.length === 2), { timeout: 15_000, what: 'three-node membership' })
+    await until(() => [a, b, c].every(p => (JSON.parse(http('GET', `${p.url}/v1/topology`).body) as { peers: unknown[] }).peers.length === 2), { timeoutMs: 15_000, what: 'three-node membership' })
     const put = http('PUT', `${a.url}/v1/data/ops/hello?ttl=60`, 'world')
     expect(put.status).toBe(201)
     expect(JSON.parse(put.body)).toMatchObject({ key: 'ops/hello', ttl: 60 })
@@ -131,9 +131,9 @@ describe('repram start processes on a namespace LAN', () => {
     await until(() => ps.every((p, i) => {
       const t = http('GET', `${p.url}/v1/topology`, undefined, hosts[i])
       return t.status === 200 && (JSON.parse(t.body) as { peers: unknown[] }).peers.length === 2
-    }), { timeout: 20_000, interval: 200, what: 'mDNS membership' })
+    }), { timeoutMs: 20_000, intervalMs: 200, what: 'mDNS membership' })
     const put = http('PUT', `${ps[0].url}/v1/data/lan/key?ttl=60`, 'over-mdns', hosts[0])
     expect(put.status).toBe(201)
-    await until(() => http('GET', `${ps[2].url}/v1/data/lan/key`, undefined, hosts[2]).body === 'over-mdns', { interval: 100, what: 'replication over the LAN' })
+    await until(() => http('GET', `${ps[2].url}/v1/data/lan/key`, undefined, hosts[2]).body === 'over-mdns', { intervalMs: 100, what: 'replication over the LAN' })
   })
 })

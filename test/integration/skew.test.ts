@@ -28,7 +28,7 @@ describe('clock skew', () => {
     const nodes: TestNode[] = []
     nodes.push(await createNode('memory', config, { clock: skewedClock(offsets[0]) }))
     for (const o of offsets.slice(1)) nodes.push(await createNode('memory', { ...config, peers: nodes[0].addrs }, { clock: skewedClock(o) }))
-    await until(() => nodes.every(t => t.node.topology().length === 2), { timeout: 10_000, what: 'membership' })
+    await until(() => nodes.every(t => t.node.topology().length === 2), { timeoutMs: 10_000, what: 'membership' })
 
     // One write from the slowest clock, one from the fastest: 1.2 s apart, within the skew.
     const writes = [
@@ -63,7 +63,7 @@ describe('clock skew', () => {
         }
       }
       return done
-    }, { timeout: 15_000, interval: 20, what: 'every node to hold, then expire, both records' })
+    }, { timeoutMs: 15_000, intervalMs: 20, what: 'every node to hold, then expire, both records' })
 
     for (const w of writes) {
       const { expiresAt } = w.put
@@ -90,7 +90,7 @@ describe('clock skew', () => {
     await until(async () => await b.node.has('from-now'), { what: 'a write to reach the node ahead' })
     // Gossip, direct replication and sync all validate createdAt against now + maxClockSkew.
     await until(async () => (await b.node.stats()).records === 2, { what: 'b to hold both' })
-    await until(async () => await metric(a.node, 'repram_sync_records_total', { result: 'invalid' }) >= 1, { timeout: 10_000, what: 'anti-entropy to offer it and a to refuse it' })
+    await until(async () => await metric(a.node, 'repram_sync_records_total', { result: 'invalid' }) >= 1, { timeoutMs: 10_000, what: 'anti-entropy to offer it and a to refuse it' })
     expect(await a.node.has('from-the-future')).toBe(false)
   })
 })

@@ -32,7 +32,7 @@ describe.each(TRANSPORTS)('anti-entropy over %s', (transport) => {
     const r1 = await createNode(transport, { ...config, peers: seed.addrs }, { gater: right.gater() })
     const r2 = await createNode(transport, { ...config, peers: seed.addrs }, { gater: right.gater() })
     const all = [seed, l2, r1, r2]
-    await until(() => all.every(t => t.node.topology().length === 3), { timeout: 10_000, what: 'membership' })
+    await until(() => all.every(t => t.node.topology().length === 3), { timeoutMs: 10_000, what: 'membership' })
     await seed.node.put('before', enc('x'), { ttl: 60 })
     await until(async () => await sameLiveSet(all), { what: 'the first write everywhere' })
 
@@ -47,7 +47,7 @@ describe.each(TRANSPORTS)('anti-entropy over %s', (transport) => {
     left.heal()
     right.heal()
     const healedAt = Date.now()
-    await until(async () => await sameLiveSet(all), { timeout: 20_000, interval: 100, what: 'every node to hold the same live set' })
+    await until(async () => await sameLiveSet(all), { timeoutMs: 20_000, intervalMs: 100, what: 'every node to hold the same live set' })
     const elapsed = Date.now() - healedAt
     const held = await liveSet(r2.node)
     expect(held.size).toBe(1 + 20 + 20 + 1)
@@ -65,7 +65,7 @@ describe.each(TRANSPORTS)('anti-entropy over %s', (transport) => {
     const puts = await Promise.all(Array.from({ length: 300 }, async (_, i) => await nodes[i % 3].node.put(`late/${i}`, enc(`v${i}`), { ttl: 60 })))
     await until(async () => await sameLiveSet(nodes), { what: 'the cluster to agree' })
     const late = await createNode(transport, { peers: nodes[0].addrs })
-    await until(async () => (await late.node.stats()).records === 300, { timeout: 10_000, what: 'the late joiner to catch up' })
+    await until(async () => (await late.node.stats()).records === 300, { timeoutMs: 10_000, what: 'the late joiner to catch up' })
     for (const p of puts.slice(0, 20)) {
       const r = await late.node.get(p.key)
       expect(r?.writeId).toBe(p.writeId)
@@ -87,7 +87,7 @@ describe.each(TRANSPORTS)('anti-entropy over %s', (transport) => {
     const during = await Promise.all(Array.from({ length: 50 }, async (_, i) => await [a, b][i % 2].node.put(`down/${i}`, enc(`d${i}`), { ttl: 60 })))
     const back = await createNode(transport, { memberTtlMs: 3000, peers: a.addrs }, { dataDir: c.dataDir })
     expect(back.node.nodeId).toBe(id)
-    await until(async () => await sameLiveSet([a, b, back]), { timeout: 10_000, what: 'the restarted node to catch up' })
+    await until(async () => await sameLiveSet([a, b, back]), { timeoutMs: 10_000, what: 'the restarted node to catch up' })
     for (const p of during.slice(0, 10)) expect((await back.node.get(p.key))?.expiresAt).toBe(p.expiresAt)
     expect(await back.node.has('early')).toBe(true)
   })
@@ -110,7 +110,7 @@ describe('anti-entropy and expiry', () => {
     for (let i = 0; i < 20; i++) await a.node.merge(rec(`gone/${i}`, 150))
     await until(() => Date.now() > now + 200, { what: 'the short records to expire' })
     const b = await createNode(transport, { maxClockSkewMs: 3000, peers: a.addrs }, { clock: ahead as any })
-    await until(async () => (await b.node.stats()).records >= 20, { timeout: 10_000, what: 'the live records to arrive' })
+    await until(async () => (await b.node.stats()).records >= 20, { timeoutMs: 10_000, what: 'the live records to arrive' })
     await until(async () => await metric(b.node, 'repram_sync_rounds_total', { result: 'repaired' }) + await metric(b.node, 'repram_sync_rounds_total', { result: 'in_sync' }) >= 1, { what: 'a finished round' })
     expect(await metric(b.node, 'repram_sync_records_total', { result: 'stored' })).toBe(20)
     expect((await b.node.snapshot()).every(r => r.key.startsWith('live/'))).toBe(true)

@@ -3,7 +3,7 @@ import { ManualClock } from '../../src/clock.js'
 import { createRepramNode } from '../../src/create.js'
 import { type RecordEvent, type RepramNode } from '../../src/node/index.js'
 import { CapacityExceededError, InvalidKeyError, InvalidTtlError, NodeStoppedError, ValueTooLargeError } from '../../src/errors.js'
-import { settle, until } from '../helpers/until.js'
+import { until } from '../helpers/until.js'
 
 const enc = new TextEncoder()
 let nodes: RepramNode[] = []
@@ -59,15 +59,19 @@ describe('RepramNode', () => {
 
   it('resets the TTL when a key is written again', async () => {
     const { node, clock } = await makeNode()
+    const expired: number[] = []
+    node.on('record:expired', e => expired.push(e.expiresAt))
     await node.put('k', enc.encode('1'), { ttl: 2 })
     clock.advance(1500)
-    await node.put('k', enc.encode('2'), { ttl: 2 })
-    clock.advance(1000)
-    await settle()
+    const second = await node.put('k', enc.encode('2'), { ttl: 2 })
+    clock.advance(1000) // past the first write's expiry: the reaper's timer for it fires
     expect((await node.get('k'))?.value).toEqual(enc.encode('2'))
     expect((await node.get('k'))?.ttl).toBe(2)
     clock.advance(1000)
     expect(await node.get('k')).toBeUndefined()
+    // One expiry, the second write's: the first one's deadline removed nothing.
+    await until(() => expired.length >= 1, { what: 'the expiry event' })
+    expect(expired).toEqual([second.expiresAt])
   })
 
   it('clamps TTLs to [minTtl, maxTtl] and reports the applied TTL', async () => {

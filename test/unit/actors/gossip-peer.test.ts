@@ -53,10 +53,13 @@ function peer (limits: GossipLimits = LIMITS): {
   ref: Ref<GossipPeerMsg>
   clock: ManualClock
   published: GossipMessage[]
+  /** Encoded size of each published message. */
+  sizes: number[]
   inbound: InboundWritesMsg[]
   membership: GossipMembershipMsg[]
   counted: string[]
   rejected: string[]
+  /** Recipients of the next publishes; a negative count makes them reject. */
   setRecipients: (n: number) => void
   validate: (data: Uint8Array, signed?: boolean) => Promise<GossipVerdict>
   publish: (...records: RepramRecord[]) => void
@@ -65,6 +68,7 @@ function peer (limits: GossipLimits = LIMITS): {
   system = start()
   const clock = new ManualClock(T0)
   const published: GossipMessage[] = []
+  const sizes: number[] = []
   const inbound: InboundWritesMsg[] = []
   const membership: GossipMembershipMsg[] = []
   const counted: string[] = []
@@ -79,6 +83,8 @@ function peer (limits: GossipLimits = LIMITS): {
     transport: {
       publish: async (data) => {
         published.push(GossipMessage.decode(data))
+        sizes.push(data.byteLength)
+        if (recipients < 0) throw new Error('topic closed')
         return recipients
       }
     },
@@ -97,7 +103,7 @@ function peer (limits: GossipLimits = LIMITS): {
   const publish = (...records: RepramRecord[]): void => dispatch(ref, { type: 'publish', records })
   /** Resolves once the peer has handled everything sent before it (an unsigned message changes no state). */
   const probe = async (): Promise<void> => { expect(await validate(new Uint8Array(0), false)).toBe('reject') }
-  return { ref, clock, published, inbound, membership, counted, rejected, setRecipients: (n) => { recipients = n }, validate, publish, probe }
+  return { ref, clock, published, sizes, inbound, membership, counted, rejected, setRecipients: (n) => { recipients = n }, validate, publish, probe }
 }
 
 describe('GossipPeer', () => {
@@ -161,6 +167,7 @@ describe('GossipPeer', () => {
       await p.probe()
       expect(p.published).toHaveLength(1)
       expect(p.published[0].writes.map(w => w.writeId)).toEqual([ws[0].writeId, ws[1].writeId])
+      expect(p.sizes[0]).toBeLessThanOrEqual(MESSAGE_SLACK_BYTES + 1000)
       p.clock.advance(DELAY_MS)
       await until(() => p.published.length === 2, { what: 'the rest' })
       expect(p.published[1].writes.map(w => w.writeId)).toEqual([ws[2].writeId])
@@ -209,6 +216,23 @@ describe('GossipPeer', () => {
       expect(p.published[0].leave).toBeUndefined()
       expect(p.published[1]).toMatchObject({ writes: [], leave: true })
       expect(p.clock.pendingTimers).toBe(0)
+    })
+
+    it('counts a publish that fails as an error, and tells membership nothing', async () => {
+      const p = peer()
+      p.setRecipients(-1)
+      p.publish(record(), record(), record(), record())
+      await until(() => p.counted.includes('message:out:error'), { what: 'error counted' })
+      expect(p.counted).toContain('writes:out:error:4')
+      expect(p.membership).toEqual([])
+    })
+
+    it('leave answers 0 when its publish fails', async () => {
+      const p = peer()
+      p.setRecipients(-1)
+      const n = await new Promise<number>((resolve, reject) => dispatch(p.ref, { type: 'leave', replyTo: replyChannel(resolve, reject) }))
+      expect(n).toBe(0)
+      expect(p.published).toEqual([{ network: LIMITS.network, enclave: LIMITS.enclave, writes: [], leave: true }])
     })
 
     it('publishes nothing after halt', async () => {
@@ -270,11 +294,18 @@ describe('GossipPeer', () => {
       expect(p.rejected).toEqual(['write:invalid', 'write'])
     })
 
-    it('rejects the whole message when one write already expired (the current rule)', async () => {
+    // BUG (DESIGN §4: "a write that merely expired in transit is dropped alone and counted,
+    // the rest of its message kept"): checkGossip rejects the whole message on a write whose
+    // `expiresAt <= now` (checkWrite → 'expired'), which also lowers an honest sender's score.
+    // `.fails` keeps the suite green while the bug stands; remove it once fixed.
+    it.fails('accepts (does not reject) a message where one write merely expired in transit, and passes on only its live writes', async () => {
       const p = peer()
-      const data = message({ writes: [write(), write({ createdAt: T0 - 2000, expiresAt: T0 })] })
-      expect(await p.validate(data)).toBe('reject')
-      expect(p.rejected).toEqual(['write:expired', 'write'])
+      const live = write()
+      const data = message({ writes: [live, write({ createdAt: T0 - 2000, expiresAt: T0 })] })
+      expect(await p.validate(data)).toBe('accept')
+      dispatch(p.ref, { type: 'received', from: 'peer-a', data })
+      await until(() => p.inbound.length === 1, { what: 'writes sent to inbound' })
+      expect(p.inbound[0].type === 'writes' && p.inbound[0].writes.map(w => w.writeId)).toEqual([live.writeId])
     })
 
     it('ignores a message whose writes were all accepted before, and accepts one with a new write', async () => {
@@ -300,6 +331,31 @@ describe('GossipPeer', () => {
       expect(p.inbound[0]).toMatchObject({ type: 'writes', from: 'peer-a', via: 'gossip' })
       expect(p.inbound[0].type === 'writes' && p.inbound[0].writes.map(w => w.writeId)).toEqual(ws.map(w => w.writeId))
       expect(p.membership).toEqual([{ type: 'seen', peerId: 'peer-a', addresses: undefined }])
+    })
+
+    it('drops a write that expired between validation and delivery, and passes on the rest', async () => {
+      const p = peer()
+      const live = write()
+      const short = write({ createdAt: T0 - 1000, expiresAt: T0 + 10 })
+      const data = message({ writes: [short, live] })
+      expect(await p.validate(data)).toBe('accept')
+      p.clock.advance(10)
+      dispatch(p.ref, { type: 'received', from: 'peer-a', data })
+      await until(() => p.inbound.length === 1, { what: 'writes sent to inbound' })
+      expect(p.inbound[0]).toMatchObject({ type: 'writes', from: 'peer-a', via: 'gossip' })
+      expect(p.inbound[0].type === 'writes' && p.inbound[0].writes.map(w => w.writeId)).toEqual([live.writeId])
+    })
+
+    it('sends nothing to inbound when every write expired on the way, but still a sign of life', async () => {
+      const p = peer()
+      const data = message({ writes: [write({ createdAt: T0 - 1000, expiresAt: T0 + 10 })] })
+      expect(await p.validate(data)).toBe('accept')
+      p.clock.advance(10)
+      dispatch(p.ref, { type: 'received', from: 'peer-a', data })
+      await until(() => p.membership.length === 1, { what: 'seen sent' })
+      await p.probe()
+      expect(p.membership).toEqual([{ type: 'seen', peerId: 'peer-a', addresses: undefined }])
+      expect(p.inbound).toEqual([])
     })
 
     it('sends the announced addresses to membership as multiaddr strings', async () => {

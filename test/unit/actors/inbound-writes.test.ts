@@ -34,7 +34,7 @@ const announced = (): Write => write({ value: new Uint8Array(0), size: BIG, hash
 
 const stored = (record: RepramRecord): WriteOutcome => ({ status: 'stored', record, replaced: false })
 
-function inbound (): {
+function inbound (stopping = new AbortController()): {
   ref: Ref<InboundWritesMsg>
   merged: RepramRecord[]
   pulls: string[]
@@ -64,7 +64,7 @@ function inbound (): {
         return { key: w.key, value: new Uint8Array(w.size ?? 0).fill(4), createdAt: w.createdAt, expiresAt: w.expiresAt, writeId: w.writeId }
       }
     },
-    signal: new AbortController().signal,
+    signal: stopping.signal,
     count: (via: InboundVia, result: InboundResult) => { counts.push(`${via}:${result}`) },
     crashed: () => {},
     random: () => 0
@@ -237,6 +237,18 @@ describe('InboundWrites', () => {
     expect(await a.send([announced()], 'replicate')).toEqual([WriteResult.FAILED])
     expect(a.pulls).toEqual(['sender'])
     expect(a.counts).toEqual(['replicate:pull_failed'])
+  })
+
+  it('pulls nothing once the node\'s signal is aborted (stop), and answers FAILED', async () => {
+    const stopping = new AbortController()
+    const a = inbound(stopping)
+    a.view([{ id: 'other', healthy: true, active: true }])
+    a.holders.add('sender')
+    stopping.abort()
+    expect(await a.send([announced()], 'gossip')).toEqual([WriteResult.FAILED])
+    expect(a.pulls).toEqual([])
+    expect(a.merged).toEqual([])
+    expect(a.counts).toEqual(['gossip:pull_failed'])
   })
 
   it('answers FAILED after halt, without merging', async () => {

@@ -107,11 +107,24 @@ describe('QuorumCoordinator', () => {
     expect(await answers[1].promise).toMatchObject({ quorum: true, outcome: 'quorum' })
   })
 
-  it('answers "alone" at once with an empty view, without sending', async () => {
+  it('answers "alone" at once with an empty view, without sending, and gossips the write', async () => {
     const c = coordinator(3)
-    const [answer] = c.begin(record())
+    const w = record()
+    const [answer] = c.begin(w)
     expect(await answer.promise).toEqual({ replicas: 1, quorum: true, outcome: 'alone' })
     expect(c.sends).toHaveLength(0)
+    // A lone node gossips every write (DESIGN §4): a member may be on its way.
+    expect(writesOf(c.published)).toEqual([[w.writeId]])
+  })
+
+  it('with R = 1 answers quorum by its own copy, without direct sends, and gossips every write', async () => {
+    const c = coordinator(1)
+    c.view([member('a'), member('b')])
+    const w = record()
+    const [answer] = c.begin(w)
+    expect(await answer.promise).toMatchObject({ replicas: 1, quorum: true })
+    expect(c.sends).toHaveLength(0)
+    expect(writesOf(c.published)).toEqual([[w.writeId]])
   })
 
   it('answers 202 (timeout) when the clock passes writeTimeoutMs, and not before', async () => {
@@ -137,6 +150,45 @@ describe('QuorumCoordinator', () => {
     c.sends[1].ok([true])
     await c.probe()
     expect(writesOf(c.published)).toEqual([])
+  })
+
+  it('answers "unreachable" to a second begin of a writeId still pending, and keeps the first', async () => {
+    const c = coordinator(3)
+    c.view([member('a'), member('b')])
+    const w = record()
+    const [first] = c.begin(w)
+    await until(() => c.sends.length === 2, { what: 'two direct sends' })
+    const [again] = c.begin(w)
+    expect(await again.promise).toEqual({ replicas: 1, quorum: false, outcome: 'unreachable' })
+    expect(c.sends).toHaveLength(2)
+    c.sends[1].ok([true])
+    expect(await first.promise).toMatchObject({ outcome: 'quorum' })
+  })
+
+  it('reports each outcome and each ack with the time elapsed on its clock', async () => {
+    system = start()
+    const clock = new ManualClock(T0)
+    const outcomes: string[] = []
+    const acks: string[] = []
+    let answer!: (flags: boolean[]) => void
+    const ref = spawnQuorumCoordinator(system, {
+      replication: 3,
+      writeTimeoutMs: TIMEOUT_MS,
+      clock,
+      transport: { send: async () => await new Promise<boolean[]>(resolve => { answer = resolve }) },
+      gossip: { send: () => {} },
+      onOutcome: (outcome, ms) => { outcomes.push(`${outcome}:${ms}`) },
+      onAck: (ok, ms) => { acks.push(`${String(ok)}:${ms}`) },
+      crashed: () => {}
+    })
+    dispatch(ref, { type: 'view', members: [member('a')] }) // R=3, 1 member: 1 ack needed
+    const result = new Promise<QuorumResult>((resolve, reject) => dispatch(ref, { type: 'begin', writes: [{ record: record(), replyTo: replyChannel(resolve, reject) }] }))
+    await until(() => answer !== undefined, { what: 'the direct send' })
+    clock.advance(30)
+    answer([true])
+    expect(await result).toEqual({ replicas: 2, quorum: true, outcome: 'quorum' })
+    expect(acks).toEqual(['true:30'])
+    expect(outcomes).toEqual(['quorum:30'])
   })
 
   it('answers "unreachable" at once when too few members are healthy', async () => {

@@ -377,6 +377,33 @@ describe('an actor that throws', () => {
     expect(reports[0]).toMatchObject({ actor: 'shard-3', message: 'explode', policy: 'resume' })
   })
 
+  it('inbound writes: a crash inside a coalesced batch fails only that message\'s asker; the others are answered', async () => {
+    const reports: CrashReport[] = []
+    const ref = spawnInboundWrites(system(), {
+      limits: gossipLimits,
+      clock: new ManualClock(T0),
+      merge: async (r) => ({ status: 'stored', record: r, replaced: false }),
+      transport: { pull: async () => { throw new Error('no blob') } },
+      signal: new AbortController().signal,
+      crashed: r => { reports.push(r) }
+    })
+    const coalescer = new Coalescer<InboundWritesMsg>(ref, batch => ({ type: 'batch', batch }))
+    const a = asker()
+    const t = Date.now()
+    const settled = await Promise.allSettled([
+      a.ask<WriteResult[], InboundWritesMsg>(coalescer, replyTo => ({ type: 'writes', writes: [wire('b1')], from: 'p', via: 'replicate', replyTo }), ASK_TIMEOUT_MS),
+      // AbortSignal.any throws synchronously on something that is not a signal.
+      a.ask<WriteResult[], InboundWritesMsg>(coalescer, replyTo => ({ type: 'writes', writes: [wire('b2')], from: 'p', via: 'replicate', signal: {} as AbortSignal, replyTo }), ASK_TIMEOUT_MS),
+      a.ask<WriteResult[], InboundWritesMsg>(coalescer, replyTo => ({ type: 'writes', writes: [wire('b3')], from: 'p', via: 'gossip', replyTo }), ASK_TIMEOUT_MS)
+    ])
+    expect(Date.now() - t).toBeLessThan(1000)
+    expect(settled[0]).toMatchObject({ status: 'fulfilled', value: [WriteResult.HELD] })
+    expect(settled[1]).toMatchObject({ status: 'rejected', reason: { name: 'ActorCrashedError', actor: 'inbound-writes' } })
+    expect(settled[2]).toMatchObject({ status: 'fulfilled', value: [WriteResult.HELD] })
+    expect(reports).toHaveLength(1)
+    expect(reports[0]).toMatchObject({ actor: 'inbound-writes', message: 'writes', policy: 'resume' })
+  })
+
   it('gossip peer: a crash inside a coalesced batch fails only that message\'s asker; the others are answered', async () => {
     const reports: CrashReport[] = []
     let calls = 0
@@ -408,11 +435,17 @@ describe('an actor that throws', () => {
 })
 
 describe('a node reporting a crash', () => {
-  it('counts it by actor and logs one "actor crashed" line without the error\'s message', async () => {
+  /** A test node whose log lines are captured. */
+  async function loggedNode (): Promise<{ node: RepramNode, lines: string[] }> {
     const lines: string[] = []
     const destination: DestinationStream = { write: (s: string) => { lines.push(s) } }
     const node = await createRepramNode({ config: { profile: 'test' }, logger: createLogger('info', { destination }) })
     nodes.push(node)
+    return { node, lines }
+  }
+
+  it('counts it by actor and logs one "actor crashed" line without the error\'s message', async () => {
+    const { node, lines } = await loggedNode()
     node.crashes({ actor: 'shard-0', message: 'write', error: new Error('secret-key-value'), policy: 'resume' })
     expect(await node.registry.metrics()).toContain('repram_actor_crashes_total{actor="storage-shard"} 1')
     const crashLines = lines.filter(l => l.includes('actor crashed'))
@@ -420,5 +453,43 @@ describe('a node reporting a crash', () => {
     expect(crashLines[0]).not.toContain('secret-key-value')
     expect(JSON.parse(crashLines[0])).toMatchObject({ component: 'repram:actors', actor: 'shard-0', message: 'write', policy: 'resume', msg: 'actor crashed' })
     for (const l of lines) expect(l).not.toContain('secret-key-value')
+  })
+
+  it('logs the error\'s name and the stack frames after its first line (the line with the message)', async () => {
+    const { node, lines } = await loggedNode()
+    const error = new TypeError('secret-key-value')
+    node.crashes({ actor: 'gossip-peer', message: 'received', error, policy: 'resume' })
+    const [line] = lines.filter(l => l.includes('actor crashed'))
+    const err = (JSON.parse(line) as { err: { name: string, stack: string } }).err
+    expect(err.name).toBe('TypeError')
+    const frames = err.stack.split('\n')
+    expect(frames.length).toBeGreaterThan(0)
+    expect(frames).toEqual(error.stack?.split('\n').slice(1, 1 + frames.length))
+    for (const f of frames) expect(f).toMatch(/^\s+at /)
+    expect(err.stack).toContain('supervise.test.ts')
+    expect(line).not.toContain('secret-key-value')
+  })
+
+  it('counts every other actor under its own name, one count per crash', async () => {
+    const { node } = await loggedNode()
+    node.crashes({ actor: 'shard-0', message: 'write', error: new Error('a'), policy: 'resume' })
+    node.crashes({ actor: 'shard-3', message: 'get', error: new Error('b'), policy: 'resume' })
+    node.crashes({ actor: 'quorum-coordinator', message: 'begin', error: new Error('c'), policy: 'resume' })
+    const text = await node.registry.metrics()
+    expect(text).toContain('repram_actor_crashes_total{actor="storage-shard"} 2')
+    expect(text).toContain('repram_actor_crashes_total{actor="quorum-coordinator"} 1')
+    expect(text).not.toContain('actor="shard-')
+  })
+
+  // BUG (src/node/node.ts `stackFrames`): it drops only the first line of `err.stack`, but
+  // V8 puts every line of a multi-line message before the frames, so lines 2+ of the
+  // message (which may hold a key or a value) reach the log. `.fails` keeps the suite green
+  // while the bug stands; remove it once fixed.
+  it.fails('never logs any line of a multi-line error message', async () => {
+    const { node, lines } = await loggedNode()
+    node.crashes({ actor: 'shard-0', message: 'write', error: new Error('bad record\nsecret-key-value'), policy: 'resume' })
+    const crashLines = lines.filter(l => l.includes('actor crashed'))
+    expect(crashLines).toHaveLength(1)
+    expect(crashLines[0]).not.toContain('secret-key-value')
   })
 })

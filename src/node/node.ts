@@ -387,7 +387,7 @@ function actorLabel (actor: string): string {
   return actor.startsWith('shard-') ? 'storage-shard' : actor
 }
 
-/** The frames of a stack, without its first line (which repeats the message). */
+/** The frames of a stack (its `at …` lines): the message before them, on however many lines, is left out. */
 function stackFrames (err: Error): string | undefined {
-  return err.stack?.split('\n').slice(1, 8).join('\n')
+  return err.stack?.split('\n').filter(l => /^\s+at /.test(l)).slice(0, 7).join('\n')
 }

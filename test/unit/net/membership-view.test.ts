@@ -4,11 +4,14 @@
  * degrees, the silent libp2p logger).
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { dispatch, start, stop } from 'nact'
-import { MembershipTable, activeRank, spawnMembership, type Member, type MembershipMsg } from '../../../actors/membership/index.js'
+import { dispatch, start, stop, type Ref } from 'nact'
+import { MembershipTable, activeRank, spawnMembership, type KnownPeer, type Member, type MembershipEvent, type MembershipMsg, type MembershipTransport, type PingOptions } from '../../../actors/membership/index.js'
+import { Asker } from '../../../actors/runtime/ask.js'
+import { ManualClock } from '../../../src/clock.js'
 import { fastMessageId, gossipsubOptions, meshDegrees } from '../../../src/net/libp2p.js'
 import { libp2pLogger } from '../../../src/net/libp2p-logger.js'
 import { validateConfig, profileDefaults } from '../../../src/config.js'
+import { until } from '../../helpers/until.js'
 
 const ids = (n: number): string[] => Array.from({ length: n }, (_, i) => `peer-${i}`)
 
@@ -55,90 +58,138 @@ describe('MembershipTable active view', () => {
 })
 
 describe('membership actor', () => {
+  const PING_INTERVAL_MS = 1000
   let system: ReturnType<typeof start> | undefined
+  let asker: Asker | undefined
   afterEach(() => {
+    asker?.close()
+    asker = undefined
     if (system !== undefined) stop(system)
     system = undefined
   })
 
-  const spawn = (activePeers: number, ping: (id: string, opts: { dial: boolean }) => Promise<number | undefined>): { ref: ReturnType<typeof spawnMembership>, views: Array<readonly Member[]> } => {
+  /**
+   * A membership actor on a ManualClock with a fake transport: `ping` is recorded with its
+   * `dial` option and answered by `answer`, `connected(id)` answers from `open`.
+   */
+  const spawn = (activePeers: number, answer: (id: string, opts: PingOptions) => Promise<number | undefined>, open = new Set<string>()): {
+    ref: Ref<MembershipMsg>
+    clock: ManualClock
+    views: Array<readonly Member[]>
+    events: MembershipEvent[]
+    pings: Array<[string, boolean]>
+    drained: () => Promise<void>
+  } => {
     system = start()
+    const a = asker = new Asker()
+    const clock = new ManualClock()
     const views: Array<readonly Member[]> = []
+    const events: MembershipEvent[] = []
+    const pings: Array<[string, boolean]> = []
+    const transport: MembershipTransport = {
+      ping: async (id, opts) => { pings.push([id, opts.dial]); return await answer(id, opts) },
+      dial: async () => { throw new Error('no dial') },
+      connected: (id) => open.has(id),
+      closeOutbound: () => {},
+      exchange: async () => [],
+      remember: () => {},
+      forget: () => {},
+      addresses: () => []
+    }
     const ref = spawnMembership(system, {
+      self: 'me',
       memberTtlMs: 60_000,
       pingFailures: 2,
+      pingIntervalMs: PING_INTERVAL_MS,
       activePeers,
-      self: 'me',
-      now: () => 1000,
-      ping,
+      clock,
+      transport,
+      gossip: { send: () => {} },
       onView: (v) => views.push(v),
-      onEvent: () => {}
+      onEvent: (e) => events.push(e),
+      crashed: () => {},
+      random: () => 0
     })
-    return { ref, views }
+    // An exchange is answered in mailbox order: once it is, everything sent before it was handled.
+    const drained = async (): Promise<void> => { await a.ask<KnownPeer[], MembershipMsg>(ref, replyTo => ({ type: 'exchange', asker: 'probe', replyTo }), 5000, 'membership') }
+    return { ref, clock, views, events, pings, drained }
   }
-  const settle = async (): Promise<void> => { for (let i = 0; i < 20; i++) await new Promise(resolve => setImmediate(resolve)) }
+  const byRank = (all: string[]): string[] => [...all].sort((a, b) => activeRank('me', a) - activeRank('me', b))
+  const latest = (views: Array<readonly Member[]>, id: string): Member | undefined => views.at(-1)?.find(m => m.id === id)
 
   it('pings a member that joins its active view at once, and on tick only the active view', async () => {
-    const pinged: string[] = []
-    const { ref } = spawn(2, async (id) => { pinged.push(id); return 1 })
+    const { ref, clock, views, pings } = spawn(2, async () => 1)
     const all = ids(8)
     for (const id of all) dispatch(ref, { type: 'seen', peerId: id } satisfies MembershipMsg)
-    await settle()
-    const lowest = [...all].sort((a, b) => activeRank('me', a) - activeRank('me', b)).slice(0, 2)
-    // Each active member was pinged when it joined (some before later joiners pushed them out).
-    for (const id of lowest) expect(pinged).toContain(id)
-    pinged.length = 0
-    dispatch(ref, { type: 'tick' })
-    await settle()
-    expect(pinged.sort()).toEqual([...lowest].sort())
+    const lowest = byRank(all).slice(0, 2)
+    // Each active member was pinged when it joined (some before later joiners pushed them out),
+    // and its answer is in the view (so no ping is in flight when the tick comes).
+    await until(() => lowest.every(id => latest(views, id)?.rttMs === 1), { what: 'the active members pinged on joining' })
+    for (const id of lowest) expect(pings).toContainEqual([id, true])
+    pings.length = 0
+    clock.advance(PING_INTERVAL_MS)
+    // A tick pings synchronously: the first ping recorded comes with every other one.
+    await until(() => pings.length > 0, { what: 'the pings of a tick' })
+    expect(pings.map(([id]) => id).sort()).toEqual([...lowest].sort())
   })
 
   it('pings a member outside its preferred view only over an open connection, and a missing one is no failure', async () => {
-    const calls: Array<[string, boolean]> = []
     const all = ids(6)
-    const lowest = [...all].sort((a, b) => activeRank('me', a) - activeRank('me', b))[0]
+    const lowest = byRank(all)[0]
     const outsider = all.find(id => id !== lowest) as string
-    const { ref, views } = spawn(1, async (id, opts) => { calls.push([id, opts.dial]); return id === lowest ? 1 : undefined })
-    for (const id of all) dispatch(ref, { type: 'seen', peerId: id, connected: id === outsider })
-    await settle()
-    dispatch(ref, { type: 'tick' })
-    await settle()
-    // The outsider was pinged over its connection (never dialled); others not at all.
-    expect(calls.filter(([id]) => id === outsider).map(([, dial]) => dial)).toEqual([false])
-    expect(calls.filter(([id]) => id === lowest).every(([, dial]) => dial)).toBe(true)
-    expect(calls.every(([id]) => id === lowest || id === outsider)).toBe(true)
+    const open = new Set([outsider])
+    const { ref, clock, views, events, pings } = spawn(1, async (id, opts) => opts.dial || open.has(id) ? 1 : undefined, open)
+    for (const id of all) dispatch(ref, { type: 'seen', peerId: id })
+    await until(() => latest(views, lowest)?.rttMs === 1 && latest(views, outsider)?.rttMs === 1, { what: 'the join pings answered' })
+    expect(latest(views, outsider)).toMatchObject({ connected: true, active: true, preferred: false })
+    // The outsider's connection closes without membership hearing of it yet.
+    open.delete(outsider)
+    pings.length = 0
+    clock.advance(PING_INTERVAL_MS)
+    await until(() => pings.length > 0, { what: 'the pings of a tick' })
+    // The outsider is pinged over its connection (never dialled), the preferred member may be dialled, others not at all.
+    expect([...pings].sort()).toEqual([[lowest, true], [outsider, false]].sort())
     // The outsider had no connection after all: no longer active, still healthy, not failed.
-    const seenOutsider = views.at(-1)?.find(m => m.id === outsider)
-    expect(seenOutsider).toMatchObject({ connected: false, active: false, healthy: true, failures: 0 })
+    await until(() => latest(views, outsider)?.connected === false, { what: 'the outsider marked not connected' })
+    expect(latest(views, outsider)).toMatchObject({ connected: false, active: false, healthy: true, failures: 0 })
+    expect(events.filter(e => e.type === 'ping-failed' || e.type === 'unhealthy')).toEqual([])
   })
 
   it('publishes health changes at once and coalesces RTT updates into one view', async () => {
     const answers = new Map<string, () => void>()
     let fail = false
-    const { ref, views } = spawn(0, async (id) => await new Promise<number>((resolve, reject) => {
+    const { ref, clock, views, events, drained } = spawn(0, async (id) => await new Promise<number>((resolve, reject) => {
       answers.set(id, () => { if (fail) reject(new Error('down')); else resolve(2) })
     }))
-    for (const id of ids(5)) dispatch(ref, { type: 'seen', peerId: id })
-    await settle()
-    const afterJoins = views.length
-    expect(afterJoins).toBe(5)
+    const five = ids(5)
+    for (const id of five) dispatch(ref, { type: 'seen', peerId: id })
+    await until(() => answers.size === 5, { what: 'the five join pings' })
+    await drained()
+    // One view per join.
+    expect(views.map(v => v.length)).toEqual([1, 2, 3, 4, 5])
     // Five ping answers in one turn: one published view, with every RTT in it.
-    for (const answer of answers.values()) answer()
-    answers.clear()
-    await settle()
-    expect(views.length).toBe(afterJoins + 1)
-    expect(views.at(-1)?.every(m => m.rttMs === 2)).toBe(true)
+    const release = (): void => { const all = [...answers.values()]; answers.clear(); for (const a of all) a() }
+    release()
+    await until(() => views.length === 6, { what: 'the view with the RTTs' })
+    await drained()
+    expect(views).toHaveLength(6)
+    expect(views[5].every(m => m.rttMs === 2)).toBe(true)
 
-    // Two failed pings make a member unhealthy: that view goes out at once.
+    // Two failed pings in a row make a member unhealthy: that view goes out at once, one per member.
     fail = true
-    for (let round = 0; round < 2; round++) {
-      dispatch(ref, { type: 'tick' })
-      await settle()
-      for (const answer of answers.values()) answer()
-      answers.clear()
-      await settle()
-    }
-    expect(views.at(-1)?.every(m => !m.healthy)).toBe(true)
+    clock.advance(PING_INTERVAL_MS)
+    await until(() => answers.size === 5, { what: 'the pings of the first tick' })
+    release()
+    await until(() => five.every(id => latest(views, id)?.failures === 1), { what: 'one failure each' })
+    expect(views.at(-1)?.every(m => m.healthy)).toBe(true)
+    const before = views.length
+    clock.advance(PING_INTERVAL_MS)
+    await until(() => answers.size === 5, { what: 'the pings of the second tick' })
+    release()
+    await until(() => views.at(-1)?.every(m => !m.healthy), { what: 'every member unhealthy' })
+    const unhealthy = views.slice(before).map(v => v.filter(m => !m.healthy).length).filter(n => n > 0)
+    expect(unhealthy).toEqual([1, 2, 3, 4, 5])
+    expect(events.filter(e => e.type === 'unhealthy').map(e => (e as { peerId: string }).peerId).sort()).toEqual(five)
   })
 })
 

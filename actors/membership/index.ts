@@ -347,6 +347,8 @@ export function spawnMembership (parent: Parameters<typeof spawn>[0], init: Memb
         return s
       case 'tick': {
         if (s.timers.code !== 'running') return s
+        // One tick chain: a tick sent by hand replaces the pending timer rather than adding one.
+        clock.clearTimeout(s.timers.tick)
         s.timers.tick = clock.setTimeout(() => send({ type: 'tick' }), init.pingIntervalMs)
         const expired = s.table.expire(clock.now())
         for (const id of expired) gone(s, id, 'expired')

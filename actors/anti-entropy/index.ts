@@ -105,6 +105,8 @@ export function spawnAntiEntropy (parent: Parameters<typeof spawn>[0], init: Ant
         pump(s)
         return s
       case 'tick':
+        // One timer chain: a tick sent by hand replaces the pending timer rather than adding one.
+        if (s.timer !== undefined) clock.clearTimeout(s.timer)
         s.timer = undefined
         arm(s)
         // A tick while a round runs is not queued: rounds never pile up behind a slow one.

@@ -4,8 +4,7 @@
  * attestations. Memory is bounded by `(retained + 1) × maxPerCycle` attestations whatever
  * the expiry rate, and a cycle older than the newest `retained` closed ones is gone.
  */
-import type { Attestation } from '../../src/sdk/attest/canonical.js'
-import type { CycleSummary } from '../../src/sdk/attest/types.js'
+import type { Attestation, CycleSummary } from '../../src/wire/attestation.js'
 
 /** One cycle and its proofs. Closed cycles are never changed again. */
 export interface CycleState {

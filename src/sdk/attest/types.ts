@@ -3,19 +3,10 @@
  * stream), shared by the node that serves them and the SDK that reads them.
  */
 import type { Attestation } from './canonical.js'
+import type { CycleSummary } from '../../wire/attestation.js'
 
-/** One cycle as listed. Times are ms since the epoch; a cycle covers `[start, end)`. */
-export interface CycleSummary {
-  cycle: number
-  start: number
-  end: number
-  /** Attestations kept (and signed) in this cycle. */
-  count: number
-  /** Flagged expirations not attested because the cycle was full (`maxAttestationsPerCycle`). */
-  dropped: number
-  /** False only for the cycle that is still open. */
-  closed: boolean
-}
+/** One cycle as listed (defined with the attestation wire format, which the attestor builds). */
+export type { CycleSummary } from '../../wire/attestation.js'
 
 /** Who signs: carried by every response. */
 export interface SignerInfo {

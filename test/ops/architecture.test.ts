@@ -33,10 +33,14 @@ async function importGraph (globs: string[], dir: string): Promise<DependencyTre
   return await parseDependencyTree(globs, { cwd: dir, context: dir, transform: false, skipDynamicImports: false, tsconfig: TSCONFIG })
 }
 
-/** Every import edge of the project's own files (paths relative to the root). */
+/**
+ * Every import edge between the project's own files (paths relative to the root). Not
+ * the project's: a package, a builtin, and anything outside the root (a symlinked or
+ * shared node_modules resolves to `../…`).
+ */
 function edges (): Array<{ from: string, to: string }> {
   return Object.values(tree).flatMap(deps => deps ?? [])
-    .filter(d => d.id !== null && !d.id.startsWith('node_modules/') && !isBuiltin(d.id))
+    .filter(d => d.id !== null && !d.id.startsWith('../') && !d.id.startsWith('node_modules/') && !isBuiltin(d.id))
     .map(d => ({ from: d.issuer, to: d.id as string }))
 }
 

@@ -7,7 +7,7 @@ import { verifyAttestation, keyHashOf, canonicalAttestationString, collectDeleti
 import { ephemeralSigner } from '../../src/attest/signer.js'
 import { seal, generateKey } from '../../src/sdk/index.js'
 import { until } from '../helpers/until.js'
-import { flagged, poll, routedFetch, startNode, stopNodes, unflagged } from './helpers.js'
+import { flagged, routedFetch, startNode, stopNodes, unflagged } from './helpers.js'
 
 afterEach(async () => { await stopNodes() })
 
@@ -22,7 +22,7 @@ describe('deletion attestations on one node', () => {
     const key = 'patients/4711/visit'
     const put = await node.put(key, flagged(), { ttl: 5 })
     clock.advance(5000)
-    const listing = await poll(async () => {
+    const listing = await until(async () => {
       const l = await node.attestations.list(keyHashOf(key))
       return l.attestations!.length === 1 ? l : undefined
     }, { what: 'an attestation' })
@@ -44,7 +44,7 @@ describe('deletion attestations on one node', () => {
     const blob = await seal('lab result', { storageKey: 'lab/1', key: generateKey(), flagged: true })
     const put = await node.put('lab/1', blob, { ttl: 2 })
     clock.advance(2000)
-    const [att] = await poll(async () => { const l = await node.attestations.list(keyHashOf('lab/1')); return l.attestations!.length > 0 ? l.attestations : undefined })
+    const [att] = await until(async () => { const l = await node.attestations.list(keyHashOf('lab/1')); return l.attestations!.length > 0 ? l.attestations : undefined })
     expect(att.writeId).toBe(put.writeId)
   })
 
@@ -65,7 +65,7 @@ describe('deletion attestations on one node', () => {
     const key = 'session/abc'
     const first = await node.put(key, flagged('one'), { ttl: 1 })
     clock.advance(1000)
-    const [att] = await poll(async () => { const l = await node.attestations.list(keyHashOf(key)); return l.attestations!.length === 1 ? l.attestations : undefined })
+    const [att] = await until(async () => { const l = await node.attestations.list(keyHashOf(key)); return l.attestations!.length === 1 ? l.attestations : undefined })
     expect(await verifyAttestation(att, { key, writeId: first.writeId })).toMatchObject({ valid: true })
 
     // The key is written again: the old proof must not pass for the new write.
@@ -124,10 +124,10 @@ describe('deletion attestations on one node', () => {
     clock.advance(1000)
     await until(async () => (await node.attestations.list(keyHashOf('early'))).attestations!.length === 1)
     clock.advance(60_000)
-    const latest = await poll(async () => await node.attestations.cycle('latest'))
+    const latest = await until(async () => await node.attestations.cycle('latest'))
     expect(latest.cycle).toMatchObject({ cycle: first, start: first * 60_000, end: (first + 1) * 60_000, count: 1, dropped: 0, closed: true })
     for (let i = 0; i < 12; i++) clock.advance(60_000)
-    const listing = await poll(async () => { const l = await node.attestations.list(); return l.cycles.at(-1)!.cycle === first + 13 ? l : undefined })
+    const listing = await until(async () => { const l = await node.attestations.list(); return l.cycles.at(-1)!.cycle === first + 13 ? l : undefined })
     expect(listing.cycles).toHaveLength(11)
     expect(listing.cycles.filter(c => c.closed).map(c => c.cycle)).toEqual(Array.from({ length: 10 }, (_, i) => first + 3 + i))
     expect(listing.cycles.at(-1)).toMatchObject({ closed: false })
@@ -140,7 +140,7 @@ describe('deletion attestations on one node', () => {
     const { node, clock } = await startNode({ maxAttestationsPerCycle: 3 })
     for (let i = 0; i < 5; i++) await node.put(`k/${i}`, flagged(), { ttl: 1 })
     clock.advance(1000)
-    const open = await poll(async () => { const l = await node.attestations.list(); const c = l.cycles.at(-1)!; return c.count + c.dropped === 5 ? c : undefined })
+    const open = await until(async () => { const l = await node.attestations.list(); const c = l.cycles.at(-1)!; return c.count + c.dropped === 5 ? c : undefined })
     expect(open).toMatchObject({ count: 3, dropped: 2 })
     expect(await metric(node, 'repram_attestations_dropped_total', { reason: 'overflow' })).toBe(2)
     const text = await node.registry.metrics()
@@ -170,7 +170,7 @@ describe('the public attestation API', () => {
 
     expect((await app.request('/v1/attestations/latest')).status).toBe(404)
     clock.advance(60_000)
-    const latest = await poll(async () => { const r = await app.request('/v1/attestations/latest'); return r.status === 200 ? await r.json() as { cycle: { cycle: number, closed: boolean }, attestations: Attestation[], node_id: string } : undefined })
+    const latest = await until(async () => { const r = await app.request('/v1/attestations/latest'); return r.status === 200 ? await r.json() as { cycle: { cycle: number, closed: boolean }, attestations: Attestation[], node_id: string } : undefined })
     expect(latest.cycle).toMatchObject({ cycle, closed: true })
     for (const a of latest.attestations) expect(await verifyAttestation(a, { nodeId: latest.node_id })).toMatchObject({ valid: true })
   })

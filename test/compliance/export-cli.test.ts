@@ -9,7 +9,7 @@ import type { CliIo } from '../../src/cli/io.js'
 import { startHttpServer, type RepramHttpServer } from '../../src/http/server.js'
 import { keyHashOf, toCef, toJsonLines, verifyAttestation, type Attestation } from '../../src/sdk/index.js'
 import { until } from '../helpers/until.js'
-import { flagged, poll, startNode, stopNodes } from './helpers.js'
+import { flagged, startNode, stopNodes } from './helpers.js'
 
 const servers: RepramHttpServer[] = []
 afterEach(async () => {
@@ -35,7 +35,7 @@ describe('audit exports', () => {
     await node.put('a', flagged(), { ttl: 1 })
     await node.put('b', flagged(), { ttl: 1 })
     clock.advance(1000)
-    const atts = await poll(async () => { const c = await node.attestations.cycle(Math.floor(clock.now() / 60_000)); return c!.attestations.length === 2 ? c!.attestations : undefined })
+    const atts = await until(async () => { const c = await node.attestations.cycle(Math.floor(clock.now() / 60_000)); return c!.attestations.length === 2 ? c!.attestations : undefined })
     const lines = toJsonLines(atts.map(a => ({ ...a, source: 'http://n1:8080' }))).trimEnd().split('\n')
     expect(lines).toHaveLength(2)
     for (const line of lines) {

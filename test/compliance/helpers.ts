@@ -8,7 +8,6 @@ import { createHttpApp } from '../../src/http/app.js'
 import { ManualClock } from '../../src/clock.js'
 import type { RepramConfigInput } from '../../src/config.js'
 import type { Hono } from 'hono'
-import { until } from '../helpers/until.js'
 
 /** A value whose first bit is set: the compliance flag (DESIGN §6). */
 export function flagged (body = 'ciphertext'): Uint8Array {
@@ -49,7 +48,3 @@ export function routedFetch (apps: Record<string, Hono>): (input: string) => Pro
   }
 }
 
-/** {@link until} typed for checks that return `undefined`/`false` until ready: resolves with the ready value. */
-export async function poll<T> (check: () => T | undefined | false | Promise<T | undefined | false>, opts: { timeoutMs?: number, what?: string } = {}): Promise<T> {
-  return await until(check, opts) as T
-}

@@ -7,7 +7,7 @@ import { WebSocket } from 'ws'
 import { startHttpServer, type RepramHttpServer } from '../../src/http/server.js'
 import { keyHashOf, verifyAttestation, type AttestationStreamMessage } from '../../src/sdk/index.js'
 import { until } from '../helpers/until.js'
-import { flagged, poll, startNode, stopNodes } from './helpers.js'
+import { flagged, startNode, stopNodes } from './helpers.js'
 
 const servers: RepramHttpServer[] = []
 const sockets: WebSocket[] = []
@@ -47,13 +47,13 @@ describe('the attestation stream', () => {
     expect(all.messages).toHaveLength(1) // nothing until the cycle closes
 
     clock.advance(60_000)
-    const msg = await poll(() => all.messages.find(m => m.type === 'cycle'), { what: 'a closed cycle' })
+    const msg = await until(() => all.messages.find(m => m.type === 'cycle'), { what: 'a closed cycle' })
     if (msg.type !== 'cycle') throw new Error('unreachable')
     expect(msg.cycle).toMatchObject({ cycle, count: 2, closed: true })
     expect(msg.node_id).toBe(node.attestations.signer!.nodeId)
     expect(msg.attestations.map(a => a.writeId)).toContain(put.writeId)
     for (const a of msg.attestations) expect(await verifyAttestation(a, { nodeId: msg.node_id })).toMatchObject({ valid: true })
-    const filtered = await poll(() => one.messages.find(m => m.type === 'cycle'))
+    const filtered = await until(() => one.messages.find(m => m.type === 'cycle'))
     if (filtered.type !== 'cycle') throw new Error('unreachable')
     expect(filtered.attestations.map(a => a.keyHash)).toEqual([keyHashOf('b')])
 

@@ -10,7 +10,7 @@
 export interface UntilOptions {
   /** Give up after this long. @default 5000 */
   timeoutMs?: number
-  /** Pause between tries. @default 5 */
+  /** Pause between tries. @default 20 */
   intervalMs?: number
   /** What is awaited, for the timeout message. */
   what?: string
@@ -36,6 +36,6 @@ export async function until<T> (check: () => T | Promise<T>, opts: UntilOptions 
       const why = last instanceof Error ? `: ${last.message}` : ''
       throw new Error(`timed out waiting for ${opts.what ?? 'condition'}${why}`)
     }
-    await new Promise(resolve => setTimeout(resolve, opts.intervalMs ?? 5))
+    await new Promise(resolve => setTimeout(resolve, opts.intervalMs ?? 20))
   }
 }

@@ -155,7 +155,7 @@ describe('the image, run from dist/', () => {
 
     // A node with another secret (started next to the others, to save time) must never join.
     const intruderData = dataDir()
-    const intruderEnv = { ...envOf('repram-3', intruderData), REPRAM_CLUSTER_SECRET: randomBytes(32).toString('hex'), REPRAM_DIAL_TIMEOUT: '1s', REPRAM_HTTP_PORT: String(await freePort()), REPRAM_LISTEN: `/ip4/127.0.0.1/tcp/${await freePort()}` }
+    const intruderEnv = { ...envOf('repram-3', intruderData), REPRAM_CLUSTER_SECRET: randomBytes(32).toString('hex'), REPRAM_DIAL_TIMEOUT: '1s', REPRAM_HTTP_PORT: String(await freePort()), REPRAM_LISTEN: '/ip4/127.0.0.1/tcp/0' }
     let intruder: Promise<Container> | undefined
 
     // Start in dependency order: a service starts once everything it depends on is healthy.

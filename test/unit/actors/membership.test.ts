@@ -284,6 +284,21 @@ describe('Membership', () => {
       expect(h.calls.dials).toEqual([addr('b1'), addr('b2')])
     })
 
+    // Known bug: `start` exists so that nothing is dialled before the protocol handlers are
+    // up (f7db12d), but the tick calls maintainBootstrap whether `start` came or not, so
+    // when wiring the handlers takes longer than one ping interval the first tick dials the
+    // bootstrap list early. `.fails` keeps the suite green while the bug stands; remove it
+    // once fixed.
+    it.fails('dials no bootstrap address before start, even when a tick comes first', async () => {
+      const h = membership({ bootstrap: [addr('b1')] })
+      await tick(h)
+      await tick(h)
+      expect(h.calls.dials).toEqual([])
+      h.send({ type: 'start' })
+      await until(() => h.calls.dials.length === 1, { what: 'the dial on start' })
+      expect(h.calls.dials).toEqual([addr('b1')])
+    })
+
     it('re-dials a failed bootstrap address after REDIAL_MIN_MS, then twice as long each time, up to REDIAL_MAX_MS', async () => {
       // Ticks every 100 ms: each delay below is a whole number of them.
       const step = 100

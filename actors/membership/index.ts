@@ -153,6 +153,8 @@ interface MembershipState {
   lastGossipAt: number
   /** The wait of the current announce cycle (see {@link announceDue}). */
   announceWait: number
+  /** `start` arrived: the protocol handlers are up, bootstrap peers may be dialled. */
+  started: boolean
   timers: Timers
 }
 
@@ -221,6 +223,7 @@ export function spawnMembership (parent: Parameters<typeof spawn>[0], init: Memb
   // ---- bootstrap and pruning ------------------------------------------------------------
 
   const maintainBootstrap = (s: MembershipState): void => {
+    if (!s.started) return
     const now = clock.now()
     s.bootstrap.forEach((t, index) => {
       if (t.dialing || t.nextAt > now) return
@@ -300,6 +303,11 @@ export function spawnMembership (parent: Parameters<typeof spawn>[0], init: Memb
   }
 
   const handle = (s: MembershipState, msg: MembershipMsg): MembershipState => {
+    // Halted (the node is stopping): no more pings, dials or exchanges; questions get empty answers.
+    if (s.timers.code === 'halted' && msg.type !== 'batch') {
+      if (msg.type === 'exchange') msg.replyTo([])
+      return s
+    }
     switch (msg.type) {
       case 'seen':
         seen(s, msg.peerId, msg.addresses)
@@ -362,6 +370,7 @@ export function spawnMembership (parent: Parameters<typeof spawn>[0], init: Memb
       }
       case 'start':
         // Dial the bootstrap peers now, not a ping interval later.
+        s.started = true
         maintainBootstrap(s)
         return s
       case 'announce-timer':
@@ -425,6 +434,7 @@ export function spawnMembership (parent: Parameters<typeof spawn>[0], init: Memb
     bootstrap,
     lastGossipAt: -Infinity,
     announceWait: 0,
+    started: false,
     timers: { code: 'running', tick: clock.setTimeout(() => send({ type: 'tick' }), init.pingIntervalMs), announce: undefined, soon: undefined }
   }
   initial.announceWait = announceWaitMs(interval(initial), random)

@@ -284,12 +284,9 @@ describe('Membership', () => {
       expect(h.calls.dials).toEqual([addr('b1'), addr('b2')])
     })
 
-    // Known bug: `start` exists so that nothing is dialled before the protocol handlers are
-    // up (f7db12d), but the tick calls maintainBootstrap whether `start` came or not, so
-    // when wiring the handlers takes longer than one ping interval the first tick dials the
-    // bootstrap list early. `.fails` keeps the suite green while the bug stands; remove it
-    // once fixed.
-    it.fails('dials no bootstrap address before start, even when a tick comes first', async () => {
+    // `start` comes once the protocol handlers are up; a tick before it (wiring slower than a
+    // ping interval) must not dial early.
+    it('dials no bootstrap address before start, even when a tick comes first', async () => {
       const h = membership({ bootstrap: [addr('b1')] })
       await tick(h)
       await tick(h)
@@ -431,6 +428,17 @@ describe('Membership', () => {
       h.send({ type: 'halt' })
       await h.drained()
       expect(h.crashes).toEqual([])
+    })
+
+    it('after halt, admits nobody: a new peer is neither pinged nor asked for peer exchange, and exchange answers nothing', async () => {
+      const h = membership()
+      h.send({ type: 'seen', peerId: 'p1', addresses: [addr('p1')] })
+      await until(() => h.latest()[0]?.rttMs === 1, { what: 'p1 joined and pinged' })
+      h.send({ type: 'halt' })
+      const before = { pings: h.calls.pings.length, exchanged: h.calls.exchanged.length, views: h.views.length }
+      h.send({ type: 'seen', peerId: 'late' })
+      expect(await h.exchange('asker')).toEqual([])
+      expect({ pings: h.calls.pings.length, exchanged: h.calls.exchanged.length, views: h.views.length }).toEqual(before)
     })
   })
 })

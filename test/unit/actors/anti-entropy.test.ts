@@ -3,26 +3,19 @@
  * resolves at once or when the test releases it. Periodic rounds on the clock, rounds
  * triggered by membership events, the concurrency cap and halt.
  */
-import { afterEach, describe, expect, it } from 'vitest'
-import { dispatch, start, stop, type Ref } from 'nact'
+import { describe, expect, it } from 'vitest'
+import { dispatch, type Ref } from 'nact'
 import { MAX_CONCURRENT_ROUNDS, spawnAntiEntropy, type AntiEntropyMsg, type SyncPeer, type SyncTrigger } from '../../../actors/anti-entropy/index.js'
-import { Asker } from '../../../actors/runtime/ask.js'
 import type { CrashReport } from '../../../actors/runtime/supervise.js'
 import { ManualClock } from '../../../src/clock.js'
 import { until } from '../../helpers/until.js'
+import { actorHarness } from '../../helpers/actors.js'
 
 const T0 = 1_700_000_000_000
 const INTERVAL_MS = 1000
 const peer = (id: string, healthy = true, active = true): SyncPeer => ({ id, healthy, active })
 
-let system: ReturnType<typeof start> | undefined
-let asker: Asker | undefined
-afterEach(() => {
-  asker?.close()
-  asker = undefined
-  if (system !== undefined) stop(system)
-  system = undefined
-})
+const fresh = actorHarness()
 
 function antiEntropy (intervalMs = INTERVAL_MS): {
   ref: Ref<AntiEntropyMsg>
@@ -38,8 +31,7 @@ function antiEntropy (intervalMs = INTERVAL_MS): {
   drained: () => Promise<void>
   crashes: CrashReport[]
 } {
-  system = start()
-  const a = asker = new Asker()
+  const { system, asker: a } = fresh()
   const clock = new ManualClock(T0)
   const rounds: string[] = []
   const waiting: Array<() => void> = []

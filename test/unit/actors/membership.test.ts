@@ -4,16 +4,16 @@
  * events, announces and counters. Admission, expiry, health, the tick timer, bootstrap
  * re-dials, pruning, announces, peer exchange and halt; `redialDelayMs` as a table.
  */
-import { afterEach, describe, expect, it } from 'vitest'
-import { dispatch, start, stop, type Ref } from 'nact'
+import { describe, expect, it } from 'vitest'
+import { dispatch, start, type Ref } from 'nact'
 import {
   MAX_MEMBERS, REDIAL_MAX_MS, REDIAL_MIN_MS, activeRank, announceIntervalMs, redialDelayMs, spawnMembership,
   type KnownPeer, type Member, type MembershipEvent, type MembershipInit, type MembershipMsg, type PingOptions
 } from '../../../actors/membership/index.js'
-import { Asker } from '../../../actors/runtime/ask.js'
 import type { CrashReport } from '../../../actors/runtime/supervise.js'
 import { ManualClock } from '../../../src/clock.js'
 import { until } from '../../helpers/until.js'
+import { actorHarness } from '../../helpers/actors.js'
 
 const T0 = 1_700_000_000_000
 const PING_INTERVAL_MS = 1000
@@ -22,14 +22,7 @@ const SELF = 'me'
 const addr = (id: string): string => `/ip4/10.0.0.1/tcp/4001/p2p/${id}`
 const ids = (n: number): string[] => Array.from({ length: n }, (_, i) => `peer-${i}`)
 
-let system: ReturnType<typeof start> | undefined
-let asker: Asker | undefined
-afterEach(() => {
-  asker?.close()
-  asker = undefined
-  if (system !== undefined) stop(system)
-  system = undefined
-})
+const fresh = actorHarness()
 
 /** Everything the fake transport was asked, in order. */
 interface TransportCalls {
@@ -67,8 +60,7 @@ function membership (over: Partial<Omit<MembershipInit, 'clock' | 'transport' | 
   drained: () => Promise<void>
   latest: () => readonly Member[]
 } {
-  system = start()
-  const a = asker = new Asker()
+  const { system, asker: a } = fresh()
   const clock = new ManualClock(T0)
   const calls: TransportCalls = { pings: [], dials: [], closed: [], exchanged: [], remembered: [], forgotten: [], addresses: 0 }
   const answers: Answers = {

@@ -4,24 +4,17 @@
  * the clock passed, never before; one timer for the earliest deadline, capped at
  * MAX_TIMER_MS; halt clears it.
  */
-import { afterEach, describe, expect, it } from 'vitest'
-import { dispatch, spawnStateless, start, stop, type Ref } from 'nact'
+import { describe, expect, it } from 'vitest'
+import { dispatch, spawnStateless, type Ref } from 'nact'
 import { MAX_TIMER_MS, spawnTtlReaper, type SweepMsg, type TtlReaperMsg } from '../../../actors/ttl-reaper/index.js'
-import { Asker } from '../../../actors/runtime/ask.js'
 import type { CrashReport } from '../../../actors/runtime/supervise.js'
 import { ManualClock } from '../../../src/clock.js'
 import { until } from '../../helpers/until.js'
+import { actorHarness } from '../../helpers/actors.js'
 
 const T0 = 1_700_000_000_000
 
-let system: ReturnType<typeof start> | undefined
-let asker: Asker | undefined
-afterEach(() => {
-  asker?.close()
-  asker = undefined
-  if (system !== undefined) stop(system)
-  system = undefined
-})
+const fresh = actorHarness()
 
 /** What a fake shard understands: the reaper's sweep, and a probe answered in mailbox order. */
 type FakeShardMsg = SweepMsg | { type: 'probe', done: () => void }
@@ -36,11 +29,10 @@ function reaper (shardCount: number): {
   /** Resolves once the reaper, then every shard, has handled what was sent to it before. */
   drained: () => Promise<void>
 } {
-  system = start()
-  const a = asker = new Asker()
+  const { system, asker: a } = fresh()
   const clock = new ManualClock(T0)
   const swept = Array.from({ length: shardCount }, () => 0)
-  const shards = swept.map((_, i) => spawnStateless(system as ReturnType<typeof start>, (msg: FakeShardMsg) => {
+  const shards = swept.map((_, i) => spawnStateless(system, (msg: FakeShardMsg) => {
     if (msg.type === 'sweep') swept[i]++
     else msg.done()
   }, `shard-${i}`) as Ref<FakeShardMsg>)

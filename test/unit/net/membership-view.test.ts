@@ -3,15 +3,15 @@
  * and the libp2p settings that keep a large enclave cheap (fast message ids, mesh
  * degrees, the silent libp2p logger).
  */
-import { afterEach, describe, expect, it } from 'vitest'
-import { dispatch, start, stop, type Ref } from 'nact'
+import { describe, expect, it } from 'vitest'
+import { dispatch, type Ref } from 'nact'
 import { MembershipTable, activeRank, spawnMembership, type KnownPeer, type Member, type MembershipEvent, type MembershipMsg, type MembershipTransport, type PingOptions } from '../../../actors/membership/index.js'
-import { Asker } from '../../../actors/runtime/ask.js'
 import { ManualClock } from '../../../src/clock.js'
 import { fastMessageId, gossipsubOptions, meshDegrees } from '../../../src/net/libp2p.js'
 import { libp2pLogger } from '../../../src/net/libp2p-logger.js'
 import { validateConfig, profileDefaults } from '../../../src/config.js'
 import { until } from '../../helpers/until.js'
+import { actorHarness } from '../../helpers/actors.js'
 
 const ids = (n: number): string[] => Array.from({ length: n }, (_, i) => `peer-${i}`)
 
@@ -59,14 +59,7 @@ describe('MembershipTable active view', () => {
 
 describe('membership actor', () => {
   const PING_INTERVAL_MS = 1000
-  let system: ReturnType<typeof start> | undefined
-  let asker: Asker | undefined
-  afterEach(() => {
-    asker?.close()
-    asker = undefined
-    if (system !== undefined) stop(system)
-    system = undefined
-  })
+  const fresh = actorHarness()
 
   /**
    * A membership actor on a ManualClock with a fake transport: `ping` is recorded with its
@@ -80,8 +73,7 @@ describe('membership actor', () => {
     pings: Array<[string, boolean]>
     drained: () => Promise<void>
   } => {
-    system = start()
-    const a = asker = new Asker()
+    const { system, asker: a } = fresh()
     const clock = new ManualClock()
     const views: Array<readonly Member[]> = []
     const events: MembershipEvent[] = []

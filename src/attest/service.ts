@@ -13,33 +13,19 @@
 import { EventEmitter } from 'node:events'
 import { dispatch, stop as stopActor, type Ref } from 'nact'
 import { peerIdFromString } from '@libp2p/peer-id'
-import type { Registry } from 'prom-client'
 import { Asker } from '../../actors/runtime/ask.js'
-import type { CrashReporter } from '../../actors/runtime/supervise.js'
-import type { Clock } from '../clock.js'
-import type { RepramConfig } from '../config.js'
+import type { NodeContext } from '../node/store.js'
 import type { Logger } from '../logger.js'
 import { spawnAttestor, type AttestorMsg, type CycleReply, type ListReply } from '../../actors/attestor/index.js'
 import type { AttestationListing, CycleAttestations, SignerInfo } from '../sdk/attest/types.js'
 import { attestorCounters, createAttestorMetrics, type AttestorMetrics } from './metrics.js'
 import { ephemeralSigner, identitySigner, type AttestationSigner } from './signer.js'
 
-/** The parent actors are spawned under (the node's actor system). */
-type ActorParent = Parameters<typeof spawnAttestor>[0]
-
 /** How long a read waits for the actor. */
 const READ_TIMEOUT_MS = 5000
 
 /** What the attestor needs from its node (a structural subset of `RepramNode`). */
-export interface AttestationServiceHost {
-  readonly config: RepramConfig
-  readonly clock: Clock
-  readonly logger: Logger
-  readonly registry: Registry
-  /** The node's actor system: the attestor actor is spawned under it. */
-  readonly system: ActorParent
-  /** Where the attestor's crashes are reported. */
-  readonly crashes: CrashReporter
+export interface AttestationServiceHost extends NodeContext {
   networkInfo(): { nodeId: string }
   on(event: 'record:expired', fn: (e: { key: string, writeId: string, createdAt: number, expiresAt: number, flagged: boolean }) => void): unknown
   off(event: 'record:expired', fn: (e: { key: string, writeId: string, createdAt: number, expiresAt: number, flagged: boolean }) => void): unknown

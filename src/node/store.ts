@@ -41,18 +41,22 @@ export interface TopologyPeer {
   last_seen: number
 }
 
-/** What a network layer may use of the node. */
-export interface LocalStore {
+/** What every service that runs inside a node gets of it (the network layer, the attestation service). */
+export interface NodeContext {
   readonly config: RepramConfig
-  /** Record time: expiry checks, createdAt, and the network actors' timers. */
+  /** Record time: expiry checks, createdAt, and the actors' timers. */
   readonly clock: Clock
   readonly logger: Logger
-  /** The node's Prometheus registry: network metrics register here. */
+  /** The node's Prometheus registry: every component's metrics register here. */
   readonly registry: Registry
-  /** The node's actor system: network actors are spawned under it (one system per node). */
+  /** The node's actor system: every actor is spawned under it (one system per node). */
   readonly system: ActorParent
   /** Where actors report crashes (logged and counted by the node). */
   readonly crashes: CrashReporter
+}
+
+/** What a network layer may use of the node. */
+export interface LocalStore extends NodeContext {
   /** Merges a record from a peer by last-writer-wins (expired and losing records are dropped). */
   merge: (record: RepramRecord) => Promise<WriteOutcome>
   /** The live record under `key` on this node only (never reads through), or undefined. */

@@ -30,18 +30,9 @@ export const REPLICATE_SERVER_CONCURRENCY = 64
 /** How long a graceful leave waits for each peer to acknowledge it. */
 export const LEAVE_TIMEOUT_MS = 500
 
-/** How long writeIds are remembered to skip duplicate merges (gossip after a direct push). */
-export const SEEN_WRITE_TTL_MS = 120_000
 
-/** Most remembered writeIds: bounds memory under a flood of unique writes. */
-export const SEEN_WRITE_MAX = 200_000
 
-/** Bootstrap re-dial backoff: first delay and cap. */
-export const REDIAL_MIN_MS = 500
-export const REDIAL_MAX_MS = 30_000
 
-/** Most addresses accepted in one membership announce. */
-export const ANNOUNCE_MAX_ADDRS = 16
 
 /** Anti-entropy (digest comparison, record transfer) and read-through, one stream per round or read. */
 export const SYNC_PROTOCOL = '/repram/sync/1.0.0'
@@ -49,5 +40,3 @@ export const SYNC_PROTOCOL = '/repram/sync/1.0.0'
 /** Pulls of values above the gossip inline threshold, one stream per value, sent in chunks. */
 export const BLOB_PROTOCOL = '/repram/blob/1.0.0'
 
-/** Most members in one peer-exchange answer (a frame of about 100 B each). */
-export const PEER_EXCHANGE_MAX = 1024

@@ -30,13 +30,8 @@ export const REPLICATE_SERVER_CONCURRENCY = 64
 /** How long a graceful leave waits for each peer to acknowledge it. */
 export const LEAVE_TIMEOUT_MS = 500
 
-
-
-
-
 /** Anti-entropy (digest comparison, record transfer) and read-through, one stream per round or read. */
 export const SYNC_PROTOCOL = '/repram/sync/1.0.0'
 
 /** Pulls of values above the gossip inline threshold, one stream per value, sent in chunks. */
 export const BLOB_PROTOCOL = '/repram/blob/1.0.0'
-

@@ -26,7 +26,7 @@ export class InvalidEncodingError extends RepramError {
   constructor (message: string) { super(message, 'invalid_encoding', 400); this.name = 'InvalidEncodingError' }
 }
 
-/** The TTL is not a positive integer, or is out of range under `ttlPolicy: 'reject'`. */
+/** The TTL is not a decimal number of seconds, or is out of range under `ttlPolicy: 'reject'`. */
 export class InvalidTtlError extends RepramError {
   constructor (message: string) { super(message, 'invalid_ttl', 400); this.name = 'InvalidTtlError' }
 }

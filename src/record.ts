@@ -60,21 +60,29 @@ export function validateValue (value: Uint8Array, maxValueBytes: number): void {
   if (value.byteLength > maxValueBytes) throw new ValueTooLargeError(`value is ${value.byteLength} bytes; the limit is ${maxValueBytes}`)
 }
 
+/** A TTL as decimal text: optional sign, digits, optional fraction (no exponent, no hex, no units). */
+const DECIMAL_TTL = /^[+-]?\d{1,32}(\.\d{1,32})?$/
+
 /**
- * Resolves a requested TTL (seconds) to the applied one: default when absent,
- * clamped to [minTtl, maxTtl] (or rejected under `ttlPolicy: 'reject'`).
- * A TTL that is not a positive integer is always rejected.
+ * Resolves a requested TTL (seconds) to the applied one (DESIGN §1): the default when
+ * absent; any number (or decimal text) is truncated to whole seconds and clamped into
+ * [minTtl, maxTtl], so `0`, `-5` and `1800.5` apply as the reference node applies them;
+ * under `ttlPolicy: 'reject'` a number outside the range is an {@link InvalidTtlError}.
+ * Text that is not a decimal number (`abc`, `1e3`, `10s`, empty) and non-finite numbers
+ * are always rejected.
  */
 export function resolveTtl (requested: number | string | undefined, limits: RecordLimits): number {
   if (requested === undefined) return limits.defaultTtl
   let ttl: number
   if (typeof requested === 'string') {
-    if (!/^\d{1,15}$/.test(requested.trim())) throw new InvalidTtlError(`TTL "${requested.slice(0, 32)}" is not a positive integer number of seconds`)
-    ttl = Number(requested.trim())
+    const text = requested.trim()
+    if (!DECIMAL_TTL.test(text)) throw new InvalidTtlError(`TTL "${requested.slice(0, 32)}" is not a number of seconds`)
+    ttl = Number(text)
   } else {
     ttl = requested
   }
-  if (!Number.isSafeInteger(ttl) || ttl <= 0) throw new InvalidTtlError(`TTL ${String(requested).slice(0, 32)} is not a positive integer number of seconds`)
+  if (typeof ttl !== 'number' || !Number.isFinite(ttl)) throw new InvalidTtlError(`TTL ${String(requested).slice(0, 32)} is not a number of seconds`)
+  ttl = Math.trunc(ttl)
   if (ttl < limits.minTtl || ttl > limits.maxTtl) {
     if (limits.ttlPolicy === 'reject') throw new InvalidTtlError(`TTL ${ttl} is outside [${limits.minTtl}, ${limits.maxTtl}] seconds`)
     return Math.min(limits.maxTtl, Math.max(limits.minTtl, ttl))

@@ -68,7 +68,22 @@ describe('PUT /v1/data/{key}', () => {
     expect((await req('/v1/data/a?ttl=100', { method: 'PUT', body: 'x' })).status).toBe(201)
   })
 
-  it.each(['0', '-5', '1.5', 'abc', '', '1e3', '99999999999999999999'])('rejects the TTL %j with 400 and changes nothing', async (ttl) => {
+  it.each([['0', 5], ['-5', 5], ['1800.5', 100], ['42.9', 42], ['99999999999999999999', 100]])('applies the numeric TTL %j truncated and clamped, as the reference node does (→ %i)', async (ttl, applied) => {
+    const { req } = await setup({ minTtl: 5, maxTtl: 100, defaultTtl: 50 })
+    const res = await req(`/v1/data/k?ttl=${encodeURIComponent(ttl)}`, { method: 'PUT', body: 'new' })
+    expect(res.status).toBe(201)
+    expect(res.headers.get('x-original-ttl')).toBe(String(applied))
+    expect((await req('/v1/data/k')).headers.get('x-original-ttl')).toBe(String(applied))
+  })
+
+  it.each(['0', '-5', '1800.5'])('still refuses the out-of-range numeric TTL %j under ttlPolicy reject', async (ttl) => {
+    const { req } = await setup({ minTtl: 5, maxTtl: 100, defaultTtl: 50, ttlPolicy: 'reject' })
+    const res = await req(`/v1/data/k?ttl=${encodeURIComponent(ttl)}`, { method: 'PUT', body: 'x' })
+    expect(res.status).toBe(400)
+    expect((await errorOf(res)).error).toBe('invalid_ttl')
+  })
+
+  it.each(['abc', '', '1e3', '10s', '0x10'])('rejects the TTL %j with 400 and changes nothing', async (ttl) => {
     const { req } = await setup()
     await req('/v1/data/k?ttl=60', { method: 'PUT', body: 'old' })
     const res = await req(`/v1/data/k?ttl=${encodeURIComponent(ttl)}`, { method: 'PUT', body: 'new' })

@@ -100,7 +100,7 @@ describe('RepramNode', () => {
     await expect(node.put('ééé', enc.encode('x'))).rejects.toThrow(InvalidKeyError) // 6 bytes
     await expect(node.put('\uD800', enc.encode('x'))).rejects.toThrow(InvalidKeyError)
     await expect(node.put('keep', enc.encode('four'))).rejects.toThrow(ValueTooLargeError)
-    for (const ttl of [0, -1, 1.5, Number.NaN, '1e3', '10s', ' ']) {
+    for (const ttl of [Number.NaN, Infinity, '1e3', '10s', ' ']) {
       await expect(node.put('keep', enc.encode('x'), { ttl: ttl as number })).rejects.toThrow(InvalidTtlError)
     }
     expect((await node.put('abcd', enc.encode('abc'))).key).toBe('abcd')

@@ -31,8 +31,15 @@ describe('record rules', () => {
     expect(resolveTtl('10', limits)).toBe(10)
     expect(resolveTtl(9, limits)).toBe(10)
     expect(resolveTtl(101, limits)).toBe(100)
-    for (const bad of ['0', '-1', '1.0', '0x10', '', 'NaN', 0, -3, 2.5, Infinity]) expect(() => resolveTtl(bad, limits)).toThrow(InvalidTtlError)
-    expect(() => resolveTtl(101, { ...limits, ttlPolicy: 'reject' })).toThrow(/outside \[10, 100\]/)
+    // Numbers that are not positive integers are truncated, then clamped (as the reference node does).
+    for (const [n, want] of [['0', 10], ['-1', 10], [0, 10], [-3, 10], [2.5, 10], ['1.0', 10], ['15.9', 15], [15.9, 15], ['+20', 20], ['99999999999999999999', 100]] as const) expect(resolveTtl(n, limits)).toBe(want)
+    // Text that is not a decimal number, and non-finite numbers, are refused.
+    for (const bad of ['0x10', '', ' ', 'NaN', '1e3', '10s', 'abc', '1.', Number.NaN, Infinity, -Infinity]) expect(() => resolveTtl(bad, limits)).toThrow(InvalidTtlError)
+    // Under reject, out of range (after truncation) is refused; in range applies truncated.
+    const reject = { ...limits, ttlPolicy: 'reject' as const }
+    expect(() => resolveTtl(101, reject)).toThrow(/outside \[10, 100\]/)
+    for (const bad of ['0', -5, '9.99']) expect(() => resolveTtl(bad, reject)).toThrow(/outside \[10, 100\]/)
+    expect(resolveTtl('100.9', reject)).toBe(100)
   })
 
   it('orders writes by createdAt, then writeId', () => {

@@ -86,12 +86,16 @@ export function createHttpApp (node: RepramNode, opts: HttpAppOptions = {}): { a
   })
 
   app.get('/v1/data/*', async (c) => {
+    // The empty key names no record: 404, as the reference node answers (its client throws on anything else).
+    if (emptyKey(c.req.url)) return notFound()
     const key = keyFromUrl(c.req.url)
     const rec = await node.get(key)
     if (rec === undefined) return notFound()
     const now = node.clock.now()
     return fastResponse(rec.value as Uint8Array<ArrayBuffer>, 200, {
       'Content-Type': 'application/octet-stream',
+      // HEAD gets the value's length too (hono drops the body of a HEAD reply, not its headers).
+      'Content-Length': String(rec.value.byteLength),
       'X-Created-At': new Date(rec.createdAt).toISOString(),
       'X-Original-TTL': String(rec.ttl),
       'X-Remaining-TTL': String(Math.max(0, Math.floor((rec.expiresAt - now) / 1000))),
@@ -121,12 +125,15 @@ export function createHttpApp (node: RepramNode, opts: HttpAppOptions = {}): { a
     const stats = await node.stats()
     const info = node.networkInfo()
     const mem = process.memoryUsage()
+    const uptime = Math.floor((node.clock.now() - node.startedAt) / 1000)
     return c.json({
       node_id: info.nodeId,
       version: node.version,
+      status: 'ok',
       network: config.network,
       enclave: config.enclave,
-      uptime_seconds: Math.floor((node.clock.now() - node.startedAt) / 1000),
+      uptime: `${uptime}s`,
+      uptime_seconds: uptime,
       memory: { rss: mem.rss, heap_used: mem.heapUsed, heap_total: mem.heapTotal, external: mem.external },
       records: stats.records,
       bytes: stats.bytes,
@@ -210,6 +217,14 @@ function decodeUtf8 (bytes: Uint8Array): string {
   } catch {
     throw new InvalidEncodingError('key is not valid UTF-8')
   }
+}
+
+/** Whether a data URL names the empty key (`/v1/data/`, with or without a query). */
+function emptyKey (url: string): boolean {
+  const start = url.indexOf(DATA_PREFIX, url.indexOf('//') + 2)
+  if (start < 0) return true
+  const next = url.charCodeAt(start + DATA_PREFIX.length)
+  return Number.isNaN(next) || next === 0x3f /* ? */ || next === 0x23 /* # */
 }
 
 const NOT_FOUND_BODY = JSON.stringify({ error: 'not_found', message: 'no live record under this key' })

@@ -101,11 +101,17 @@ describe('PUT /v1/data/{key}', () => {
     expect((await errorOf(res)).error).toBe('invalid_key')
   })
 
-  it('refuses an empty key with 400', async () => {
+  it('refuses to store under the empty key (400), and reads of it answer 404 as the reference node does', async () => {
     const { req } = await setup()
     const res = await req('/v1/data/', { method: 'PUT', body: 'x' })
     expect(res.status).toBe(400)
     expect((await errorOf(res)).error).toBe('invalid_key')
+    for (const path of ['/v1/data/', '/v1/data/?x=1']) {
+      const get = await req(path)
+      expect(get.status).toBe(404)
+      expect((await errorOf(get)).error).toBe('not_found')
+      expect((await req(path, { method: 'HEAD' })).status).toBe(404)
+    }
   })
 
   it.each(['%', '%E0%A4%A', '%zz', '%ED%A0%80', 'a%2'])('answers 400 to the malformed escape %j and never crashes', async (raw) => {
@@ -255,7 +261,7 @@ describe('health, status, topology, metrics', () => {
     await req('/v1/data/k', { method: 'PUT', body: 'abc' })
     clock.advance(5000)
     const s = await (await req('/v1/status')).json() as Record<string, unknown>
-    expect(s).toMatchObject({ version: expect.any(String), uptime_seconds: 5, records: 1, bytes: 4, peers: 0, listen_addresses: [] })
+    expect(s).toMatchObject({ version: expect.any(String), status: 'ok', uptime: '5s', uptime_seconds: 5, records: 1, bytes: 4, peers: 0, listen_addresses: [] })
     expect((s.memory as { rss: number }).rss).toBeGreaterThan(0)
   })
 
@@ -308,6 +314,18 @@ describe('CORS and security headers', () => {
     expect(res.status).toBe(204)
     expect(res.headers.get('access-control-allow-methods')).toContain('PUT')
     expect(res.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('x-ttl')
+  })
+
+  it('answers any OPTIONS with 204 and the CORS headers, also without Access-Control-Request-Method or Origin', async () => {
+    const { req } = await setup()
+    for (const headers of [{ Origin: 'https://app.example' }, {}] as Array<Record<string, string>>) {
+      for (const path of ['/v1/data/k', '/v1/keys', '/v1/status']) {
+        const res = await req(path, { method: 'OPTIONS', headers })
+        expect(res.status).toBe(204)
+        expect(res.headers.get('access-control-allow-origin')).toBe('*')
+        expect(res.headers.get('access-control-allow-methods')).toContain('PUT')
+      }
+    }
   })
 
   it('sets security headers on successes and errors alike', async () => {

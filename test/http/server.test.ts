@@ -42,6 +42,19 @@ describe('HTTP server on a real socket', () => {
     expect(new Uint8Array(await get.arrayBuffer())).toEqual(value)
   })
 
+  it('answers HEAD with the value\'s Content-Length and no body, and the empty key with 404, over TCP', async () => {
+    const { server } = await serve()
+    await fetch(`${server.url}/v1/data/len?ttl=60`, { method: 'PUT', body: new Uint8Array(1234) })
+    const head = await fetch(`${server.url}/v1/data/len`, { method: 'HEAD' })
+    expect(head.status).toBe(200)
+    expect(head.headers.get('content-length')).toBe('1234')
+    expect((await head.arrayBuffer()).byteLength).toBe(0)
+    const get = await fetch(`${server.url}/v1/data/len`)
+    expect(get.headers.get('content-length')).toBe('1234')
+    expect((await get.arrayBuffer()).byteLength).toBe(1234)
+    for (const method of ['GET', 'HEAD']) expect((await fetch(`${server.url}/v1/data/`, { method })).status).toBe(404)
+  })
+
   it('sends security and CORS headers over a real socket on successes, errors and preflight', async () => {
     const { server } = await serve()
     const put = await fetch(`${server.url}/v1/data/h?ttl=60`, { method: 'PUT', body: 'x' })

@@ -164,7 +164,7 @@ export function createHttpApp (node: RepramNode, opts: HttpAppOptions = {}): { a
     if (err instanceof RepramError) {
       if (err.status === 413) {
         metrics.oversized.inc()
-        // The rest of an oversized body is not read: close rather than drain it.
+        // The body was drained within a bound (body.ts); past that bound it was not: close.
         c.header('Connection', 'close')
       }
       if (err instanceof RateLimitedError) c.header('Retry-After', String(err.retryAfterSeconds))

@@ -2,18 +2,36 @@ import type { Context } from 'hono'
 import { BadRequestError, ValueTooLargeError } from '../errors.js'
 
 /**
+ * How much of an oversized body is read and thrown away before the 413 is sent, beyond
+ * the value limit: a client that sends its whole body before reading the reply (Node's
+ * `fetch`) then sees the 413 instead of a broken pipe. A bigger body, or one that takes
+ * longer than {@link DRAIN_TIMEOUT_MS}, gets the 413 and the connection closed at once.
+ */
+export const DRAIN_EXTRA_BYTES = 16 * 1024 * 1024
+
+/** Longest time spent discarding the rest of an oversized body. */
+export const DRAIN_TIMEOUT_MS = 5_000
+
+type Incoming = Partial<NodeJS.ReadableStream> & { readableDidRead?: boolean, readableEnded?: boolean }
+
+/**
  * Reads a request body, enforcing `limit` while streaming: a declared Content-Length
  * above the limit is refused before reading, and a chunked body is refused the moment
- * it passes the limit, without buffering the rest.
+ * it passes the limit, without buffering the rest. Before the refusal, the rest of the
+ * body is read and discarded, within `limit` + {@link DRAIN_EXTRA_BYTES} and
+ * {@link DRAIN_TIMEOUT_MS}, so every client sees the 413.
  */
 export async function readBodyLimited (c: Context, limit: number): Promise<Uint8Array> {
+  const incoming = (c.env as { incoming?: Incoming } | undefined)?.incoming
   const declared = c.req.header('content-length')
   if (declared !== undefined) {
     const n = Number(declared)
     if (!Number.isSafeInteger(n) || n < 0) throw new BadRequestError('Content-Length is not a valid length')
-    if (n > limit) throw new ValueTooLargeError(`value is ${n} bytes; the limit is ${limit}`)
+    if (n > limit) {
+      if (incoming?.on !== undefined && n <= limit + DRAIN_EXTRA_BYTES) await discard(incoming as NodeJS.ReadableStream, limit + DRAIN_EXTRA_BYTES)
+      throw new ValueTooLargeError(`value is ${n} bytes; the limit is ${limit}`)
+    }
   }
-  const incoming = (c.env as { incoming?: Partial<NodeJS.ReadableStream> & { readableDidRead?: boolean } } | undefined)?.incoming
   const chunks: Uint8Array[] = []
   let total = 0
   const add = (chunk: Uint8Array): void => {
@@ -24,7 +42,12 @@ export async function readBodyLimited (c: Context, limit: number): Promise<Uint8
   if (incoming?.on !== undefined && incoming.readableDidRead !== true) {
     // On a Node server, read the request stream directly with listeners: cheaper than
     // the web-stream bridge or an async iterator.
-    await readNodeStream(incoming as NodeJS.ReadableStream, add)
+    try {
+      await readNodeStream(incoming as NodeJS.ReadableStream, add)
+    } catch (err) {
+      if (err instanceof ValueTooLargeError) await discard(incoming as NodeJS.ReadableStream, limit + DRAIN_EXTRA_BYTES - total)
+      throw err
+    }
   } else {
     const body = c.req.raw.body
     if (body === null) return new Uint8Array(0)
@@ -73,5 +96,35 @@ function readNodeStream (stream: NodeJS.ReadableStream, add: (chunk: Uint8Array)
     stream.on('end', onEnd)
     stream.on('error', onError)
     stream.on('close', onClose)
+  })
+}
+
+/**
+ * Reads and drops the rest of a request body: resolves at its end, or once `maxBytes`
+ * more were read or {@link DRAIN_TIMEOUT_MS} passed (the 413 then closes the connection).
+ */
+function discard (stream: NodeJS.ReadableStream, maxBytes: number): Promise<void> {
+  if ((stream as Incoming).readableEnded === true) return Promise.resolve()
+  return new Promise(resolve => {
+    let read = 0
+    const done = (): void => {
+      clearTimeout(timer)
+      stream.off('data', onData)
+      stream.off('end', done)
+      stream.off('error', done)
+      stream.off('close', done)
+      stream.pause()
+      resolve()
+    }
+    const onData = (chunk: Uint8Array): void => {
+      read += chunk.byteLength
+      if (read > maxBytes) done()
+    }
+    const timer = setTimeout(done, DRAIN_TIMEOUT_MS)
+    stream.on('data', onData)
+    stream.on('end', done)
+    stream.on('error', done)
+    stream.on('close', done)
+    stream.resume()
   })
 }

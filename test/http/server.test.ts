@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createRepramNode } from '../../src/create.js'
 import { type RepramNode } from '../../src/node/index.js'
 import { startHttpServer, type RepramHttpServer } from '../../src/http/server.js'
+import { DRAIN_EXTRA_BYTES, DRAIN_TIMEOUT_MS } from '../../src/http/body.js'
 import { until } from '../helpers/until.js'
 
 let cleanup: Array<() => Promise<void>> = []
@@ -77,18 +78,59 @@ describe('HTTP server on a real socket', () => {
     expect(pre.headers.get('access-control-allow-origin')).toBe('*')
   })
 
-  it('answers 413 to a chunked body with no Content-Length as soon as it passes the limit', async () => {
+  it('answers 413 to a chunked body with no Content-Length that never ends, once the drain bound runs out', async () => {
     const { server } = await serve({ maxValueBytes: 1024 })
     const { req, done } = raw(server, { method: 'PUT', path: '/v1/data/big', headers: { 'Transfer-Encoding': 'chunked' } })
     req.write(Buffer.alloc(1000))
     req.write(Buffer.alloc(1000))
-    // The client never ends the body: the server must answer without waiting for it.
+    // The client never ends the body: the server answers when its drain time is up.
+    const t0 = Date.now()
     const res = await done
+    expect(Date.now() - t0).toBeLessThan(DRAIN_TIMEOUT_MS + 2000)
     expect(res.status).toBe(413)
     expect(JSON.parse(res.body).error).toBe('value_too_large')
     expect(res.headers.connection).toBe('close')
     req.destroy()
     expect((await fetch(`${server.url}/v1/data/big`)).status).toBe(404)
+  })
+
+  it('reads and drops an oversized body before the 413, so Node\'s fetch sees the JSON 413 (declared length and chunked)', async () => {
+    const { server } = await serve({ maxValueBytes: 1024 * 1024 })
+    // The server reads the whole body before answering: every byte of a 12 MiB upload is taken.
+    const total = 12 * 1024 * 1024
+    const { req, done } = raw(server, { method: 'PUT', path: '/v1/data/big', headers: { 'Content-Length': String(total) } })
+    let sent = 0
+    const chunk = Buffer.alloc(256 * 1024)
+    while (sent < total) {
+      await new Promise<void>((resolve, reject) => req.write(chunk, err => err == null ? resolve() : reject(err)))
+      sent += chunk.byteLength
+    }
+    req.end()
+    expect((await done).status).toBe(413)
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${server.url}/v1/data/big?ttl=60`, { method: 'PUT', body: new Uint8Array(12 * 1024 * 1024) })
+      expect(res.status).toBe(413)
+      expect(((await res.json()) as { error: string }).error).toBe('value_too_large')
+    }
+    const chunks = [new Uint8Array(768 * 1024), new Uint8Array(768 * 1024), new Uint8Array(768 * 1024)]
+    const body = new ReadableStream<Uint8Array>({ pull (c) { const next = chunks.shift(); if (next === undefined) c.close(); else c.enqueue(next) } })
+    const chunked = await fetch(`${server.url}/v1/data/big?ttl=60`, { method: 'PUT', body, duplex: 'half' } as RequestInit)
+    expect(chunked.status).toBe(413)
+    expect(((await chunked.json()) as { error: string }).error).toBe('value_too_large')
+    expect((await fetch(`${server.url}/v1/data/big`)).status).toBe(404)
+  })
+
+  it('closes at once on a declared body beyond the drain bound, and keeps serving', async () => {
+    const { server } = await serve({ maxValueBytes: 1024 })
+    const { req, done } = raw(server, { method: 'PUT', path: '/v1/data/huge', headers: { 'Content-Length': String(1024 + DRAIN_EXTRA_BYTES + 1) } })
+    req.write(Buffer.alloc(1000))
+    const t0 = Date.now()
+    const res = await done
+    expect(Date.now() - t0).toBeLessThan(DRAIN_TIMEOUT_MS)
+    expect(res.status).toBe(413)
+    expect(res.headers.connection).toBe('close')
+    req.destroy()
+    expect((await fetch(`${server.url}/v1/health`)).status).toBe(200)
   })
 
   it('drains on close: in-flight requests finish, idle keep-alive sockets close, new requests are refused', async () => {

@@ -112,6 +112,7 @@ export function createHttpApp (node: RepramNode, opts: HttpAppOptions = {}): { a
       if (!/^\d{1,9}$/.test(q.limit)) throw new BadRequestError(`limit must be an integer in [1, ${config.keysLimitMax}]`, 'invalid_limit')
       limitN = Number(q.limit)
     }
+    if (limitN === undefined) return await allKeys(node, q.prefix ?? '', q.cursor)
     const page = await node.keys({ prefix: q.prefix ?? '', limit: limitN, cursor: q.cursor })
     return c.json(page.nextCursor === undefined ? { keys: page.keys } : { keys: page.keys, next_cursor: page.nextCursor })
   })
@@ -225,6 +226,44 @@ function emptyKey (url: string): boolean {
   if (start < 0) return true
   const next = url.charCodeAt(start + DATA_PREFIX.length)
   return Number.isNaN(next) || next === 0x3f /* ? */ || next === 0x23 /* # */
+}
+
+/**
+ * `GET /v1/keys` without `limit`: every matching key, as the reference node answers (its
+ * client and agent tools ignore `next_cursor`). Streamed a page of `keysLimitMax` keys at
+ * a time, so memory stays flat however many keys match. The first page is read before
+ * the reply starts, so an error there still gets its status.
+ */
+async function allKeys (node: RepramNode, prefix: string, cursor: string | undefined): Promise<Response> {
+  const pageSize = node.config.keysLimitMax
+  const encoder = new TextEncoder()
+  let page = await node.keys({ prefix, limit: pageSize, cursor })
+  let first = true
+  const chunk = (keys: string[], last: boolean, open: boolean): Uint8Array => {
+    let text = open ? '{"keys":[' : ''
+    for (const k of keys) { text += (first ? '' : ',') + JSON.stringify(k); first = false }
+    return encoder.encode(last ? `${text}]}` : text)
+  }
+  let pending: Uint8Array | undefined = chunk(page.keys, page.nextCursor === undefined, true)
+  const body = new ReadableStream<Uint8Array>({
+    async pull (ctl) {
+      if (pending !== undefined) {
+        ctl.enqueue(pending)
+        pending = undefined
+        if (page.nextCursor === undefined) ctl.close()
+        return
+      }
+      try {
+        page = await node.keys({ prefix, limit: pageSize, cursor: page.nextCursor })
+      } catch (err) {
+        ctl.error(err)
+        return
+      }
+      ctl.enqueue(chunk(page.keys, page.nextCursor === undefined, false))
+      if (page.nextCursor === undefined) ctl.close()
+    }
+  })
+  return new Response(body, { status: 200, headers: { 'Content-Type': 'application/json' } })
 }
 
 const NOT_FOUND_BODY = JSON.stringify({ error: 'not_found', message: 'no live record under this key' })

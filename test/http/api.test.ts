@@ -213,6 +213,20 @@ describe('GET and HEAD /v1/data/{key}', () => {
 })
 
 describe('GET /v1/keys', () => {
+  it('without limit returns every matching key in order, a page at a time on the wire, as the reference node does', async () => {
+    const { req } = await setup({ keysLimitMax: 5 })
+    const keys = Array.from({ length: 23 }, (_, i) => `all/${String(i).padStart(2, '0')}`)
+    for (const k of [...keys, 'other/x']) await req(`/v1/data/${k}?ttl=60`, { method: 'PUT', body: 'v' })
+    const res = await req('/v1/keys?prefix=all%2F')
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toContain('application/json')
+    expect(await res.json()).toEqual({ keys })
+    expect((await (await req('/v1/keys')).json() as { keys: string[] }).keys).toHaveLength(24)
+    expect(await (await req('/v1/keys?prefix=none')).json()).toEqual({ keys: [] })
+    // With limit, paging is as before.
+    expect(await (await req('/v1/keys?prefix=all%2F&limit=5')).json()).toEqual({ keys: keys.slice(0, 5), next_cursor: keys[4] })
+  })
+
   it('lists keys by UTF-8 byte order, filtered by prefix, paged by an exclusive cursor', async () => {
     const { req } = await setup()
     for (const k of ['b', 'a/2', 'a/1', 'a/\uFFFD', 'a/\u{1F600}']) await req(`/v1/data/${encodeURIComponent(k)}`, { method: 'PUT', body: 'x' })

@@ -133,6 +133,17 @@ describe('HTTP server on a real socket', () => {
     expect((await fetch(`${server.url}/v1/health`)).status).toBe(200)
   })
 
+  it('streams every key of GET /v1/keys without limit over TCP, across pages', async () => {
+    const { node, server } = await serve({ keysLimitMax: 100 })
+    await Promise.all(Array.from({ length: 450 }, async (_, i) => await node.put(`s/${i}`, new Uint8Array(1), { ttl: 60 })))
+    const res = await fetch(`${server.url}/v1/keys?prefix=s%2F`)
+    expect(res.status).toBe(200)
+    const body = await res.json() as { keys: string[], next_cursor?: string }
+    expect(body.keys).toHaveLength(450)
+    expect(new Set(body.keys).size).toBe(450)
+    expect(body.next_cursor).toBeUndefined()
+  })
+
   it('drains on close: in-flight requests finish, idle keep-alive sockets close, new requests are refused', async () => {
     const { server } = await serve()
     const agent = new Agent({ keepAlive: true, maxSockets: 1 })

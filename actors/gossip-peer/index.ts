@@ -9,8 +9,9 @@
  *   inbound-writes actor, the one path into the store;
  * - **batching and publish** (`publish`): writes share one signed message per
  *   `batchDelayMs` or per `batchSize` writes / `maxMessageBytes`; announces and the leave
- *   notice (`announce`, `leave`); every successful publish is reported to membership
- *   (`published`), since a signed message is a sign of life for everyone who gets it.
+ *   notice (`announce`, `leave`); every write message that reached peers is reported to
+ *   membership (`published`), since a signed message is a sign of life for everyone who
+ *   gets it (announces are timed by membership, which asked for them).
  * The network is the injected {@link GossipTransport}; time is the injected clock.
  */
 import { dispatch, spawn, type Ref } from 'nact'
@@ -101,17 +102,15 @@ export function spawnGossipPeer (parent: Parameters<typeof spawn>[0], init: Goss
 
   const encode = (m: Omit<GossipMessage, 'network' | 'enclave'>): Uint8Array => GossipMessage.encode({ network: limits.network, enclave: limits.enclave, ...m })
 
-  const publish = (m: Omit<GossipMessage, 'network' | 'enclave'>): Promise<number> => {
-    return init.transport.publish(encode(m)).then(n => {
-      if (n > 0) init.membership.send({ type: 'published' })
-      return n
-    })
-  }
+  const publish = async (m: Omit<GossipMessage, 'network' | 'enclave'>): Promise<number> => await init.transport.publish(encode(m))
 
   const send = (batch: QueuedWrite[]): void => {
     if (batch.length === 0) return
     const writes = batch.map(q => toWire(q.record, init.origin, q.inline))
     publish({ writes }).then(n => {
+      // Published writes keep this node alive for every member: membership may skip an
+      // announce. (An announce is timed by membership itself, when it asks for it.)
+      if (n > 0) init.membership.send({ type: 'published' })
       const result = n > 0 ? 'published' : 'no_peers'
       counters.message('out', result)
       counters.writes('out', result, writes.length)

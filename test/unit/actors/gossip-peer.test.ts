@@ -198,8 +198,9 @@ describe('GossipPeer', () => {
       expect(p.published[0]).toMatchObject({ network: LIMITS.network, enclave: LIMITS.enclave, writes: [] })
       expect(p.published[0].announce?.addrs).toEqual([addr])
       expect(p.published[0].leave).toBeUndefined()
-      await until(() => p.membership.length === 1, { what: 'published told' })
-      expect(p.membership).toEqual([{ type: 'published' }])
+      // Membership timed the announce itself: it is not told again (that made it skip the next one).
+      await p.probe()
+      expect(p.membership).toEqual([])
     })
 
     it('leave publishes what is queued first, then the leave notice, and answers with the recipient count', async () => {

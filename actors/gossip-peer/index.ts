@@ -102,7 +102,7 @@ export function spawnGossipPeer (parent: Parameters<typeof spawn>[0], init: Goss
 
   const encode = (m: Omit<GossipMessage, 'network' | 'enclave'>): Uint8Array => GossipMessage.encode({ network: limits.network, enclave: limits.enclave, ...m })
 
-  const publish = async (m: Omit<GossipMessage, 'network' | 'enclave'>): Promise<number> => await init.transport.publish(encode(m))
+  const publish = (m: Omit<GossipMessage, 'network' | 'enclave'>): Promise<number> => init.transport.publish(encode(m))
 
   const send = (batch: QueuedWrite[]): void => {
     if (batch.length === 0) return

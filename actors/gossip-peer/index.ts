@@ -22,7 +22,7 @@ import { toWire, wireSize } from '../../src/wire/write.js'
 import { assertNever, handleBatch, type Batch, type ReplyTo, type Sender } from '../runtime/ask.js'
 import { batchCrash, supervise, type CrashReporter } from '../runtime/supervise.js'
 import { SeenCache } from '../runtime/seen-cache.js'
-import { MESSAGE_SLACK_BYTES, SEEN_GOSSIP_MAX, SEEN_GOSSIP_TTL_MS } from './constants.js'
+import { MESSAGE_SLACK_BYTES, SEEN_GOSSIP_MAX, SEEN_GOSSIP_TTL_MS, type GOSSIP_RESULTS } from './constants.js'
 import { GossipBatcher, announcedAddresses, checkGossip, droppable, type GossipLimits, type GossipRejection, type GossipVerdict, type QueuedWrite } from './gossip-peer.js'
 import type { InboundWritesMsg } from '../inbound-writes/index.js'
 
@@ -56,9 +56,12 @@ export interface GossipTransport {
   publish: (data: Uint8Array) => Promise<number>
 }
 
+/** Result of a gossip message, in or out (a metrics label). */
+export type GossipResult = typeof GOSSIP_RESULTS[number]
+
 /** Counters the actor moves; labels are small enums. */
 export interface GossipCounters {
-  message: (direction: 'in' | 'out', result: 'accept' | 'reject' | 'ignore' | 'published' | 'no_peers' | 'error') => void
+  message: (direction: 'in' | 'out', result: GossipResult) => void
   writes: (direction: 'out', result: 'published' | 'no_peers' | 'error', n: number) => void
   /** A rejected message, with why (debug log). */
   rejected?: (reason: GossipRejection) => void

@@ -7,5 +7,5 @@
  * import { Asker, supervise } from '../runtime/index.js'
  */
 export { Asker, Coalescer, LateSender, handleBatch, assertNever, replyChannel, type ActorParent, type Batch, type ReplyTo, type Sender } from './ask.js'
-export { supervise, batchCrash, crashed, failWaiters, ignoreCrashes, type CrashPolicy, type CrashReport, type CrashReporter } from './supervise.js'
+export { supervise, batchCrash, crashed, failWaiters, type CrashPolicy, type CrashReport, type CrashReporter } from './supervise.js'
 export { SeenCache } from './seen-cache.js'

@@ -36,9 +36,6 @@ export interface CrashReport {
 /** Receives every crash of a node's actors (the node logs and counts them). */
 export type CrashReporter = (report: CrashReport) => void
 
-/** A reporter that drops reports: for actors spawned alone in tests that do not look at crashes. */
-export const ignoreCrashes: CrashReporter = () => {}
-
 /**
  * Fails every reply channel found in `msg` with `err`: its `replyTo`, the `replyTo` of each
  * of its `writes`, and those of the messages of a coalesced `batch`. Channels without

@@ -86,9 +86,9 @@ export function createHttpApp (node: RepramNode, opts: HttpAppOptions = {}): { a
   })
 
   app.get('/v1/data/*', async (c) => {
+    const key = keyFromUrl(c.req.url, false, true)
     // The empty key names no record: 404, as the reference node answers (its client throws on anything else).
-    if (emptyKey(c.req.url)) return notFound()
-    const key = keyFromUrl(c.req.url)
+    if (key === '') return notFound()
     const rec = await node.get(key)
     if (rec === undefined) return notFound()
     const now = node.clock.now()
@@ -187,16 +187,19 @@ export function createHttpApp (node: RepramNode, opts: HttpAppOptions = {}): { a
  * The key of a `/v1/data/{key}` URL, percent-decoded once. Keys may contain `/`;
  * a malformed escape or an escape of invalid UTF-8 is a 400. With `own`, the key is a
  * flat copy that does not keep the request URL alive (for keys that will be stored).
+ * The empty key is a 400, or `''` with `allowEmpty` (reads answer it 404).
  */
-export function keyFromUrl (url: string, own = false): string {
+export function keyFromUrl (url: string, own = false, allowEmpty = false): string {
   const start = url.indexOf(DATA_PREFIX, url.indexOf('//') + 2)
-  if (start < 0) throw new InvalidKeyError('key must not be empty')
   let end = url.indexOf('?', start)
   if (end < 0) end = url.length
   const hash = url.indexOf('#', start)
   if (hash >= 0 && hash < end) end = hash
-  const raw = url.slice(start + DATA_PREFIX.length, end)
-  if (raw.length === 0) throw new InvalidKeyError('key must not be empty')
+  const raw = start < 0 ? '' : url.slice(start + DATA_PREFIX.length, end)
+  if (raw.length === 0) {
+    if (allowEmpty) return ''
+    throw new InvalidKeyError('key must not be empty')
+  }
   // Raw bytes above 0x7F (a client that did not percent-encode) are UTF-8: decode them.
   // A stored key must not be a slice of the request URL (it would keep all of it alive):
   // the latin1 round trip makes a flat copy. Decoding makes a fresh string anyway.
@@ -218,14 +221,6 @@ function decodeUtf8 (bytes: Uint8Array): string {
   } catch {
     throw new InvalidEncodingError('key is not valid UTF-8')
   }
-}
-
-/** Whether a data URL names the empty key (`/v1/data/`, with or without a query). */
-function emptyKey (url: string): boolean {
-  const start = url.indexOf(DATA_PREFIX, url.indexOf('//') + 2)
-  if (start < 0) return true
-  const next = url.charCodeAt(start + DATA_PREFIX.length)
-  return Number.isNaN(next) || next === 0x3f /* ? */ || next === 0x23 /* # */
 }
 
 /**

@@ -94,7 +94,15 @@ export const configSchema = z.object({
   syncIntervalMs: durationMs(0, 86_400_000),
   syncTimeoutMs: durationMs(100, 3_600_000),
   readThroughPeers: int(0, 16),
-  readThroughTimeoutMs: durationMs(10, 60_000)
+  readThroughTimeoutMs: durationMs(10, 60_000),
+  watchBufferEvents: int(0, 1_000_000),
+  watchQueueBytes: int(1024, 256 * 1024 * 1024),
+  watchMaxPerIp: int(0, 100_000),
+  watchMaxClients: int(0, 1_000_000),
+  watchHeartbeatMs: durationMs(100, 3_600_000),
+  watchValueMaxBytes: int(0, 16 * 1024 * 1024),
+  ui: bool,
+  mcpHttp: bool
 }).superRefine((c, ctx) => {
   if (c.minTtl > c.maxTtl) ctx.addIssue({ code: 'custom', path: ['minTtl'], message: `minTtl (${c.minTtl}) must not exceed maxTtl (${c.maxTtl})` })
   if (c.gossipInlineBytes + c.maxKeyBytes + 256 > c.maxGossipMessageBytes) ctx.addIssue({ code: 'custom', path: ['gossipInlineBytes'], message: `gossipInlineBytes (${c.gossipInlineBytes}) plus a key must fit in maxGossipMessageBytes (${c.maxGossipMessageBytes})` })
@@ -163,7 +171,15 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
   { key: 'syncIntervalMs', env: 'REPRAM_SYNC_INTERVAL', flag: '--sync-interval <duration>', description: 'anti-entropy: every interval the node compares digests with the next enclave peer of a shuffled rotation and repairs what gossip lost (0 = only on join and reconnect); a node visits every peer within (peers × interval)' },
   { key: 'syncTimeoutMs', env: 'REPRAM_SYNC_TIMEOUT', flag: '--sync-timeout <duration>', description: 'bound on one anti-entropy round (one stream); a catch-up cut short resumes where it stopped on the next round' },
   { key: 'readThroughPeers', env: 'REPRAM_READ_THROUGH_PEERS', flag: '--read-through-peers <n>', description: 'a local GET miss asks up to this many healthy peers (their local state only) and stores a hit with its original expiry (0 = off)' },
-  { key: 'readThroughTimeoutMs', env: 'REPRAM_READ_THROUGH_TIMEOUT', flag: '--read-through-timeout <duration>', description: 'how long a GET miss waits for peers before answering 404' }
+  { key: 'readThroughTimeoutMs', env: 'REPRAM_READ_THROUGH_TIMEOUT', flag: '--read-through-timeout <duration>', description: 'how long a GET miss waits for peers before answering 404' },
+  { key: 'watchBufferEvents', env: 'REPRAM_WATCH_BUFFER_EVENTS', flag: '--watch-buffer-events <n>', description: 'recent watch events kept so a client reconnecting with Last-Event-ID resumes without a gap (0 = no resume)' },
+  { key: 'watchQueueBytes', env: 'REPRAM_WATCH_QUEUE_BYTES', flag: '--watch-queue-bytes <n>', description: 'unsent bytes a slow watch client may hold; past it the client gets an overflow event and is closed' },
+  { key: 'watchMaxPerIp', env: 'REPRAM_WATCH_MAX_PER_IP', flag: '--watch-max-per-ip <n>', description: 'open GET /v1/watch streams per client IP (429 above; 0 = watch off)' },
+  { key: 'watchMaxClients', env: 'REPRAM_WATCH_MAX_CLIENTS', flag: '--watch-max-clients <n>', description: 'open GET /v1/watch streams per node (503 above; 0 = watch off)' },
+  { key: 'watchHeartbeatMs', env: 'REPRAM_WATCH_HEARTBEAT', flag: '--watch-heartbeat <duration>', description: 'a comment line is sent on idle watch streams this often, so proxies keep them open' },
+  { key: 'watchValueMaxBytes', env: 'REPRAM_WATCH_VALUE_MAX_BYTES', flag: '--watch-value-max-bytes <n>', description: 'largest value carried in a watch event (GET /v1/watch?values=true); larger values are announced without it' },
+  { key: 'ui', env: 'REPRAM_UI', flag: '--ui <bool>', description: 'serve the dashboard at /ui' },
+  { key: 'mcpHttp', env: 'REPRAM_MCP_HTTP', flag: '--mcp-http <bool>', description: 'serve the MCP tools over streamable HTTP at /mcp (for AI agents; stdio is `repram mcp`)' }
 ]
 
 const MiB = 1024 * 1024
@@ -217,7 +233,15 @@ export function profileDefaults (profile: ConfigProfile = 'default'): RepramConf
     syncIntervalMs: 10_000,
     syncTimeoutMs: 60_000,
     readThroughPeers: 2,
-    readThroughTimeoutMs: 500
+    readThroughTimeoutMs: 500,
+    watchBufferEvents: 1000,
+    watchQueueBytes: 1024 * 1024,
+    watchMaxPerIp: 8,
+    watchMaxClients: 1000,
+    watchHeartbeatMs: 15_000,
+    watchValueMaxBytes: 64 * 1024,
+    ui: true,
+    mcpHttp: false
   }
   switch (profile) {
     case 'default':

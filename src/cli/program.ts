@@ -50,6 +50,11 @@ Exit codes: 0 ok, 1 error (network, port in use), 2 usage or config error,
   else program.command('keygen').description('generate encryption keys for put --encrypt / get --decrypt (see: repram keygen --help)')
   // `attest verify` (src/cli/attest-command.ts) loads the config schema and the SDK's
   // verifier: registered in full only when asked for, listed in the help otherwise.
+  // `watch` streams a node's events; `mcp` serves the MCP tools over stdio (src/cli/mcp-command.ts).
+  if (wants(argv, 'watch')) (await import('./watch-command.js')).registerWatchCommand(program, io, setCode)
+  else program.command('watch').description('print each write and expiry under a prefix as a JSON line (see: repram watch --help)')
+  if (wants(argv, 'mcp')) (await import('./mcp-command.js')).registerMcpCommand(program, io, setCode)
+  else program.command('mcp').description('serve the REPRAM tools to an AI agent over MCP stdio (see: repram mcp --help)')
   if (wants(argv, 'attest')) (await import('./attest-command.js')).registerAttestCommands(program, io)
   else program.command('attest').description('signed proofs of deletion of compliance-flagged records (see: repram attest verify --help)')
   return program

@@ -18,6 +18,9 @@ import { createHttpMetrics, type HttpMetrics } from './metrics.js'
 import { RateLimitedError, TokenBuckets, rateLimit } from './middleware/rate-limit.js'
 import { fastResponse, responseHeaders, setResponseHeader } from './middleware/security-headers.js'
 import { mountAttestationRoutes } from './attestations.js'
+import { mountWatchRoutes } from './watch.js'
+import { mountUiRoutes } from './ui.js'
+import { mountMcpRoutes } from '../mcp/http.js'
 
 
 const DATA_PREFIX = '/v1/data/'
@@ -74,6 +77,8 @@ export function createHttpApp (node: RepramNode, opts: HttpAppOptions = {}): { a
     app.use('/v1/topology', limiter)
     app.use('/v1/attestations', limiter)
     app.use('/v1/attestations/*', limiter)
+    app.use('/v1/watch', limiter)
+    app.use('/mcp', limiter)
   }
 
   app.put('/v1/data/*', async (c) => {
@@ -154,6 +159,9 @@ export function createHttpApp (node: RepramNode, opts: HttpAppOptions = {}): { a
   })
 
   mountAttestationRoutes(app, node)
+  mountWatchRoutes(app, node, { trustProxy })
+  if (config.ui) mountUiRoutes(app, node)
+  if (config.mcpHttp) mountMcpRoutes(app, node)
 
   for (const path of ['/v1/keys', '/v1/health', '/v1/status', '/v1/topology', '/v1/metrics']) {
     app.all(path, (c) => methodNotAllowed(c, 'GET, HEAD, OPTIONS'))

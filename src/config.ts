@@ -46,6 +46,11 @@ const list = z.union([z.array(z.string()), z.string()])
   .transform(v => (Array.isArray(v) ? v : v.split(/[\s,]+/)).map(s => s.trim()).filter(s => s.length > 0))
 const name = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 . _ -')
 
+/** Bytes of the largest watch event: a value of `valueMaxBytes` in base64, a key JSON-escaped at worst, and the fixed fields. */
+export function watchEventBytesMax (valueMaxBytes: number, maxKeyBytes: number): number {
+  return Math.ceil(valueMaxBytes / 3) * 4 + 6 * maxKeyBytes + 512
+}
+
 /** The zod schema of the config. Field docs live in {@link CONFIG_FIELDS}. */
 export const configSchema = z.object({
   profile: z.enum(['default', 'test', 'docker']),
@@ -106,6 +111,8 @@ export const configSchema = z.object({
 }).superRefine((c, ctx) => {
   if (c.minTtl > c.maxTtl) ctx.addIssue({ code: 'custom', path: ['minTtl'], message: `minTtl (${c.minTtl}) must not exceed maxTtl (${c.maxTtl})` })
   if (c.gossipInlineBytes + c.maxKeyBytes + 256 > c.maxGossipMessageBytes) ctx.addIssue({ code: 'custom', path: ['gossipInlineBytes'], message: `gossipInlineBytes (${c.gossipInlineBytes}) plus a key must fit in maxGossipMessageBytes (${c.maxGossipMessageBytes})` })
+  const biggestEvent = watchEventBytesMax(c.watchValueMaxBytes, c.maxKeyBytes)
+  if (c.watchQueueBytes < biggestEvent) ctx.addIssue({ code: 'custom', path: ['watchQueueBytes'], message: `watchQueueBytes (${c.watchQueueBytes}) must hold the largest watch event: ${biggestEvent} bytes (a watchValueMaxBytes value in base64, and its key)` })
 }).transform(c => ({ ...c, defaultTtl: Math.min(c.maxTtl, Math.max(c.minTtl, c.defaultTtl)) }))
 
 /** A complete, validated node configuration. */

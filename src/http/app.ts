@@ -18,7 +18,7 @@ import { createHttpMetrics, type HttpMetrics } from './metrics.js'
 import { RateLimitedError, TokenBuckets, rateLimit } from './middleware/rate-limit.js'
 import { fastResponse, responseHeaders, setResponseHeader } from './middleware/security-headers.js'
 import { mountAttestationRoutes } from './attestations.js'
-import { mountWatchRoutes } from './watch.js'
+import { mountWatchRoutes, type WatchRoutes } from './watch.js'
 import { mountUiRoutes } from './ui.js'
 import { mountMcpRoutes } from '../mcp/http.js'
 
@@ -37,7 +37,7 @@ export interface HttpAppOptions {
 export interface HttpAppState { draining: boolean, inFlight: number }
 
 /** Builds the API for `node`. */
-export function createHttpApp (node: RepramNode, opts: HttpAppOptions = {}): { app: Hono, state: HttpAppState, metrics: HttpMetrics } {
+export function createHttpApp (node: RepramNode, opts: HttpAppOptions = {}): { app: Hono, state: HttpAppState, metrics: HttpMetrics, watch: WatchRoutes } {
   const config = node.config
   const metrics = createHttpMetrics(node.registry)
   const state: HttpAppState = { draining: false, inFlight: 0 }
@@ -159,7 +159,7 @@ export function createHttpApp (node: RepramNode, opts: HttpAppOptions = {}): { a
   })
 
   mountAttestationRoutes(app, node)
-  mountWatchRoutes(app, node, { trustProxy })
+  const watch = mountWatchRoutes(app, node, { trustProxy })
   if (config.ui) mountUiRoutes(app, node)
   if (config.mcpHttp) mountMcpRoutes(app, node)
 
@@ -188,7 +188,7 @@ export function createHttpApp (node: RepramNode, opts: HttpAppOptions = {}): { a
     return c.json({ error: 'internal', message: 'internal error' }, 500)
   })
 
-  return { app, state, metrics }
+  return { app, state, metrics, watch }
 }
 
 /**
@@ -280,7 +280,7 @@ function methodNotAllowed (c: Context, allow: string): Response {
   return c.json({ error: 'method_not_allowed', message: `${methodLabel(c.req.method)} is not allowed here; allowed: ${allow}` }, 405)
 }
 
-const ROUTES = new Set(['/v1/data/*', '/v1/keys', '/v1/health', '/v1/status', '/v1/topology', '/v1/metrics'])
+const ROUTES = new Set(['/v1/data/*', '/v1/keys', '/v1/health', '/v1/status', '/v1/topology', '/v1/metrics', '/v1/watch'])
 function routeLabel (c: Context): string {
   const p = c.req.path
   if (p.startsWith(DATA_PREFIX)) return '/v1/data/*'

@@ -36,7 +36,7 @@ export interface RepramHttpServer {
 
 /** Starts serving `node` over HTTP. */
 export async function startHttpServer (node: RepramNode, opts: HttpServerOptions = {}): Promise<RepramHttpServer> {
-  const { app, state } = createHttpApp(node, opts)
+  const { app, state, watch } = createHttpApp(node, opts)
   const host = opts.host ?? node.config.httpHost
   const port = opts.port ?? node.config.httpPort
   const drainTimeoutMs = opts.drainTimeoutMs ?? node.config.drainTimeoutMs
@@ -64,6 +64,8 @@ export async function startHttpServer (node: RepramNode, opts: HttpServerOptions
       closing ??= (async () => {
         state.draining = true
         attestationStream.close()
+        // Watch streams never finish by themselves: end them so their clients move on.
+        watch.closeAll()
         const closed = new Promise<void>(resolve => server.close(() => resolve()))
         server.closeIdleConnections()
         const deadline = Date.now() + drainTimeoutMs

@@ -12,18 +12,19 @@
  */
 import { EventEmitter } from 'node:events'
 import { getHeapStatistics } from 'node:v8'
-import { randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { dispatch, start, stop as stopSystem, type Ref } from 'nact'
 import { Asker, Coalescer } from '../../actors/runtime/ask.js'
 import type { CrashReport, CrashReporter } from '../../actors/runtime/supervise.js'
 import { xorInto } from '../../actors/anti-entropy/digest.js'
 import { systemClock, type Clock } from '../clock.js'
 import { capacityBytes, profileDefaults, validateConfig, type RepramConfig, type RepramConfigInput } from '../config.js'
-import { BadRequestError, CapacityExceededError, NodeStoppedError } from '../errors.js'
+import { BadRequestError, CapacityExceededError, InvalidKeyError, NodeStoppedError } from '../errors.js'
 import { silentLogger, createLogger, type Logger } from '../logger.js'
 import { compareUtf8, newWriteId, resolveTtl, validateKey, validateValue, type RepramRecord } from '../record.js'
 import { Entry, shardOf, spawnStorageShard, type ShardStats, type StorageShardMsg, type WriteOutcome } from '../../actors/storage-shard/index.js'
 import { spawnTtlReaper, type TtlReaperMsg } from '../../actors/ttl-reaper/index.js'
+import { formatEventId, parseEventId, spawnWatchHub, type ResumePoint, type WatchHubMsg, type WatchSink } from '../../actors/watch-hub/index.js'
 import { VERSION } from '../version.js'
 import { Registry } from 'prom-client'
 import { createNodeMetrics, type NodeMetrics } from './metrics.js'
@@ -85,6 +86,29 @@ export interface RecordEvent {
   origin?: 'local' | 'remote'
 }
 
+/** Options of {@link RepramNode.watch}. */
+export interface WatchOptions {
+  /** Only keys starting with this. @default '' (every key) */
+  prefix?: string
+  /** Carry values (up to `watchValueMaxBytes`) in `stored` events. @default false */
+  values?: boolean
+  /** Resume after this event id (an SSE `Last-Event-ID`): buffered events after it are replayed first. */
+  lastEventId?: string
+}
+
+/** A running watch: where it started, and how to end it. */
+export interface WatchSubscription {
+  /** The id of the newest event at subscription: resuming from it misses nothing. */
+  lastEventId: string
+  /** True when `lastEventId` was asked for but could not be resumed from: events were missed. */
+  gap: boolean
+  /** Ends the watch (the sink gets no more events; `end` is not called). */
+  close(): void
+}
+
+export type { WatchSink, WatchDelivery } from '../../actors/watch-hub/index.js'
+export { formatEventId } from '../../actors/watch-hub/index.js'
+
 /** Events of a node. */
 export interface RepramNodeEvents {
   'record:stored': [RecordEvent]
@@ -134,6 +158,8 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
   private readonly metrics: NodeMetrics
   private readonly shards: Array<Coalescer<StorageShardMsg>>
   private readonly reaper: Ref<TtlReaperMsg>
+  private readonly watchHub: Coalescer<WatchHubMsg>
+  private watchIds = 0
   private readonly asker = new Asker()
   private readonly replicator: Replicator | undefined
   private readonly localId = randomUUID()
@@ -164,10 +190,12 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
       capacityBytes: perShard,
       clock: this.clock,
       reaper: this.reaper,
-      onRemove: (rec) => this.emit('record:expired', recordEvent(rec)),
+      onRemove: (rec) => this.changed('record:expired', rec),
       crashed: this.crashes
     }))
     dispatch(this.reaper, { type: 'attach', shards: shardRefs })
+    const hub = spawnWatchHub(this.system, { boot: randomBytes(4).toString('hex'), bufferEvents: this.config.watchBufferEvents, valueMaxBytes: this.config.watchValueMaxBytes, crashed: this.crashes })
+    this.watchHub = new Coalescer<WatchHubMsg>(hub, batch => ({ type: 'batch', batch }))
     this.shards = shardRefs.map(ref => new Coalescer<StorageShardMsg>(ref, batch => ({ type: 'batch', batch })))
     this.attestations = new AttestationService(this, { signer: init.attestationSigner })
     const heapLimit = getHeapStatistics().heap_size_limit
@@ -213,7 +241,7 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
       if (out.status === 'capacity') throw new CapacityExceededError(`node capacity exceeded: ${out.needed} bytes needed, ${out.free} free in the key's shard`)
       throw new Error(`local write was not stored (${out.status})`)
     }
-    this.emit('record:stored', recordEvent(out.record, 'local'))
+    this.changed('record:stored', out.record, 'local')
     const rep = this.replicator === undefined ? { replicas: 1, quorum: true } : await this.replicator.replicate(out.record)
     return { key, ttl, createdAt: out.record.createdAt, expiresAt: out.record.expiresAt, writeId: out.record.writeId, replicas: rep.replicas, quorum: rep.quorum }
   }
@@ -225,7 +253,7 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
   async merge (rec: RepramRecord): Promise<WriteOutcome> {
     this.assertRunning()
     const out = await this.write(rec, false)
-    if (out.status === 'stored') this.emit('record:stored', recordEvent(out.record, 'remote'))
+    if (out.status === 'stored') this.changed('record:stored', out.record, 'remote')
     return out
   }
 
@@ -301,6 +329,34 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
     }
   }
 
+  /**
+   * Follows every store and expiry of keys under `prefix` on this node (writes made here
+   * and replicated ones). With `lastEventId`, the buffered events after it are delivered
+   * first; `gap` says when that point is no longer buffered. The sink is called inside the
+   * watch actor's turn and must not block; it is ended with `overflow` when it refuses an
+   * event and with `halt` when the node stops.
+   *
+   * @throws InvalidKeyError when the prefix is longer than a key may be
+   * @throws BadRequestError (`invalid_event_id`) when `lastEventId` is not an event id
+   */
+  async watch (opts: WatchOptions, sink: WatchSink): Promise<WatchSubscription> {
+    this.assertRunning()
+    const prefix = opts.prefix ?? ''
+    if (Buffer.byteLength(prefix) > this.config.maxKeyBytes) throw new InvalidKeyError(`prefix exceeds ${this.config.maxKeyBytes} bytes`)
+    let after: ResumePoint | undefined
+    if (opts.lastEventId !== undefined && opts.lastEventId !== '') {
+      after = parseEventId(opts.lastEventId)
+      if (after === undefined) throw new BadRequestError('Last-Event-ID is not an event id of this API (<boot>-<n>)', 'invalid_event_id')
+    }
+    const id = ++this.watchIds
+    const start = await this.asker.ask<{ boot: string, lastSeq: number, gap: boolean }, WatchHubMsg>(this.watchHub, replyTo => ({ type: 'subscribe', id, prefix, values: opts.values === true, after, sink, replyTo }), SHARD_TIMEOUT_MS, 'watch hub')
+    return {
+      lastEventId: formatEventId(start.boot, start.lastSeq),
+      gap: start.gap,
+      close: () => this.watchHub.send({ type: 'unsubscribe', id })
+    }
+  }
+
   /** Record and byte counts over all shards. */
   async stats (): Promise<NodeStats> {
     if (this.status === 'stopped') return { records: 0, bytes: 0, capacityBytes: capacityBytes(this.config) }
@@ -333,12 +389,24 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
         this.logger.warn({ err }, 'replicator stop failed')
       }
       await this.attestations.stop()
+      this.watchHub.send({ type: 'halt' })
       dispatch(this.reaper, { type: 'halt' })
       this.asker.close()
       stopSystem(this.system)
       this.status = 'stopped'
     })()
     return await this.stopping
+  }
+
+  /** A record was stored or expired: the node's event, and the watch feed (with a thunk over the stored value). */
+  private changed (type: 'record:stored' | 'record:expired', rec: RepramRecord, origin?: 'local' | 'remote'): void {
+    const e = recordEvent(rec, origin)
+    this.emit(type, e)
+    this.watchHub.send({
+      type: 'change',
+      entry: { type: type === 'record:stored' ? 'stored' : 'expired', key: e.key, writeId: e.writeId, createdAt: e.createdAt, expiresAt: e.expiresAt, size: e.size },
+      readValue: type === 'record:stored' ? () => rec.value : undefined
+    })
   }
 
   private write (rec: RepramRecord, local: boolean): Promise<WriteOutcome> {

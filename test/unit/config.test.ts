@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { CONFIG_FIELDS, loadConfig, parseDuration, profileDefaults } from '../../src/config.js'
+import { CONFIG_FIELDS, loadConfig, parseDuration, profileDefaults, watchEventBytesMax } from '../../src/config.js'
 import { ConfigError } from '../../src/errors.js'
 
 describe('config', () => {
@@ -49,6 +49,16 @@ describe('config', () => {
     expect(err).toBeInstanceOf(ConfigError)
     expect((err as ConfigError).field).toBe(field)
     expect((err as Error).message).toContain(field)
+  })
+
+  it('requires the watch queue to hold the largest watch event, at the edge', () => {
+    const edge = watchEventBytesMax(3000, 100)
+    const base = { REPRAM_WATCH_VALUE_MAX_BYTES: '3000', REPRAM_MAX_KEY_BYTES: '100' }
+    expect(loadConfig({ env: { ...base, REPRAM_WATCH_QUEUE_BYTES: String(edge) } }).watchQueueBytes).toBe(edge)
+    let err: unknown
+    try { loadConfig({ env: { ...base, REPRAM_WATCH_QUEUE_BYTES: String(edge - 1) } }) } catch (e) { err = e }
+    expect(err).toBeInstanceOf(ConfigError)
+    expect((err as ConfigError).field).toBe('watchQueueBytes')
   })
 
   it('refuses unknown fields in overrides and files', () => {

@@ -21,6 +21,7 @@ import {
   PayloadTooLargeError, ProtocolError, RateLimitedError, RepramHttpError, UnavailableError
 } from './errors.js'
 import type { KdfParams } from './kdf.js'
+import { startWatch, type WatchEvent, type WatchHandle, type WatchOptions } from './watch.js'
 
 /** The subset of `fetch` the client uses; inject your own for tests, proxies or instrumentation. */
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>
@@ -496,6 +497,30 @@ export class RepramClient {
     }
     const expiresAt = intHeader(res.headers, 'x-expires-at') ?? createdAt + ttl * 1000
     return { createdAt, expiresAt, ttl, remainingTtl }
+  }
+
+  /**
+   * Follows every store and expiry under `prefix` (`GET /v1/watch`, Server-Sent Events)
+   * until closed. Reconnects by itself (next URL on failure) and resumes from the last event
+   * seen; a `gap` event says when changes were missed. `stored` events carry the value with
+   * `values: true` (up to the node's cap; bigger ones say `valueOmitted`).
+   *
+   * @example
+   * const w = client.watch('chat/room1/', (e) => { if (e.type === 'stored') console.log(e.key) })
+   * await w.ready        // subscribed: writes from now on are seen
+   * w.close()
+   */
+  watch (prefix: string, handler: (event: WatchEvent) => void | Promise<void>, options: WatchOptions = {}): WatchHandle {
+    if (typeof prefix !== 'string') throw new InvalidRequestError('the prefix must be a string')
+    if (typeof handler !== 'function') throw new InvalidRequestError('watch needs a handler function')
+    return startWatch({
+      urls: this.urls,
+      preferred: this.preferred,
+      fetch: this.fetchFn,
+      sleep: this.sleep,
+      errorFor: httpErrorFor,
+      parseRetryAfter: (v) => parseRetryAfter(v)
+    }, prefix, handler, options)
   }
 
   /**

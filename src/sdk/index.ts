@@ -37,6 +37,7 @@ export {
   type PutResult, type RecordInfo, type GetResult, type KeysOptions, type KeysPage, type NodeStatus, type NodeHealth,
   type PutEncryptedOptions, type GetDecryptedOptions, type DecryptedRecord
 } from './client.js'
+export { SseParser, type WatchEvent, type WatchHandle, type WatchOptions } from './watch.js'
 
 export {
   seal, open, openText, parseEnvelopeHeader, envelopeAad,

@@ -271,4 +271,42 @@ describe('the SDK in headless Chromium against a real node', () => {
     expect(results).toHaveLength(parsed.vectors.length + parsed.invalid.length)
     expect(results.filter(r => !r.endsWith(':ok'))).toEqual([])
   })
+
+  it('client.watch follows writes made by Node from the browser, resuming through CORS with Last-Event-ID', async () => {
+    // Subscribe in the page; keep the events and the resume point on globalThis.
+    await page.evaluate(async (a) => {
+      const r = globalThis.repram
+      const g = globalThis as Record<string, unknown>
+      const events: string[] = []
+      g.watchEvents = events
+      const w = new r.RepramClient(a.nodeUrl).watch('b-watch/', (e) => { events.push(e.type === 'gap' ? 'gap' : `${e.type}:${e.key}`) })
+      g.watch = w
+      await w.ready
+    }, { nodeUrl: local.url })
+    await local.node.put('b-watch/1', new TextEncoder().encode('x'), { ttl: 60 })
+    await page.waitForFunction(() => (globalThis as { watchEvents?: string[] }).watchEvents?.length === 1)
+    // Close it, write while no one watches, and resume from the last id: the header needs a CORS preflight.
+    const last = await page.evaluate(async () => {
+      const w = (globalThis as Record<string, unknown>).watch as { close: () => void, closed: Promise<void>, lastEventId: string }
+      w.close()
+      await w.closed
+      return w.lastEventId
+    })
+    await local.node.put('b-watch/2', new TextEncoder().encode('y'), { ttl: 60 })
+    const resumed = await page.evaluate(async (a) => {
+      const r = globalThis.repram
+      const events: string[] = []
+      let first!: () => void
+      const got = new Promise<void>(resolve => { first = resolve })
+      const w = new r.RepramClient(a.nodeUrl).watch('b-watch/', (e) => { events.push(e.type === 'gap' ? 'gap' : `${e.type}:${e.key}`); first() }, { lastEventId: a.last })
+      await w.ready
+      await got
+      w.close()
+      await w.closed
+      return events
+    }, { nodeUrl: local.url, last })
+    expect(await page.evaluate(() => (globalThis as { watchEvents?: string[] }).watchEvents)).toEqual(['stored:b-watch/1'])
+    expect(resumed).toEqual(['stored:b-watch/2'])
+    expect(pageErrors).toEqual([])
+  })
 })

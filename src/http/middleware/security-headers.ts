@@ -29,7 +29,7 @@ export const TTL_HEADERS = ['X-Original-TTL', 'X-Remaining-TTL', 'X-Expires-At',
 /** Default CORS policy of the API. */
 export const CORS_POLICY: CorsPolicy = {
   allowMethods: ['GET', 'HEAD', 'PUT', 'OPTIONS'],
-  allowHeaders: ['Content-Type', 'X-TTL'],
+  allowHeaders: ['Content-Type', 'X-TTL', 'Last-Event-ID'],
   exposeHeaders: TTL_HEADERS,
   maxAge: 600
 }

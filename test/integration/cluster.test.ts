@@ -27,6 +27,16 @@ describe.each(TRANSPORTS)('cluster over %s', (transport) => {
     expect(dec((await nodes[n - 1].node.get('app/0/0'))?.value)).toBe('v0.0')
   })
 
+  it('a watch on one node sees the writes made on another once replicated, with their values', async () => {
+    const [a, b] = await createCluster(2, { transport })
+    const seen: Array<{ key: string, writeId: string, value?: string }> = []
+    const sub = await b.node.watch({ prefix: 'w/', values: true }, { deliver: (e) => { seen.push({ key: e.key, writeId: e.writeId, value: dec(e.value) }); return true }, end: () => {} })
+    const put = await a.node.put('w/1', enc('from a'), { ttl: 60 })
+    await until(() => seen.length === 1, { what: 'the replicated write in b\'s watch' })
+    expect(seen).toEqual([{ key: 'w/1', writeId: put.writeId, value: 'from a' }])
+    sub.close()
+  })
+
   it('shows the peer id and full listen multiaddrs, peers in topology, and emits peer:joined', async () => {
     const joined: string[] = []
     const a = await createNode(transport)

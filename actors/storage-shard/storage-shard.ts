@@ -4,9 +4,16 @@
  * Pure and synchronous, so it is tested without an actor system; the actor in
  * `index.ts` owns one instance and feeds it messages.
  */
+import { createRequire } from 'node:module'
 import { compareUtf8, compareWrites, utf8Length, type RepramRecord } from '../../src/record.js'
 import { ExpiryHeap } from './expiry-heap.js'
 import { BucketIndex } from '../anti-entropy/digest.js'
+
+/**
+ * sorted-btree is CommonJS with its class on `exports.default`; Node's ESM and vitest
+ * disagree on what a default import of it is, so it is required.
+ */
+const BTree = (createRequire(import.meta.url)('sorted-btree') as typeof import('sorted-btree')).default
 
 /**
  * Values up to this size are kept as latin1 strings on the V8 heap (16 B of header)
@@ -69,6 +76,8 @@ export type RemovalListener = (record: RepramRecord, reason: RemovalReason) => v
 
 export class ShardStore {
   private readonly records = new Map<string, Entry>()
+  /** The keys in UTF-8 byte order, so a page of keys costs O(log n + page), not a scan and a sort. */
+  private readonly order = new BTree<string, undefined>(undefined, compareUtf8)
   private readonly heap = new ExpiryHeap<Entry>()
   /** Per-bucket digests and lists for anti-entropy, updated on every write and delete. */
   readonly index = new BucketIndex<Entry>()
@@ -102,8 +111,10 @@ export class ShardStore {
     if (size > free) return { status: 'capacity', needed: size, free }
     const entry = new Entry(rec.key, rec.value, createdAt, rec.expiresAt, rec.writeId)
     this.records.set(rec.key, entry)
-    if (old === undefined) this.heap.push(entry)
-    else this.heap.replace(old, entry)
+    if (old === undefined) {
+      this.heap.push(entry)
+      this.order.set(entry.key, undefined)
+    } else this.heap.replace(old, entry)
     if (old !== undefined) this.index.remove(old)
     this.index.add(entry)
     this.usedBytes += size - oldSize
@@ -137,15 +148,16 @@ export class ShardStore {
    */
   keys (prefix: string, after: string | undefined, limit: number, now: number): string[] {
     const out: string[] = []
-    for (const e of this.records.values()) {
-      if (e.expiresAt <= now) continue
-      const k = e.key
-      if (!k.startsWith(prefix)) continue
-      if (after !== undefined && compareUtf8(k, after) <= 0) continue
+    // Every key with the prefix sorts at or after the prefix itself, and all of them together.
+    const from = after !== undefined && compareUtf8(after, prefix) > 0 ? after : prefix
+    for (const k of this.order.keys(from)) {
+      if (!k.startsWith(prefix)) break
+      if (k === after) continue
+      // Expired but not yet swept: skipped here, removed by the reaper's next sweep.
+      if ((this.records.get(k) as Entry).expiresAt <= now) continue
       out.push(k)
+      if (out.length >= limit) break
     }
-    out.sort(compareUtf8)
-    if (out.length > limit) out.length = limit
     return out
   }
 
@@ -166,6 +178,7 @@ export class ShardStore {
   private delete (e: Entry, reason: RemovalReason): void {
     if (this.records.get(e.key) !== e) return
     this.records.delete(e.key)
+    this.order.delete(e.key)
     this.heap.remove(e)
     this.index.remove(e)
     this.usedBytes -= utf8Length(e.key) + e.size

@@ -13,6 +13,10 @@ export type Workload =
   | { kind: 'get', keyPrefix: string, keys: number }
   /** PUT of never-used keys under `keyPrefix`, `valueSize` bytes each, `?ttl=`. */
   | { kind: 'put', keyPrefix: string, valueSize: number, ttl: number }
+  /** `GET /v1/keys?limit=` pages starting after a random one of `keys` preloaded keys (a client paging through them). */
+  | { kind: 'keys', keyPrefix: string, keys: number, limit: number }
+  /** `GET /v1/health`: the HTTP path alone, to tell a route's own cost from the server's. */
+  | { kind: 'health' }
 
 /** How hard and how long. */
 export interface LoadShape {
@@ -20,6 +24,8 @@ export interface LoadShape {
   durationS: number
   /** Seconds; 0 = none. */
   timeoutS?: number
+  /** Requests per second over all connections (a fixed offered load); unset = as fast as possible. */
+  overallRate?: number
 }
 
 /** The outcome of one phase. */
@@ -48,6 +54,20 @@ export interface PhaseResult {
 const KEY_DIGITS = 6
 
 function requestsFor (w: Workload): autocannon.Request[] {
+  if (w.kind === 'health') return [{ method: 'GET', path: '/v1/health' }]
+  if (w.kind === 'keys') {
+    // A fixed-seed walk, so runs compare: each page starts after a pseudo-random preloaded key.
+    let x = 1
+    return [{
+      method: 'GET',
+      setupRequest: (req) => {
+        x = (x * 48271) % 2147483647
+        const after = w.keyPrefix + String(x % w.keys).padStart(KEY_DIGITS, '0')
+        req.path = `/v1/keys?limit=${w.limit}&prefix=${encodeURIComponent(w.keyPrefix)}&cursor=${encodeURIComponent(after)}`
+        return req
+      }
+    }]
+  }
   if (w.kind === 'get') {
     let i = 0
     return [{
@@ -81,6 +101,7 @@ export async function runPhase (url: string, server: ChildHandle<unknown>, w: Wo
     connections: shape.connections,
     duration: shape.durationS,
     timeout: shape.timeoutS ?? 10,
+    ...(shape.overallRate === undefined ? {} : { overallRate: shape.overallRate }),
     requests: requestsFor(w)
   })
   const onAbort = (): void => inst.stop()

@@ -9,6 +9,8 @@ export interface ServerConfig {
   valueSize: number
   /** REPRAM only: load the library from `dist` (built) or `src` (through tsx). */
   from?: 'dist' | 'src'
+  /** REPRAM only: the checkout to load it from (another commit's worktree, to compare); default this one. */
+  libRoot?: string
   /** Baseline only: ablation pieces added in order (see servers/baseline.ts). */
   middleware?: string[]
 }

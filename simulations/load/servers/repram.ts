@@ -22,7 +22,7 @@ let stop: (() => Promise<void>) | undefined
 serveChild<ServerReady>(async () => {
   const cfg = childConfig<ServerConfig>()
   const from = cfg.from ?? 'dist'
-  const root = fileURLToPath(new URL('../../../', import.meta.url))
+  const root = cfg.libRoot === undefined ? fileURLToPath(new URL('../../../', import.meta.url)) : cfg.libRoot.replace(/\/?$/, '/')
   const entry = from === 'dist' ? `${root}dist/src/index.js` : `${root}src/index.ts`
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`)
   const lib = await import(pathToFileURL(entry).href) as RepramLib

@@ -106,18 +106,21 @@ export function registerRepramTools (server: McpServer, backend: McpBackend, opt
     }
   }
   const useEnc = (flag: boolean | undefined): boolean => enc !== undefined && flag !== false
-  const requireEncFlag = (flag: boolean | undefined): void => {
+  const requireEncFlag = (flag: unknown): void => {
+    if (flag !== undefined && typeof flag !== 'boolean') throw new ToolInputError('"encrypted" must be true or false')
     if (flag === true && enc === undefined) throw new ToolInputError('"encrypted": true needs an encryption key configured for this MCP server')
   }
 
   server.registerTool('repram_store', {
     description: DESCRIPTIONS.repram_store,
-    inputSchema: {
+    // Loose: without a key configured `encrypted` is not in the schema, yet a call that
+    // asks for it must be refused, not silently stored in plaintext.
+    inputSchema: z.looseObject({
       data: z.string().describe('The data to store. Can be any string — plain text, JSON, base64-encoded binary, etc.'),
       ttl_seconds: z.number().optional().describe('Time-to-live in seconds. The data will be automatically deleted after this duration. The node clamps it into its [minimum, maximum] TTL (300 and 86400 by default; see repram_status). Default: the node\'s default TTL (3600, 1 hour).'),
       key: z.string().optional().describe('Optional custom key. If omitted, a UUID v4 key is generated automatically. Use a custom key when you need a predictable rendezvous point with another agent.'),
       ...encrypted
-    }
+    })
   }, async (args) => await run('repram_store', async () => {
     const a = args as { data: string, ttl_seconds?: number, key?: string, encrypted?: boolean }
     requireEncFlag(a.encrypted)
@@ -132,10 +135,10 @@ export function registerRepramTools (server: McpServer, backend: McpBackend, opt
 
   server.registerTool('repram_retrieve', {
     description: DESCRIPTIONS.repram_retrieve,
-    inputSchema: {
+    inputSchema: z.looseObject({
       key: z.string().describe('The key to retrieve. This is the key returned by repram_store or shared by another agent.'),
       ...encrypted
-    }
+    })
   }, async (args) => await run('repram_retrieve', async () => {
     const a = args as { key: string, encrypted?: boolean }
     requireEncFlag(a.encrypted)

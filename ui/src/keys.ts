@@ -58,9 +58,9 @@ async function list (fresh: boolean): Promise<void> {
 }
 
 function addRow (key: string): Listed {
-  const remaining = el('td', { text: '…' })
+  const remaining = el('td', { class: 'num', text: '…' })
   const item: Listed = { key, facts: undefined, cells: { remaining } }
-  const tr = row([el('td', { class: 'key', text: key }), remaining, el('td'), el('td'), el('td')], 'clickable key-row')
+  const tr = row([el('td', { class: 'key', text: key }), remaining, el('td', { class: 'num' }), el('td', { class: 'num' }), el('td', { class: 'num' })], 'clickable key-row')
   tr.addEventListener('click', () => {
     for (const r of byId('keys-body').querySelectorAll('tr.selected')) r.classList.remove('selected')
     tr.classList.add('selected')

@@ -23,7 +23,7 @@ export async function refreshCharts (): Promise<void> {
   const r = await getJson<Samples>('api/samples')
   const windowMs = r.interval_ms * r.retained
   const now = r.samples.at(-1)?.t ?? Date.now()
-  setText('charts-span', `(${formatDuration(windowMs / 1000)}, a sample every ${formatDuration(r.interval_ms / 1000)})`)
+  setText('charts-span', `(${formatDuration(windowMs / 1000)}, a sample every ${r.interval_ms < 1000 ? `${r.interval_ms} ms` : formatDuration(r.interval_ms / 1000)})`)
   const pts = (f: (s: Samples['samples'][number]) => number | null): Array<[number, number | null]> => r.samples.map(s => [s.t, f(s)])
   drawChart(byId('chart-records'), [{ cls: 's-records', points: pts(s => s.records) }], { windowMs, now, format: v => formatCount(v, true), area: true })
   drawChart(byId('chart-bytes'), [{ cls: 's-bytes', points: pts(s => s.bytes) }], { windowMs, now, format: v => formatBytes(v).replace(' ', ''), area: true })

@@ -18,9 +18,9 @@ export async function refreshPeers (): Promise<void> {
     const cells: Array<string | Node> = [
       el('td', { class: 'mono', text: shortId(p.id), title: p.id }),
       el('td', { class: 'addr', text: p.addresses.join('\n') }),
-      p.rtt_ms === null ? '–' : `${p.rtt_ms.toFixed(p.rtt_ms < 10 ? 1 : 0)} ms`,
+      el('td', { class: 'num', text: p.rtt_ms === null ? '–' : `${p.rtt_ms.toFixed(p.rtt_ms < 1 ? 2 : p.rtt_ms < 10 ? 1 : 0)} ms` }),
       el('td', { class: p.healthy ? 'ok' : 'bad', text: p.healthy ? 'healthy' : 'unhealthy' }),
-      formatAgo(p.last_seen, now)
+      el('td', { class: 'num', text: formatAgo(p.last_seen, now) })
     ]
     if (withScore) cells.push(typeof p.score === 'number' ? p.score.toFixed(2) : '–')
     const tr = row(cells, 'peer')

@@ -40,8 +40,14 @@ export async function serveStdio (server: McpServer, opts: ServeStdioOptions = {
   let ended!: () => void
   const closed = new Promise<void>(resolve => { ended = resolve })
   transport.onclose = () => ended()
-  // The SDK's stdio transport does not notice the end of stdin by itself.
-  const onEnd = (): void => { void close() }
+  // The SDK's stdio transport does not notice the end of stdin by itself. Requests read
+  // before the end are still answered (`printf '…' | repram mcp` gets every answer).
+  const inFlight = new Set<string | number>()
+  let drained: (() => void) | undefined
+  const onEnd = (): void => {
+    if (inFlight.size === 0) { void close(); return }
+    drained = () => { void close() }
+  }
   stdin.once('end', onEnd)
   stdin.once('close', onEnd)
   let closing: Promise<void> | undefined
@@ -55,5 +61,21 @@ export async function serveStdio (server: McpServer, opts: ServeStdioOptions = {
     return await closing
   }
   await server.connect(transport)
+  // Count requests in and answers out (connect() has set the server's handlers by now).
+  const receive = transport.onmessage
+  transport.onmessage = (message) => {
+    const m = message as { id?: string | number, method?: string }
+    if (m.id !== undefined && m.method !== undefined) inFlight.add(m.id)
+    receive?.(message)
+  }
+  const send = transport.send.bind(transport)
+  transport.send = async (message) => {
+    try {
+      await send(message)
+    } finally {
+      const m = message as { id?: string | number, method?: string }
+      if (m.id !== undefined && m.method === undefined && inFlight.delete(m.id) && inFlight.size === 0) drained?.()
+    }
+  }
   return { closed, close }
 }

@@ -57,7 +57,7 @@ describe('repram mcp (stdio)', () => {
     expect(stderr()).not.toContain('from the agent')
   })
 
-  it('writes only protocol lines on stdout, even with debug logs on (which go to stderr, without keys or values)', async () => {
+  it('writes only protocol lines on stdout, even with debug logs on (which go to stderr, without keys or values), and answers what it read before stdin ended', async () => {
     const dir = await tempDir()
     const child = spawn(process.execPath, [BIN, 'mcp'], {
       cwd: ROOT,
@@ -85,9 +85,12 @@ describe('repram mcp (stdio)', () => {
     child.stdin.write(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) + '\n')
     await request(2, 'tools/call', { name: 'repram_store', arguments: { key: 'secret-key-123', data: 'secret-value-456' } })
     await request(3, 'tools/call', { name: 'repram_retrieve', arguments: { key: 'secret-key-123' } })
+    // Requests followed at once by the end of stdin are still answered before it exits.
+    child.stdin.write(JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'repram_list_keys', arguments: {} } }) + '\n')
+    child.stdin.write(JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'repram_status', arguments: {} } }) + '\n')
     child.stdin.end()
     expect(await exited).toBe(0)
-    expect(lines.length).toBe(3)
+    expect(lines.map(l => (JSON.parse(l) as { id: number }).id).sort()).toEqual([1, 2, 3, 4, 5])
     for (const line of lines) expect(JSON.parse(line).jsonrpc).toBe('2.0')
     expect(JSON.parse(JSON.parse(lines[2]).result.content[0].text).data).toBe('secret-value-456')
     // The node did log (on stderr), and never a key or a value.

@@ -64,6 +64,7 @@ export const configSchema = z.object({
   dataDir: z.string().min(1),
   clusterSecret: z.string().min(8, 'must be at least 8 characters').optional(),
   replication: int(1, 64),
+  directFanout: int(0, 64),
   writeTimeoutMs: durationMs(1, 600_000),
   minTtl: int(1),
   maxTtl: int(1),
@@ -107,7 +108,8 @@ export const configSchema = z.object({
   watchHeartbeatMs: durationMs(100, 3_600_000),
   watchValueMaxBytes: int(0, 16 * 1024 * 1024),
   ui: bool,
-  mcpHttp: bool
+  mcpHttp: bool,
+  mcpWatchMaxSeconds: int(1, 3600)
 }).superRefine((c, ctx) => {
   if (c.minTtl > c.maxTtl) ctx.addIssue({ code: 'custom', path: ['minTtl'], message: `minTtl (${c.minTtl}) must not exceed maxTtl (${c.maxTtl})` })
   if (c.gossipInlineBytes + c.maxKeyBytes + 256 > c.maxGossipMessageBytes) ctx.addIssue({ code: 'custom', path: ['gossipInlineBytes'], message: `gossipInlineBytes (${c.gossipInlineBytes}) plus a key must fit in maxGossipMessageBytes (${c.maxGossipMessageBytes})` })
@@ -143,6 +145,7 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
   { key: 'dataDir', env: 'REPRAM_DATA_DIR', flag: '--data-dir <dir>', description: 'where the node identity is kept (records are never written to disk)' },
   { key: 'clusterSecret', env: 'REPRAM_CLUSTER_SECRET', flag: '--cluster-secret <secret>', description: 'private cluster secret: the pnet pre-shared key is derived from it' },
   { key: 'replication', env: 'REPRAM_REPLICATION', flag: '--replication <n>', description: 'replication factor R: a write is confirmed at floor(min(R, enclave size)/2)+1 copies' },
+  { key: 'directFanout', env: 'REPRAM_DIRECT_FANOUT', flag: '--direct-fanout <n>', description: 'a write is sent directly to up to this many members (at least R-1), each copy counting toward the quorum; an enclave that small gets no gossip, so each node receives each write once (0 = R-1 only)' },
   { key: 'writeTimeoutMs', env: 'REPRAM_WRITE_TIMEOUT', flag: '--write-timeout <duration>', description: 'how long a PUT waits for quorum before answering 202 (e.g. 5s, 500ms; bare numbers are seconds)' },
   { key: 'minTtl', env: 'REPRAM_MIN_TTL', flag: '--min-ttl <seconds>', description: 'smallest TTL; shorter TTLs are clamped up (or rejected)' },
   { key: 'maxTtl', env: 'REPRAM_MAX_TTL', flag: '--max-ttl <seconds>', description: 'largest TTL; longer TTLs are clamped down (or rejected)' },
@@ -186,7 +189,8 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
   { key: 'watchHeartbeatMs', env: 'REPRAM_WATCH_HEARTBEAT', flag: '--watch-heartbeat <duration>', description: 'a comment line is sent on idle watch streams this often, so proxies keep them open' },
   { key: 'watchValueMaxBytes', env: 'REPRAM_WATCH_VALUE_MAX_BYTES', flag: '--watch-value-max-bytes <n>', description: 'largest value carried in a watch event (GET /v1/watch?values=true); larger values are announced without it' },
   { key: 'ui', env: 'REPRAM_UI', flag: '--ui <bool>', description: 'serve the dashboard at /ui' },
-  { key: 'mcpHttp', env: 'REPRAM_MCP_HTTP', flag: '--mcp-http <bool>', description: 'serve the MCP tools over streamable HTTP at /mcp (for AI agents; stdio is `repram mcp`)' }
+  { key: 'mcpHttp', env: 'REPRAM_MCP_HTTP', flag: '--mcp-http <bool>', description: 'serve the MCP tools over streamable HTTP at /mcp (for AI agents; stdio is `repram mcp`)' },
+  { key: 'mcpWatchMaxSeconds', env: 'REPRAM_MCP_WATCH_MAX_SECONDS', flag: '--mcp-watch-max-seconds <n>', description: 'longest wait of the MCP tool repram_watch; longer timeout_seconds are clamped (each pending watch holds a request open)' }
 ]
 
 const MiB = 1024 * 1024
@@ -205,6 +209,7 @@ export function profileDefaults (profile: ConfigProfile = 'default'): RepramConf
     dataDir: join(homedir(), '.repram'),
     clusterSecret: undefined,
     replication: 3,
+    directFanout: 8,
     writeTimeoutMs: 5000,
     minTtl: 300,
     maxTtl: 86_400,
@@ -248,7 +253,8 @@ export function profileDefaults (profile: ConfigProfile = 'default'): RepramConf
     watchHeartbeatMs: 15_000,
     watchValueMaxBytes: 64 * 1024,
     ui: true,
-    mcpHttp: false
+    mcpHttp: false,
+    mcpWatchMaxSeconds: 300
   }
   switch (profile) {
     case 'default':

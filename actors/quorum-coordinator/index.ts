@@ -1,11 +1,12 @@
 /**
  * The QuorumCoordinator actor (DESIGN §4): owns every local write from the moment it is
  * stored until its answer.
- * - **Replica choice:** R−1 healthy members of the latest membership view, active view
- *   first, lowest RTT first ({@link pickTargets}).
+ * - **Replica choice:** R−1 healthy members of the latest membership view (or up to
+ *   `directFanout` when that is more, see {@link directCount}), active view first, lowest
+ *   RTT first ({@link pickTargets}). Every direct copy counts toward the quorum.
  * - **Direct sends** over the injected {@link CoordinatorTransport}, one batch per target.
  * - **Gossip:** when every other member is already a healthy direct target (an enclave no
- *   larger than R) a write is not gossiped, since gossip would deliver only duplicates;
+ *   larger than R, or than `directFanout` + 1) a write is not gossiped, since gossip would deliver only duplicates;
  *   if a direct send of it then fails, it is gossiped after all (the fallback). Otherwise
  *   every write is gossiped at once to reach the members direct sends do not.
  * - **Answers:** `{quorum: true}` (HTTP 201) at `floor(min(R, enclaveSize)/2)+1` copies
@@ -18,9 +19,9 @@ import type { Clock } from '../../src/clock.js'
 import type { RepramRecord } from '../../src/record.js'
 import { assertNever, type ReplyTo, type Sender } from '../runtime/ask.js'
 import { supervise, type CrashReporter } from '../runtime/supervise.js'
-import { allDirect, pickTargets, stillPossible, quorumSize, type PendingWrite, type QuorumOutcome, type QuorumResult, type Replica } from './quorum.js'
+import { allDirect, directCount, pickTargets, stillPossible, quorumSize, type PendingWrite, type QuorumOutcome, type QuorumResult, type Replica } from './quorum.js'
 
-export { allDirect, pickTargets, stillPossible, quorumSize, type QuorumResult, type QuorumOutcome, type PendingWrite, type Replica } from './quorum.js'
+export { allDirect, directCount, pickTargets, stillPossible, quorumSize, type QuorumResult, type QuorumOutcome, type PendingWrite, type Replica } from './quorum.js'
 export { QUORUM_OUTCOMES } from './constants.js'
 
 /** One write waiting for its quorum answer. */
@@ -50,6 +51,8 @@ export interface CoordinatorTransport {
 /** What the coordinator is built from. */
 export interface QuorumCoordinatorInit {
   replication: number
+  /** Send each write directly to up to this many members (at least R−1; see `directCount`). @default 0 (R−1) */
+  directFanout?: number
   writeTimeoutMs: number
   clock: Clock
   transport: CoordinatorTransport
@@ -76,6 +79,7 @@ const ACTOR = 'quorum-coordinator'
 /** Spawns the coordinator under `parent`. */
 export function spawnQuorumCoordinator (parent: Parameters<typeof spawn>[0], init: QuorumCoordinatorInit): Ref<QuorumCoordinatorMsg> {
   const { clock } = init
+  const maxDirect = directCount(init.replication, init.directFanout ?? 0)
   let self: Ref<QuorumCoordinatorMsg> | undefined
 
   const finish = (s: CoordinatorState, p: PendingWrite, outcome: QuorumOutcome): void => {
@@ -121,9 +125,10 @@ export function spawnQuorumCoordinator (parent: Parameters<typeof spawn>[0], ini
       return { key: r.key, value: r.value, createdAt: r.createdAt, expiresAt: r.expiresAt, writeId: r.writeId }
     })
     const view = s.view
-    const direct = allDirect(view, init.replication)
-    if (!direct) init.gossip.send({ type: 'publish', records })
     const needed = quorumSize(init.replication, view.length + 1) - 1
+    // With nothing to wait for (R = 1, or alone) no direct send is made: gossip carries it.
+    const direct = needed > 0 && allDirect(view, maxDirect)
+    if (!direct) init.gossip.send({ type: 'publish', records })
     if (needed <= 0) {
       for (const w of writes) {
         init.onOutcome?.('alone', 0)
@@ -131,7 +136,7 @@ export function spawnQuorumCoordinator (parent: Parameters<typeof spawn>[0], ini
       }
       return
     }
-    const targets = pickTargets(view, init.replication - 1)
+    const targets = pickTargets(view, maxDirect)
     if (targets.length < needed) {
       if (direct) init.gossip.send({ type: 'publish', records })
       for (const w of writes) {

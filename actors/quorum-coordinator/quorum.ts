@@ -46,12 +46,24 @@ export function pickTargets<M extends Replica> (members: readonly M[], count: nu
 }
 
 /**
- * Whether every other member is a healthy direct target (an enclave no larger than R):
- * gossip would then deliver only duplicates, at a signature per message and a
- * verification per receiver. With R = 1, or alone, there are no direct targets: false.
+ * How many members a write is sent to directly: its `R−1` replicas, or up to
+ * `directFanout` members when that is more. Every direct target's copy counts toward the
+ * quorum; the ones beyond `R−1` spare the enclave the gossip mesh, in which every
+ * receiver also forwards each message to its mesh peers (so each node receives and sends
+ * it several times over noise). Past `directFanout` members, gossip reaches the rest.
  */
-export function allDirect (members: readonly Replica[], replication: number): boolean {
-  return members.length > 0 && members.length <= replication - 1 && members.every(m => m.healthy)
+export function directCount (replication: number, directFanout: number): number {
+  return Math.max(replication - 1, directFanout)
+}
+
+/**
+ * Whether every other member is a healthy direct target (an enclave of at most
+ * `maxDirect` other members, see {@link directCount}): gossip would then deliver only
+ * duplicates, at a signature per message and a verification per receiver. With no direct
+ * targets (R = 1 and no fanout, or alone): false.
+ */
+export function allDirect (members: readonly Replica[], maxDirect: number): boolean {
+  return members.length > 0 && members.length <= maxDirect && members.every(m => m.healthy)
 }
 
 /** Whether a pending write can still reach its quorum. */

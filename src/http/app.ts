@@ -161,7 +161,7 @@ export function createHttpApp (node: RepramNode, opts: HttpAppOptions = {}): { a
   mountAttestationRoutes(app, node)
   const watch = mountWatchRoutes(app, node, { trustProxy })
   if (config.ui) mountUiRoutes(app, node)
-  if (config.mcpHttp) mountMcpRoutes(app, node)
+  if (config.mcpHttp) mountMcpRoutes(app, node, { watchMaxSeconds: config.mcpWatchMaxSeconds })
 
   for (const path of ['/v1/keys', '/v1/health', '/v1/status', '/v1/topology', '/v1/metrics']) {
     app.all(path, (c) => methodNotAllowed(c, 'GET, HEAD, OPTIONS'))

@@ -143,7 +143,7 @@ export class ClusterReplicator implements Replicator {
       counters: reports.gossip,
       crashed
     })
-    refs.coordinator = spawnQuorumCoordinator(system, { replication: c.replication, writeTimeoutMs: c.writeTimeoutMs, clock, transport, gossip: gossipIn, ...reports.coordinator, crashed })
+    refs.coordinator = spawnQuorumCoordinator(system, { replication: c.replication, directFanout: c.directFanout, writeTimeoutMs: c.writeTimeoutMs, clock, transport, gossip: gossipIn, ...reports.coordinator, crashed })
     refs.membership = spawnMembership(system, {
       self: this.selfId,
       memberTtlMs: c.memberTtlMs,

@@ -60,8 +60,8 @@ describe('active view', () => {
   })
 
   it('a node that publishes gossip skips its announces; a quiet node announces every interval', async () => {
-    // Four nodes, R=2: every write is gossiped. Announce interval min(ping, memberTtl/3) = 200 ms.
-    const nodes = await createCluster(4, { transport: 'memory', config: { replication: 2, pingIntervalMs: 200, memberTtlMs: 3000, writeTimeoutMs: 10_000 } })
+    // Four nodes, R=2, no direct fanout beyond R−1: every write is gossiped. Announce interval min(ping, memberTtl/3) = 200 ms.
+    const nodes = await createCluster(4, { transport: 'memory', config: { replication: 2, directFanout: 0, pingIntervalMs: 200, memberTtlMs: 3000, writeTimeoutMs: 10_000 } })
     const [writer, quiet] = [nodes[1], nodes[2]]
     const count = async (t: typeof writer, result: string): Promise<number> => await metric(t.node, 'repram_announces_total', { result })
     const sent0 = await count(writer, 'sent')

@@ -185,13 +185,20 @@ describe.each(TRANSPORTS)('cluster over %s', (transport) => {
     expect(await metric(b.node, 'repram_gossip_writes_total', { direction: 'in', result: 'pulled' })).toBe(1)
   })
 
-  it('sends writes only directly when every member is a replica, and gossips them in larger enclaves', async () => {
-    const small = await createCluster(3, { transport, config: { replication: 3 } })
+  it('sends writes only directly when every member is a direct target (R−1 or directFanout), and gossips them in larger enclaves', async () => {
+    const small = await createCluster(3, { transport, config: { replication: 3, directFanout: 0 } })
     for (let i = 0; i < 20; i++) await small[0].node.put(`direct/${i}`, new Uint8Array([i]), { ttl: 60 })
     await until(async () => (await Promise.all(small.map(async t => (await t.node.stats()).records))).every(n => n === 20), { what: 'every write on every node' })
     expect(await metric(small[0].node, 'repram_gossip_writes_total', { direction: 'out', result: 'published' })).toBe(0)
 
-    const big = await createCluster(4, { transport, config: { replication: 3, enclave: 'big' } })
+    // Four nodes with R = 3: the default directFanout (8) covers them, so still no gossip.
+    const fanout = await createCluster(4, { transport, config: { replication: 3, enclave: 'fanout' } })
+    for (let i = 0; i < 20; i++) await fanout[0].node.put(`fanout/${i}`, new Uint8Array([i]), { ttl: 60 })
+    await until(async () => (await Promise.all(fanout.map(async t => (await t.node.stats()).records))).every(n => n === 20), { what: 'every write on every node of 4, directly' })
+    expect(await metric(fanout[0].node, 'repram_gossip_writes_total', { direction: 'out', result: 'published' })).toBe(0)
+
+    // With directFanout 0 only R−1 = 2 of the 3 others get it directly: every write is gossiped.
+    const big = await createCluster(4, { transport, config: { replication: 3, directFanout: 0, enclave: 'big' } })
     for (let i = 0; i < 20; i++) await big[0].node.put(`gossip/${i}`, new Uint8Array([i]), { ttl: 60 })
     await until(async () => (await Promise.all(big.map(async t => (await t.node.stats()).records))).every(n => n === 20), { what: 'every write on every node of 4' })
     expect(await metric(big[0].node, 'repram_gossip_writes_total', { direction: 'out', result: 'published' })).toBe(20)

@@ -131,6 +131,12 @@ describe('MCP over streamable HTTP at /mcp', () => {
     expect(node.listenerCount('record:stored')).toBe(listeners)
   })
 
+  it('clamps a watch longer than mcpWatchMaxSeconds to it, and says so in status', async () => {
+    const { client } = await setup({ mcpWatchMaxSeconds: 1 })
+    expect(await call(client, 'repram_watch', { prefix: 'quiet/', timeout_seconds: 30 })).toEqual({ timed_out: true, prefix: 'quiet/', timeout_seconds: 1 })
+    expect((await call(client, 'repram_status')).mcp).toMatchObject({ watch_max_seconds: 1 })
+  })
+
   it('answers bad input with a clear tool error, not a crash', async () => {
     const { client, node } = await setup({ maxKeyBytes: 16 })
     expect(await callError(client, 'repram_retrieve', { key: 5 })).toMatch(/repram_retrieve.*expected string/)

@@ -1,22 +1,30 @@
 /**
- * `cluster` (issue 3): three node processes on 127.0.0.1 (TCP, noise, yamux, gossipsub;
- * replication 3), PUTs of unique 1 KiB keys through node 1's HTTP API with autocannon
- * (`--connections`, default 50), then a second run at half the measured rate to measure
- * replication lag: from the PUT's return (in this process) until the record is stored
- * on node 3 (`record:stored` in node 3's process; same machine clock).
+ * `cluster` (issues 3 and 15): N node processes on 127.0.0.1 (TCP, noise, yamux,
+ * gossipsub; replication 3), for each N of `--nodes` (a fresh cluster each): PUTs of
+ * unique 1 KiB keys through node 1's HTTP API with autocannon (`--connections`, default
+ * 50), then a second run at half the measured rate to measure latency and replication
+ * lag: from the PUT's return (in this process) until the record is stored on the last
+ * node (`record:stored` in its process; same machine clock).
  *
- * Prints: writes/s answered 201 (and 202), PUT p50/p99, lag p50/p99/max at half load;
- * writes `cluster.md` and `cluster.json` to the results directory.
+ * Node CPU (user + system of every node process) per write answered 201 is the figure
+ * that does not depend on how many cores the box has: summed over nodes, and per node
+ * (the sum over N). Every size is compared with the first one (issue 15 target: per-node
+ * CPU per write at 5 and 7 nodes within 1.3× of 3; writes/s ≥ 0.5× and ≥ 0.33×).
+ *
+ * Prints one table; writes `cluster.md` and `cluster.json` to the results directory.
  *
  * @example
- * npm run load -- cluster
- * npx tsx simulations/load/run.ts cluster --duration 10 --connections 50
+ * npm run load -- cluster                                  # 3 nodes
+ * npx tsx simulations/load/run.ts cluster --nodes 3,5,7 --duration 10
+ * npx tsx simulations/load/run.ts cluster --nodes 7 --set gossipD=4 --lib /tmp/old
  */
 import { loadavg } from 'node:os'
 import autocannon from 'autocannon'
 import { startChild, type ChildHandle } from '../lib/children.js'
 import { getJson } from '../lib/cli-cluster.js'
-import { writeResults } from '../lib/report.js'
+import { join } from 'node:path'
+import { renderProfileSummary, summarizeProfileFile } from '../lib/cpuprofile.js'
+import { fmt, fmtInt, renderMarkdown, renderText, writeResults, type Table } from '../lib/report.js'
 import type { ScenarioContext, ScenarioOptions } from '../lib/scenario.js'
 import type { ClusterNodeConfig, ClusterNodeReady } from '../servers/cluster-node.js'
 
@@ -25,7 +33,12 @@ export const description = '3 node processes, R=3: writes/s answered 201, PUT p5
 export const options = {
   duration: { type: 'string', default: '10', help: 'seconds per measured run' },
   connections: { type: 'string', default: '50', help: 'concurrent autocannon connections' },
-  from: { type: 'string', default: 'dist', help: 'REPRAM library: dist (built) or src (through tsx)' }
+  from: { type: 'string', default: 'dist', help: 'REPRAM library: dist (built) or src (through tsx)' },
+  nodes: { type: 'string', default: '3', help: 'cluster sizes to measure, each a fresh cluster (e.g. 3,5,7)' },
+  rounds: { type: 'string', default: '1', help: 'rounds over the sizes (sizes interleave: 3,5,7,3,5,7…)' },
+  set: { type: 'string', default: '', help: 'config fields for every node, e.g. gossipD=4,gossipFloodPublish=false' },
+  lib: { type: 'string', default: '', help: 'run another checkout\'s build (its dist/), e.g. a worktree of an older commit' },
+  profile: { type: 'boolean', default: false, help: 'CPU-profile node 1 (the writer) and node 2 (a receiver) during each full-load run; summaries in profile.txt' }
 } satisfies ScenarioOptions
 
 const NODE_SCRIPT = new URL('../servers/cluster-node.ts', import.meta.url)
@@ -79,73 +92,134 @@ async function load (url: string, opts: { duration: number, connections: number,
   return { s201, s202, other, lat }
 }
 
+interface SizeResult {
+  nodes: number
+  round: number
+  writes201PerSec: number
+  writes202PerSec: number
+  other: number
+  p50: number
+  p99: number
+  /** CPU of every node process per write answered 201, ms. */
+  cpuMsPerWrite: number
+  half: { offered: number, writes201PerSec: number, p50: number, p99: number }
+  lagMs: { p50: number, p99: number, seen: number, returned: number }
+}
+
 export async function run (ctx: ScenarioContext): Promise<void> {
   const duration = ctx.flags.number('duration')
   const connections = ctx.flags.number('connections')
   const from = ctx.flags.string('from')
   if (from !== 'dist' && from !== 'src') throw new Error('--from must be dist or src')
+  const sizes = ctx.flags.list('nodes').map(Number)
+  if (sizes.some(n => !Number.isInteger(n) || n < 1 || n > 32)) throw new Error('--nodes: sizes from 1 to 32')
+  const rounds = ctx.flags.number('rounds')
+  const extra: Record<string, unknown> = {}
+  for (const kv of ctx.flags.list('set')) {
+    const [k, v] = kv.split('=')
+    if (k === undefined || v === undefined) throw new Error(`--set: "${kv}" is not field=value`)
+    extra[k] = v
+  }
+  const lib = ctx.flags.string('lib')
+  const profile = ctx.flags.boolean('profile')
   const loadBefore = loadavg()
+  const results: SizeResult[] = []
+  for (let round = 1; round <= rounds && !ctx.signal.aborted; round++) {
+    for (const n of sizes) {
+      if (ctx.signal.aborted) break
+      results.push(await measure(ctx, n, round, { duration, connections, from, extra, lib, profile }))
+    }
+  }
+  const loadAfter = loadavg()
+  const base = sizes[0]
+  const baseOf = (r: SizeResult): SizeResult | undefined => results.find(b => b.nodes === base && b.round === r.round)
+  const t: Table = {
+    head: ['nodes', 'round', 'writes/s (201)', '× first', 'p50 ms', 'p99 ms', 'CPU ms/write (all nodes)', 'CPU ms/write/node', '× first', 'half load: offered', 'p99 ms', 'lag p99 ms', '202/s', 'other'],
+    rows: results.map(r => {
+      const b = baseOf(r)
+      return [String(r.nodes), String(r.round), fmtInt(r.writes201PerSec), b === undefined ? '-' : fmt(r.writes201PerSec / b.writes201PerSec, 2),
+        fmt(r.p50, 1), fmt(r.p99, 1), fmt(r.cpuMsPerWrite, 3), fmt(r.cpuMsPerWrite / r.nodes, 3), b === undefined ? '-' : fmt((r.cpuMsPerWrite / r.nodes) / (b.cpuMsPerWrite / b.nodes), 2),
+        fmtInt(r.half.offered), fmt(r.half.p99, 1), fmt(r.lagMs.p99, 1), fmtInt(r.writes202PerSec), String(r.other)]
+    })
+  }
+  const header = `cluster: ${connections} connections, ${duration} s per run, 1 KiB values, R=3, PUTs through node 1, all nodes on this machine${Object.keys(extra).length > 0 ? `, config ${JSON.stringify(extra)}` : ''}${lib === '' ? '' : `, library from ${lib}`}`
+  const loadLine = `load average ${loadBefore.map(x => x.toFixed(2)).join(' ')} → ${loadAfter.map(x => x.toFixed(2)).join(' ')} (${from})`
+  process.stdout.write(`${header}\n${renderText(t)}\n${loadLine}\n`)
+  await writeResults(await ctx.resultsDir(), {
+    'cluster.md': `# cluster\n\n${header}\n\n${renderMarkdown(t)}\n\n${loadLine}\n`,
+    'cluster.json': JSON.stringify({ duration, connections, from, extra, lib, results, loadavg: { before: loadBefore, after: loadAfter } }, null, 2) + '\n'
+  })
+}
+
+/** One fresh cluster of `n` nodes: full load, then half load with lag to the last node. */
+async function measure (ctx: ScenarioContext, n: number, round: number, o: { duration: number, connections: number, from: 'dist' | 'src', extra: Record<string, unknown>, lib: string, profile: boolean }): Promise<SizeResult> {
+  const { duration, connections } = o
   const start = async (peers: string[], i: number): Promise<ChildHandle<ClusterNodeReady>> =>
-    await startChild<ClusterNodeReady>(NODE_SCRIPT, { config: { peers, from } satisfies ClusterNodeConfig, label: `node${i}` })
+    await startChild<ClusterNodeReady>(NODE_SCRIPT, { config: { peers, from: o.from, extra: o.extra, ...(o.lib === '' ? {} : { libRoot: o.lib }) } satisfies ClusterNodeConfig, label: `node${i}` })
   const nodes: Array<ChildHandle<ClusterNodeReady>> = []
   try {
     const n1 = await start([], 1)
     nodes.push(n1)
-    nodes.push(...await Promise.all([2, 3].map(async i => await start(n1.ready.addrs, i))))
-    const n3 = nodes[2]
+    nodes.push(...await Promise.all(Array.from({ length: n - 1 }, async (_, i) => await start(n1.ready.addrs, i + 2))))
+    const last = nodes[nodes.length - 1]
     const url = n1.ready.url
-    // Wait for full membership on node 1.
-    for (let i = 0; i < 200; i++) {
-      const topo = await getJson<{ peers: unknown[] }>(`${url}/v1/topology`)
-      if (topo.peers.length === 2) break
-      await new Promise(resolve => setTimeout(resolve, 100))
+    // Wait for full membership on every node.
+    for (const node of nodes) {
+      for (let i = 0; i < 300; i++) {
+        const topo = await getJson<{ peers: unknown[] }>(`${node.ready.url}/v1/topology`)
+        if (topo.peers.length === n - 1) break
+        await new Promise(resolve => setTimeout(resolve, 100))
+      }
     }
-    ctx.log('3 nodes up; 2 s warm-up')
+    ctx.log(`${n} nodes up (round ${round}); 2 s warm-up`)
     await load(url, { duration: 2, connections, prefix: 'warm', signal: ctx.signal })
 
+    const profiled = o.profile ? nodes.slice(0, 2) : []
+    for (const c of profiled) await c.profileStart()
+    const u0 = await Promise.all(nodes.map(async c => await c.usage()))
     const full = await load(url, { duration, connections, prefix: 'tput', signal: ctx.signal })
+    const u1 = await Promise.all(nodes.map(async c => await c.usage()))
+    if (profiled.length > 0) {
+      const dir = await ctx.resultsDir()
+      const texts: string[] = []
+      for (const [i, c] of profiled.entries()) {
+        const file = join(dir, `n${n}-r${round}-node${i + 1}.cpuprofile`)
+        await c.profileStop(file)
+        texts.push(renderProfileSummary(`${n} nodes, node ${i + 1}${i === 0 ? ' (writer)' : ' (receiver)'}`, await summarizeProfileFile(file, 40)))
+      }
+      await writeResults(dir, { [`profile-n${n}-r${round}.txt`]: texts.join('\n\n') + '\n' })
+    }
+    const cpuUs = u1.reduce((a, u, i) => a + (u.cpuUserUs - u0[i].cpuUserUs) + (u.cpuSystemUs - u0[i].cpuSystemUs), 0)
     const w201 = full.s201 / duration
-    const lines: string[] = []
-    lines.push(`throughput: ${connections} connections, ${duration} s, 1 KiB values, R=3 over 3 nodes`)
-    lines.push(`  writes/s answered 201: ${w201.toFixed(0)}   (202: ${(full.s202 / duration).toFixed(0)}/s, other: ${full.other})`)
-    lines.push(`  PUT latency p50 ${pct(full.lat, 0.5).toFixed(2)} ms, p99 ${pct(full.lat, 0.99).toFixed(2)} ms`)
-    process.stdout.write(lines.join('\n') + '\n')
+    const cpuMsPerWrite = cpuUs / 1000 / Math.max(1, full.s201)
+    const byNode = u1.map((u, i) => ((u.cpuUserUs - u0[i].cpuUserUs) + (u.cpuSystemUs - u0[i].cpuSystemUs)) / 1000 / Math.max(1, full.s201))
+    ctx.log(`  ${n} nodes: ${w201.toFixed(0)} writes/s (201), p99 ${pct(full.lat, 0.99).toFixed(1)} ms, ${cpuMsPerWrite.toFixed(3)} ms CPU per write (${(cpuMsPerWrite / n).toFixed(3)} per node; by node ${byNode.map(x => x.toFixed(3)).join(' ')})`)
 
     const rate = Math.max(1, Math.floor(w201 / 2))
     const returned = new Map<string, number>()
     const half = await load(url, { duration, connections, rate, prefix: 'lag', signal: ctx.signal, onDone: (key, status, at) => { if (status === 201 || status === 202) returned.set(key, at) } })
-    const arrivals = await n3.call<Array<[string, number]>>('arrivals')
+    const arrivals = await last.call<Array<[string, number]>>('arrivals')
     const lags: number[] = []
-    let before = 0
     for (const [key, at] of arrivals) {
       const ret = returned.get(key)
       if (ret === undefined) continue
-      if (at <= ret) before++
       lags.push(Math.max(0, at - ret))
     }
     lags.sort((a, b) => a - b)
-    const lagLines = [
-      `half load: ${rate} writes/s offered, ${(half.s201 / duration).toFixed(0)}/s answered 201`,
-      `  PUT latency p50 ${pct(half.lat, 0.5).toFixed(2)} ms, p99 ${pct(half.lat, 0.99).toFixed(2)} ms`,
-      `  replication lag to node 3 (PUT return → stored on node 3): p50 ${pct(lags, 0.5).toFixed(2)} ms, p99 ${pct(lags, 0.99).toFixed(2)} ms, max ${(lags[lags.length - 1] ?? NaN).toFixed(2)} ms`,
-      `  ${lags.length}/${returned.size} writes seen on node 3; ${before} already stored there when the PUT returned`
-    ]
-    process.stdout.write(lagLines.join('\n') + '\n')
-    lines.push(...lagLines)
-    const loadAfter = loadavg()
-    const loadLine = `load average ${loadBefore.map(x => x.toFixed(2)).join(' ')} → ${loadAfter.map(x => x.toFixed(2)).join(' ')} (${from})`
-    process.stdout.write(loadLine + '\n')
-    const json = {
-      duration,
-      connections,
-      from,
-      throughput: { writes201PerSec: w201, writes202PerSec: full.s202 / duration, other: full.other, p50: pct(full.lat, 0.5), p99: pct(full.lat, 0.99) },
-      halfLoad: { offeredPerSec: rate, writes201PerSec: half.s201 / duration, p50: pct(half.lat, 0.5), p99: pct(half.lat, 0.99) },
-      lagMs: { p50: pct(lags, 0.5), p99: pct(lags, 0.99), max: lags[lags.length - 1] ?? null, seen: lags.length, returned: returned.size, storedBeforeReturn: before },
-      loadavg: { before: loadBefore, after: loadAfter }
+    ctx.log(`  half load ${rate}/s: p99 ${pct(half.lat, 0.99).toFixed(1)} ms, lag to node ${n} p99 ${pct(lags, 0.99).toFixed(1)} ms`)
+    return {
+      nodes: n,
+      round,
+      writes201PerSec: w201,
+      writes202PerSec: full.s202 / duration,
+      other: full.other,
+      p50: pct(full.lat, 0.5),
+      p99: pct(full.lat, 0.99),
+      cpuMsPerWrite,
+      half: { offered: rate, writes201PerSec: half.s201 / duration, p50: pct(half.lat, 0.5), p99: pct(half.lat, 0.99) },
+      lagMs: { p50: pct(lags, 0.5), p99: pct(lags, 0.99), seen: lags.length, returned: returned.size }
     }
-    await writeResults(await ctx.resultsDir(), { 'cluster.md': `# cluster\n\n\`\`\`\n${lines.join('\n')}\n${loadLine}\n\`\`\`\n`, 'cluster.json': JSON.stringify(json, null, 2) + '\n' })
   } finally {
-    await Promise.all(nodes.map(async n => await n.stop()))
+    await Promise.all(nodes.map(async c => await c.stop()))
   }
 }

@@ -18,6 +18,10 @@ export interface ClusterNodeConfig {
   /** Bootstrap multiaddrs (empty for the first node). */
   peers: string[]
   from?: 'dist' | 'src'
+  /** Load another checkout's build (its `dist/`), to compare commits in one session. */
+  libRoot?: string
+  /** Config fields over the benchmark's own (e.g. `{ gossipD: 4 }`). */
+  extra?: Record<string, unknown>
 }
 
 /** The `ready` payload. */
@@ -34,14 +38,14 @@ let stop: (() => Promise<void>) | undefined
 
 serveChild<ClusterNodeReady>(async () => {
   const cfg = childConfig<ClusterNodeConfig>()
-  const root = fileURLToPath(new URL('../../../', import.meta.url))
+  const root = cfg.libRoot === undefined ? fileURLToPath(new URL('../../../', import.meta.url)) : cfg.libRoot.replace(/\/?$/, '/')
   const entry = (cfg.from ?? 'dist') === 'dist' ? `${root}dist/src/index.js` : `${root}src/index.ts`
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`)
   const lib = await import(pathToFileURL(entry).href) as RepramLib
   const dataDir = mkdtempSync(join(tmpdir(), 'repram-bench-'))
   const node = await lib.createRepramNode({
     network: true,
-    config: { listen: ['/ip4/127.0.0.1/tcp/0'], peers: cfg.peers, mdns: false, dataDir, rateLimit: 0, logLevel: 'warn', maxStorageMb: 4096, pingIntervalMs: 1000 }
+    config: { listen: ['/ip4/127.0.0.1/tcp/0'], peers: cfg.peers, mdns: false, dataDir, rateLimit: 0, logLevel: 'warn', maxStorageMb: 4096, pingIntervalMs: 1000, ...cfg.extra }
   })
   node.on('record:stored', e => {
     if (e.origin === 'remote' && e.key.startsWith('lag/')) arrivals.set(e.key, now())

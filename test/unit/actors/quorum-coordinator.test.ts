@@ -31,7 +31,7 @@ const record = (id = `w-${++seq}`): RepramRecord =>
 
 const member = (id: string, over: Partial<Replica> = {}): Replica => ({ id, healthy: true, rttMs: 10, active: true, ...over })
 
-function coordinator (replication = 3): {
+function coordinator (replication = 3, directFanout?: number): {
   ref: Ref<QuorumCoordinatorMsg>
   clock: ManualClock
   sends: Send[]
@@ -46,6 +46,7 @@ function coordinator (replication = 3): {
   const published: RepramRecord[][] = []
   const ref = spawnQuorumCoordinator(system, {
     replication,
+    directFanout,
     writeTimeoutMs: TIMEOUT_MS,
     clock,
     transport: {
@@ -347,6 +348,63 @@ describe('QuorumCoordinator', () => {
       c.begin(w)
       await until(() => writesOf(c.published).length === 1, { what: 'publish' })
       expect(c.sends.map(s => s.peer).sort()).toEqual(['a', 'b'])
+    })
+
+    describe('with directFanout', () => {
+      it('sends to every member up to directFanout and gossips nothing when that covers the enclave', async () => {
+        const c = coordinator(3, 4)
+        c.view([member('a'), member('b'), member('c'), member('d')])
+        const [answer] = c.begin(record())
+        await until(() => c.sends.length === 4, { what: 'four direct sends' })
+        expect(c.sends.map(s => s.peer).sort()).toEqual(['a', 'b', 'c', 'd'])
+        // the quorum of R = 3 is 2 copies: an ack from any target (here the last) makes it
+        c.sends[3].ok([true])
+        expect(await answer.promise).toMatchObject({ replicas: 2, outcome: 'quorum' })
+        c.sends[2].ok([true])
+        c.sends[0].ok([true])
+        c.sends[1].ok([true])
+        await c.probe()
+        expect(writesOf(c.published)).toEqual([])
+      })
+
+      it('gossips a write a fanout target did not take', async () => {
+        const c = coordinator(3, 4)
+        c.view([member('a'), member('b'), member('c'), member('d')])
+        const w = record()
+        c.begin(w)
+        await until(() => c.sends.length === 4, { what: 'four direct sends' })
+        c.sends[3].fail(new Error('reset'))
+        await until(() => writesOf(c.published).length === 1, { what: 'fallback publish' })
+        expect(writesOf(c.published)).toEqual([[w.writeId]])
+      })
+
+      it('past directFanout members, sends to that many and gossips at once', async () => {
+        const c = coordinator(3, 4)
+        c.view(['a', 'b', 'c', 'd', 'e'].map(id => member(id)))
+        const w = record()
+        c.begin(w)
+        await until(() => writesOf(c.published).length === 1 && c.sends.length === 4, { what: 'publish and four sends' })
+        expect(writesOf(c.published)).toEqual([[w.writeId]])
+      })
+
+      it('with R = 1 still gossips every write and sends nothing directly', async () => {
+        const c = coordinator(1, 4)
+        c.view([member('a'), member('b')])
+        const w = record()
+        const [answer] = c.begin(w)
+        expect(await answer.promise).toMatchObject({ quorum: true })
+        await until(() => writesOf(c.published).length === 1, { what: 'publish' })
+        expect(c.sends).toEqual([])
+      })
+
+      it('never sends to fewer than R−1 members, whatever directFanout says', async () => {
+        const c = coordinator(4, 1)
+        c.view([member('a'), member('b'), member('c')])
+        c.begin(record())
+        await until(() => c.sends.length === 3, { what: 'three direct sends' })
+        await c.probe()
+        expect(writesOf(c.published)).toEqual([])
+      })
     })
   })
 })

@@ -63,14 +63,15 @@ export function mountAttestationRoutes (app: Hono, node: RepramNode, attestor: A
     return c.json(await attestor.list(keyHash))
   })
 
-  app.get(ATTESTATION_STREAM_PATH, (c) => {
-    // Reached only without an upgrade (the server handles upgrades before hono sees them).
-    c.header('Upgrade', 'websocket')
-    return c.json({ error: 'upgrade_required', message: `${ATTESTATION_STREAM_PATH} is a WebSocket: connect with Upgrade: websocket` }, 426)
-  })
-
+  // One param route for `stream` too: a static sibling of `:cycle` would make hono's
+  // SmartRouter fall back from its RegExpRouter to the slower TrieRouter for every route.
   app.get('/v1/attestations/:cycle', async (c) => {
     const raw = c.req.param('cycle')
+    if (raw === 'stream') {
+      // Reached only without an upgrade (the server handles upgrades before hono sees them).
+      c.header('Upgrade', 'websocket')
+      return c.json({ error: 'upgrade_required', message: `${ATTESTATION_STREAM_PATH} is a WebSocket: connect with Upgrade: websocket` }, 426)
+    }
     const keyHash = parseKeyHash(c.req.query('key_hash'))
     if (raw === 'latest') {
       const latest = await attestor.cycle('latest', keyHash)

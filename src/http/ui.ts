@@ -127,13 +127,15 @@ export function mountUiRoutes (app: Hono, node: RepramNode, opts: UiRoutesOption
 
   app.get('/ui', (c) => files === undefined ? missing(c) : fastResponse(null, 308, { Location: 'ui/' }))
   app.get('/ui/', (c) => files === undefined ? missing(c) : serveFile(files.get('index.html')!))
-  app.get('/ui/api/samples', (c) => c.json(sampler.snapshot()))
-  app.get('/ui/:name', (c) => {
+  // One wildcard route for the files and the samples: a static route beside a `:name`
+  // sibling would make hono's SmartRouter fall back to the slower TrieRouter for every route.
+  app.get('/ui/*', (c) => {
+    const name = c.req.path.slice('/ui/'.length)
+    if (name === 'api/samples') return c.json(sampler.snapshot())
     if (files === undefined) return missing(c)
-    const f = files.get(c.req.param('name'))
+    const f = name.includes('/') ? undefined : files.get(name)
     return f === undefined ? notFound(c, 'no such dashboard file') : serveFile(f)
   })
-  app.get('/ui/*', (c) => notFound(c, 'no such dashboard file'))
   for (const path of ['/ui', '/ui/*']) {
     app.all(path, (c) => {
       c.header('Allow', 'GET, HEAD, OPTIONS')

@@ -381,3 +381,11 @@ describe('rate limit', () => {
     expect((await req('/v1/keys', { headers: { 'X-Forwarded-For': '203.0.113.6' } })).status).toBe(200)
   })
 })
+
+describe('routing', () => {
+  it('every route fits hono\'s RegExpRouter, with the dashboard and /mcp on (one that does not makes SmartRouter fall back to the slower TrieRouter for every request)', async () => {
+    const { app } = await setup({ mcpHttp: true, ui: true })
+    expect((await app.request('/v1/health')).status).toBe(200)
+    expect((app as unknown as { router: { name: string } }).router.name).toBe('SmartRouter + RegExpRouter')
+  })
+})

@@ -33,8 +33,11 @@ export * from './constants.js'
 export type GossipPeerMsg =
   /** From the topic validator: the verdict on a received message, before gossipsub forwards it. */
   | { type: 'validate', data: Uint8Array, signed: boolean, replyTo: ReplyTo<GossipVerdict> }
-  /** A message gossipsub accepted and delivered, from `from`. */
-  | { type: 'received', from: string, data: Uint8Array }
+  /**
+   * A message gossipsub accepted and delivered, signed by `from`; `carrier` is the peer whose
+   * connection delivered it (gossipsub's propagation source): `from` itself, or a relay.
+   */
+  | { type: 'received', from: string, data: Uint8Array, carrier?: string }
   | { type: 'publish', records: RepramRecord[] }
   | { type: 'flush' }
   | { type: 'announce', addresses: Uint8Array[] }
@@ -46,7 +49,8 @@ export type GossipPeerMsg =
 
 /** What the gossip peer tells membership. */
 export type GossipMembershipMsg =
-  | { type: 'seen', peerId: string, addresses?: string[] }
+  /** A sign of life from `peerId`, delivered by `carrier` (membership verifies a peer only on its own connection). */
+  | { type: 'seen', peerId: string, addresses?: string[], carrier?: string }
   | { type: 'leave', peerId: string }
   | { type: 'published' }
 
@@ -145,7 +149,7 @@ export function spawnGossipPeer (parent: Parameters<typeof spawn>[0], init: Goss
     return 'accept'
   }
 
-  const receive = (s: GossipState, from: string, data: Uint8Array): void => {
+  const receive = (s: GossipState, from: string, data: Uint8Array, carrier: string | undefined): void => {
     let m = s.decoded.get(data)
     if (m === undefined) {
       // Not checked here (a validator of another instance ran): check it now.
@@ -157,7 +161,7 @@ export function spawnGossipPeer (parent: Parameters<typeof spawn>[0], init: Goss
       init.membership.send({ type: 'leave', peerId: from })
       return
     }
-    init.membership.send({ type: 'seen', peerId: from, addresses: m.announce === undefined ? undefined : announcedAddresses(m.announce.addrs) })
+    init.membership.send({ type: 'seen', peerId: from, addresses: m.announce === undefined ? undefined : announcedAddresses(m.announce.addrs), ...(carrier === undefined ? {} : { carrier }) })
     const now = clock.now()
     const writes = m.writes.filter(w => !droppable(w, now))
     if (writes.length > 0) init.inbound.send({ type: 'writes', writes, from, via: 'gossip' })
@@ -169,7 +173,7 @@ export function spawnGossipPeer (parent: Parameters<typeof spawn>[0], init: Goss
         msg.replyTo(validate(s, msg.data, msg.signed))
         return s
       case 'received':
-        receive(s, msg.from, msg.data)
+        receive(s, msg.from, msg.data, msg.carrier)
         return s
       case 'publish': {
         if (s.halted) return s

@@ -6,7 +6,7 @@
  * which the runner calls on exit, on signals and on errors. A child also exits by
  * itself when its IPC channel closes, so even a SIGKILLed parent leaves no server behind.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { ChildReply, ChildRequest, ChildUsage } from './child-harness.js'
 
@@ -33,6 +33,8 @@ export interface StartChildOptions {
   /** How long to wait for `ready`. @default 60 s */
   readyTimeoutMs?: number
   cwd?: string
+  /** Pin the child (every thread) to these CPUs, e.g. `0` (`taskset -a -pc`); unset = anywhere. */
+  cpus?: string
 }
 
 /** A running child. */
@@ -66,6 +68,7 @@ export async function startChild<Ready> (script: string | URL, opts: StartChildO
   if (opts.config !== undefined) args.push(JSON.stringify(opts.config))
   const child = spawn(process.execPath, args, { cwd: opts.cwd, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, NODE_OPTIONS: '' } })
   live.add(child)
+  if (opts.cpus !== undefined && child.pid !== undefined) pinProcess(child.pid, opts.cpus)
   const exited = new Promise<number | null>(resolve => child.once('exit', (code) => { live.delete(child); resolve(code) }))
 
   let seq = 0
@@ -174,4 +177,17 @@ export function killAllChildren (): void {
     try { c.kill('SIGKILL') } catch { /* already gone */ }
   }
   live.clear()
+}
+
+/**
+ * Pins a process, every thread of it, to `cpus` (e.g. `0`, `1-3`) with util-linux's
+ * `taskset`. Throws when taskset is missing or refuses: a benchmark that asked for pinning
+ * must not silently run unpinned.
+ */
+export function pinProcess (pid: number, cpus: string): void {
+  try {
+    execFileSync('taskset', ['-a', '-pc', cpus, String(pid)], { stdio: 'ignore' })
+  } catch (err) {
+    throw new Error(`could not pin pid ${pid} to CPUs ${cpus} with taskset (util-linux): ${(err as Error).message}`)
+  }
 }

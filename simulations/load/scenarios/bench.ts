@@ -8,7 +8,9 @@
  *    preloaded keys, then PUT of never-used keys with a 1 KiB body and `?ttl=3600`.
  *    Servers alternate inside each phase and the order flips every round, because the
  *    machine is shared and noisy; the headline is the best round of each, the median
- *    is shown too. Server and generator CPU are sampled to show who was saturated.
+ *    is shown too. Server and generator CPU are sampled to show who was saturated. With
+ *    2+ CPUs each server runs on CPU 0 and the generator on CPU 1 (`--pin`, taskset),
+ *    as the figures of issue 15 were taken: one core each, neither stealing the other's.
  * 2. Memory per record beyond key and value, in fresh `--expose-gc` processes: a plain
  *    Map (the floor), `node.put()` and the full `PUT` through the hono app.
  * 3. `--profile`: one extra, unscored round with the V8 sampling profiler on in each
@@ -23,7 +25,7 @@
 import { hostname, loadavg, cpus } from 'node:os'
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
-import { startChild, runChild, type ChildHandle } from '../lib/children.js'
+import { pinProcess, startChild, runChild, type ChildHandle } from '../lib/children.js'
 import { runPhase, type PhaseResult, type Workload, type LoadShape } from '../lib/load.js'
 import { fmt, fmtInt, renderMarkdown, renderText, writeResults, type Table } from '../lib/report.js'
 import { renderProfileSummary, summarizeProfileFile, type ProfileSummary } from '../lib/cpuprofile.js'
@@ -50,7 +52,8 @@ export const options = {
   'skip-memory': { type: 'boolean', default: false, help: 'skip the memory measurement' },
   'memory-only': { type: 'boolean', default: false, help: 'only the memory measurement' },
   profile: { type: 'boolean', default: false, help: 'add an unscored round with the CPU profiler on in each server' },
-  from: { type: 'string', default: 'dist', help: 'REPRAM library: dist (built, realistic) or src (through tsx)' }
+  from: { type: 'string', default: 'dist', help: 'REPRAM library: dist (built, realistic) or src (through tsx)' },
+  pin: { type: 'string', default: 'auto', help: 'auto: with 2+ CPUs, each server on CPU 0 and the load generator (this process) on CPU 1 (taskset), so neither steals the other\'s core; off: anywhere' }
 } satisfies ScenarioOptions
 
 /** Targets of issue 2 §8: REPRAM/baseline req/s, and overhead bytes per record. */
@@ -104,6 +107,13 @@ export async function run (ctx: ScenarioContext): Promise<void> {
   for (const p of phases) if (p !== 'get' && p !== 'put') throw new Error(`--phases: unknown phase "${p}" (get, put)`)
   if (from !== 'dist' && from !== 'src') throw new Error('--from must be dist or src')
 
+  const pin = f.string('pin')
+  if (pin !== 'auto' && pin !== 'off') throw new Error('--pin must be auto or off')
+  if (pin === 'auto' && cpus().length >= 2) {
+    pinProcess(process.pid, '1')
+    serverCpus = '0'
+    ctx.log('pinned: servers on CPU 0, the load generator on CPU 1')
+  }
   const env = environment(ctx.root)
   ctx.log(`node ${process.version}, ${env.cpus} CPUs, load ${env.loadBefore.map(l => l.toFixed(2)).join(' ')}, commit ${env.commit}`)
   const shape: LoadShape = { connections, durationS }
@@ -207,13 +217,16 @@ function workload (phase: PhaseName, keys: number, valueSize: number, tag: strin
     : { kind: 'put', keyPrefix: `bench/put/${tag}`, valueSize, ttl: PUT_TTL }
 }
 
+/** CPUs the server children are pinned to (see `--pin`); undefined = anywhere. */
+let serverCpus: string | undefined
+
 /** Starts fresh server children, runs `fn`, always stops them. */
 async function withServers (ctx: ScenarioContext, which: ServerName[], cfg: ServerConfig, fn: (live: Record<ServerName, ChildHandle<ServerReady>>) => Promise<void>): Promise<void> {
   const live: Partial<Record<ServerName, ChildHandle<ServerReady>>> = {}
   try {
     for (const s of which) {
       const spec = serverSpec(s)
-      live[s] = await startChild<ServerReady>(spec.script, { config: { ...cfg, middleware: spec.middleware }, label: s, nodeArgs: SERVER_NODE_ARGS, cwd: ctx.root })
+      live[s] = await startChild<ServerReady>(spec.script, { config: { ...cfg, middleware: spec.middleware }, label: s, nodeArgs: SERVER_NODE_ARGS, cwd: ctx.root, cpus: serverCpus })
       ctx.log(`${s}: ${live[s].ready.label} on port ${live[s].ready.port}, pid ${live[s].pid}`)
     }
     await fn(live as Record<ServerName, ChildHandle<ServerReady>>)

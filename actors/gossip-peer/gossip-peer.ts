@@ -65,15 +65,20 @@ export interface GossipLimits extends WriteLimits {
 
 /** The outcome of checking one message: the decoded message when it may be accepted. */
 export type GossipCheck =
-  | { verdict: 'accept', message: GossipMessage }
+  /** `live`: the writes to deliver; `expired`: how many were dropped alone (expired in transit). */
+  | { verdict: 'accept', message: GossipMessage, live: Write[], expired: number }
+  /** Every write of the message expired in transit: not forwarded, and no fault of the sender. */
+  | { verdict: 'ignore', reason: 'expired', expired: number }
   | { verdict: 'reject', reason: GossipRejection, write?: WriteRejection }
 
 /**
  * Checks a received gossip message (DESIGN §4), without the duplicate rule (that needs
- * the actor's cache): a message that fails any check is rejected, which lowers the
- * sender's gossipsub score. Today that includes a write that expired in transit (the
- * whole message is rejected, as before the actors were split); DESIGN §4 asks for such a
- * write to be dropped alone, which the hostile-peers work changes together with its test.
+ * the actor's cache). What no honest node produces (unsigned, oversized, malformed, another
+ * enclave, a write that is invalid, created beyond the skew or expiring beyond
+ * `maxTtl` + skew) rejects the whole message, which lowers the sender's gossipsub score.
+ * A write that merely expired in transit (valid in every other way: {@link checkWrite}
+ * checks expiry last) is dropped alone and counted; the rest of the message is kept. A
+ * message whose writes all expired is ignored: not forwarded, not held against the sender.
  */
 export function checkGossip (data: Uint8Array, signed: boolean, now: number, limits: GossipLimits): GossipCheck {
   if (!signed) return { verdict: 'reject', reason: 'unsigned' }
@@ -85,11 +90,18 @@ export function checkGossip (data: Uint8Array, signed: boolean, now: number, lim
     return { verdict: 'reject', reason: 'schema' }
   }
   if (m.network !== limits.network || m.enclave !== limits.enclave) return { verdict: 'reject', reason: 'enclave' }
+  let live = m.writes
+  let expired = 0
   for (const w of m.writes) {
     const why = checkWrite(w, now, limits)
-    if (why !== undefined) return { verdict: 'reject', reason: 'write', write: why }
+    if (why === 'expired') expired++
+    else if (why !== undefined) return { verdict: 'reject', reason: 'write', write: why }
   }
-  return { verdict: 'accept', message: m }
+  if (expired > 0) {
+    if (expired === m.writes.length) return { verdict: 'ignore', reason: 'expired', expired }
+    live = m.writes.filter(w => !droppable(w, now))
+  }
+  return { verdict: 'accept', message: m, live, expired }
 }
 
 /** Whether a write of an accepted message is dropped alone: it expired in transit. */

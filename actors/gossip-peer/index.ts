@@ -2,8 +2,9 @@
  * The GossipPeer actor: this node's side of the enclave topic
  * (`/repram/<network>/<enclave>/1`). It owns everything gossip decides:
  * - **validation** (`validate`, asked by the topic validator for every received message):
- *   {@link checkGossip}, then the duplicate rule: a message whose writes were all accepted
- *   before is ignored (not forwarded again);
+ *   {@link checkGossip} (what no honest node sends rejects the message; a write that merely
+ *   expired in transit is dropped alone and counted), then the duplicate rule: a message
+ *   whose live writes were all accepted before is ignored (not forwarded again);
  * - **receive** (`received`, an accepted message): a leave goes to membership; any other
  *   message is a sign of life (with the announced addresses); its writes go to the
  *   inbound-writes actor, the one path into the store;
@@ -17,7 +18,7 @@
 import { dispatch, spawn, type Ref } from 'nact'
 import type { Clock, TimerHandle } from '../../src/clock.js'
 import type { RepramRecord } from '../../src/record.js'
-import { GossipMessage } from '../../src/wire/pb/repram.js'
+import { GossipMessage, type Write } from '../../src/wire/pb/repram.js'
 import { toWire, wireSize } from '../../src/wire/write.js'
 import { assertNever, handleBatch, type Batch, type ReplyTo, type Sender } from '../runtime/ask.js'
 import { batchCrash, supervise, type CrashReporter } from '../runtime/supervise.js'
@@ -69,8 +70,10 @@ export interface GossipCounters {
   writes: (direction: 'out', result: 'published' | 'no_peers' | 'error', n: number) => void
   /** A rejected message, with why (debug log). */
   rejected?: (reason: GossipRejection) => void
-  /** The write that made a message rejected: expired, or invalid in another way. */
-  rejectedWrite?: (result: 'expired' | 'invalid') => void
+  /** The write that made a message rejected (invalid: no honest node sends it). */
+  rejectedWrite?: (result: 'invalid') => void
+  /** Writes dropped alone, the rest of their message kept: they expired in transit (no fault of the sender). */
+  droppedWrites?: (reason: 'expired_in_transit', n: number) => void
 }
 
 /** What the gossip peer is built from. */
@@ -96,8 +99,8 @@ interface GossipState {
   halted: boolean
   /** WriteIds of accepted messages: a message of only these is a duplicate. */
   gossiped: SeenCache
-  /** Messages checked by `validate`, so `received` does not decode them again. */
-  decoded: WeakMap<Uint8Array, GossipMessage>
+  /** Messages checked by `validate` and their live writes, so `received` does not decode them again. */
+  decoded: WeakMap<Uint8Array, { message: GossipMessage, live: Write[] }>
 }
 
 const ACTOR = 'gossip-peer'
@@ -131,39 +134,48 @@ export function spawnGossipPeer (parent: Parameters<typeof spawn>[0], init: Goss
     const now = clock.now()
     const check = checkGossip(data, signed, now, limits)
     if (check.verdict === 'reject') {
-      if (check.write !== undefined) counters.rejectedWrite?.(check.write === 'expired' ? 'expired' : 'invalid')
+      if (check.write !== undefined) counters.rejectedWrite?.('invalid')
       counters.message('in', 'reject')
       counters.rejected?.(check.reason)
       return 'reject'
     }
-    const m = check.message
-    let dup = m.writes.length > 0
-    for (const w of m.writes) if (!s.gossiped.has(w.writeId)) dup = false
+    if (check.expired > 0) counters.droppedWrites?.('expired_in_transit', check.expired)
+    if (check.verdict === 'ignore') {
+      counters.message('in', 'ignore')
+      return 'ignore'
+    }
+    const { message: m, live } = check
+    let dup = live.length > 0
+    for (const w of live) if (!s.gossiped.has(w.writeId)) dup = false
     if (dup) {
       counters.message('in', 'ignore')
       return 'ignore'
     }
-    for (const w of m.writes) s.gossiped.add(w.writeId)
-    s.decoded.set(data, m)
+    for (const w of live) s.gossiped.add(w.writeId)
+    s.decoded.set(data, { message: m, live })
     counters.message('in', 'accept')
     return 'accept'
   }
 
   const receive = (s: GossipState, from: string, data: Uint8Array, carrier: string | undefined): void => {
-    let m = s.decoded.get(data)
-    if (m === undefined) {
+    let checked = s.decoded.get(data)
+    if (checked === undefined) {
       // Not checked here (a validator of another instance ran): check it now.
       const check = checkGossip(data, true, clock.now(), limits)
       if (check.verdict !== 'accept') return
-      m = check.message
+      if (check.expired > 0) counters.droppedWrites?.('expired_in_transit', check.expired)
+      checked = check
     }
+    const m = checked.message
     if (m.leave === true) {
       init.membership.send({ type: 'leave', peerId: from })
       return
     }
     init.membership.send({ type: 'seen', peerId: from, addresses: m.announce === undefined ? undefined : announcedAddresses(m.announce.addrs), ...(carrier === undefined ? {} : { carrier }) })
+    // Writes that expired between validation and delivery are dropped alone too.
     const now = clock.now()
-    const writes = m.writes.filter(w => !droppable(w, now))
+    const writes = checked.live.filter(w => !droppable(w, now))
+    if (writes.length < checked.live.length) counters.droppedWrites?.('expired_in_transit', checked.live.length - writes.length)
     if (writes.length > 0) init.inbound.send({ type: 'writes', writes, from, via: 'gossip' })
   }
 

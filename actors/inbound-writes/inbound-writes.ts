@@ -5,8 +5,12 @@
 import { WriteResult } from '../../src/wire/pb/repram.js'
 import type { WriteOutcome } from '../storage-shard/index.js'
 
-/** Result of one inbound write, for metrics: a store outcome or why it never got there. */
-export type InboundResult = WriteOutcome['status'] | 'invalid' | 'failed' | 'pulled' | 'pull_failed'
+/**
+ * Result of one inbound write, for metrics: a store outcome or why it never got there.
+ * `invalid`: no honest node sends it; `expired_in_transit`: valid, but it expired before
+ * it was checked here (dropped alone, the rest of its frame kept).
+ */
+export type InboundResult = WriteOutcome['status'] | 'invalid' | 'expired_in_transit' | 'failed' | 'pulled' | 'pull_failed'
 
 /** A member that may hold an announced value. */
 export interface Holder { id: string, healthy: boolean, active: boolean }

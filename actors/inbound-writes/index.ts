@@ -99,7 +99,8 @@ export function spawnInboundWrites (parent: Parameters<typeof spawn>[0], init: I
   const one = async (s: InboundState, w: Write, from: string, via: InboundVia, signal: AbortSignal): Promise<WriteResult> => {
     const why = checkWrite(w, init.clock.now(), init.limits)
     if (why !== undefined) {
-      count(via, why === 'expired' ? 'expired' : 'invalid')
+      // Expired in transit: dropped alone and counted, no fault of the sender (DESIGN §4).
+      count(via, why === 'expired' ? 'expired_in_transit' : 'invalid')
       return why === 'expired' ? WriteResult.EXPIRED : WriteResult.INVALID
     }
     // A copy this node already holds (direct, then gossip) is not merged again. The id is

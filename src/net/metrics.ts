@@ -13,6 +13,7 @@ export interface ClusterMetrics {
   gossipMessages: Counter<'direction' | 'result'>
   gossipWrites: Counter<'direction' | 'result'>
   replicateFrames: Counter<'result'>
+  writesDropped: Counter<'via' | 'reason'>
   replicationLatency: Histogram<'result'>
   quorumOutcomes: Counter<'outcome'>
   dialFailures: Counter<'kind'>
@@ -31,6 +32,7 @@ export function createClusterMetrics (registry: Registry): ClusterMetrics {
     gossipMessages: new Counter({ name: 'repram_gossip_messages_total', help: 'Gossip messages by direction (in, out) and result (accept, reject, ignore, published, no_peers, error)', labelNames: ['direction', 'result'], registers }),
     gossipWrites: new Counter({ name: 'repram_gossip_writes_total', help: 'Writes carried by gossip messages, by direction and result', labelNames: ['direction', 'result'], registers }),
     replicateFrames: new Counter({ name: 'repram_replicate_frames_refused_total', help: 'Inbound /repram/replicate/1.0.0 frames refused (schema, enclave, invalid write)', labelNames: ['result'], registers }),
+    writesDropped: new Counter({ name: 'repram_writes_dropped_total', help: 'Peer writes dropped alone, the rest of their message or frame kept, with no penalty for the sender (via: gossip, replicate, pulled, received; reason: expired_in_transit)', labelNames: ['via', 'reason'], registers }),
     replicationLatency: new Histogram({
       name: 'repram_replication_latency_seconds',
       help: 'Time from a local write to each direct replica ack (result: ok or failed)',

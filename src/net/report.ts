@@ -30,7 +30,8 @@ export function clusterReports (store: LocalStore, m: ClusterMetrics, sync: Sync
       message: (direction, result) => m.gossipMessages.inc({ direction, result }),
       writes: (direction, result, n) => m.gossipWrites.inc({ direction, result }, n),
       rejected: (reason) => log.debug({ reason }, 'rejected a gossip message'),
-      rejectedWrite: (result) => m.gossipWrites.inc({ direction: 'in', result })
+      rejectedWrite: (result) => m.gossipWrites.inc({ direction: 'in', result }),
+      droppedWrites: (reason, n) => m.writesDropped.inc({ via: 'gossip', reason }, n)
     },
     membership: {
       announce: (result) => m.announces.inc({ result }),
@@ -39,6 +40,11 @@ export function clusterReports (store: LocalStore, m: ClusterMetrics, sync: Sync
     },
     // Each inbound write, counted under the metric of the protocol that carried it.
     inbound: (via, result) => {
+      // A write that expired in transit is no fault of its sender: one counter for every path.
+      if (result === 'expired_in_transit') {
+        m.writesDropped.inc({ via, reason: result })
+        return
+      }
       switch (via) {
         case 'gossip': m.gossipWrites.inc({ direction: 'in', result }); break
         case 'replicate': if (result === 'invalid') m.replicateFrames.inc({ result: 'invalid_write' }); break

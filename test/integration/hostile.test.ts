@@ -1,6 +1,8 @@
 /**
- * Hostile peers (issue 3, "Bad input"): invalid gossip is rejected (lowering the
- * sender's gossipsub score) and stores nothing; invalid direct writes are refused.
+ * Hostile peers (issue 3, "Bad input"; issue 16 §4): invalid gossip is rejected (lowering
+ * the sender's gossipsub score) and stores nothing; invalid direct writes are refused. A
+ * write that merely expired in transit is no fault of its sender: it is dropped alone and
+ * counted, the rest of its message or frame is kept, and the sender's score is untouched.
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { generateKeyPair } from '@libp2p/crypto/keys'
@@ -39,7 +41,7 @@ describe.each(TRANSPORTS)('hostile peers over %s', (transport) => {
     return { target, attacker }
   }
 
-  it('rejects invalid gossip (bad schema, wrong enclave, TTL beyond the max, expired, oversized, bad key) and stores nothing', async () => {
+  it('rejects invalid gossip (bad schema, wrong enclave, TTL beyond the max, oversized, bad key) and stores nothing', async () => {
     const { target, attacker } = await setup()
     const topic = topicFor('private', 'default')
     const now = Date.now()
@@ -47,7 +49,6 @@ describe.each(TRANSPORTS)('hostile peers over %s', (transport) => {
       ['schema', new Uint8Array([0xff, 0xff, 0xff, 0xff])],
       ['enclave', GossipMessage.encode({ network: 'private', enclave: 'other', writes: [write('enclave')] })],
       ['ttl', GossipMessage.encode({ network: 'private', enclave: 'default', writes: [write('ttl', { expiresAt: now + (LIMITS.maxTtl + 120) * 1000 })] })],
-      ['expired', GossipMessage.encode({ network: 'private', enclave: 'default', writes: [write('expired', { createdAt: now - 10_000, expiresAt: now - 1000 })] })],
       ['oversized', GossipMessage.encode({ network: 'private', enclave: 'default', writes: [write('oversized', { value: new Uint8Array(40 * 1024) })] })],
       ['key', GossipMessage.encode({ network: 'private', enclave: 'default', writes: [write('k'.repeat(LIMITS.maxKeyBytes + 1))] })],
       ['mixed', GossipMessage.encode({ network: 'private', enclave: 'default', writes: [write('mixed-good'), write('mixed-bad', { createdAt: now + 3_600_000, expiresAt: now + 3_660_000 })] })]
@@ -64,14 +65,34 @@ describe.each(TRANSPORTS)('hostile peers over %s', (transport) => {
     await until(() => (pubsub?.getScore(attacker.peerId.toString()) ?? 0) < 0, { what: 'the attacker score to drop' })
   })
 
-  it('refuses invalid direct writes and frames from another enclave', async () => {
+  it('drops a gossip write that expired in transit alone, keeps the rest of its message, and does not lower the sender\'s score', async () => {
+    const { target, attacker } = await setup()
+    const topic = topicFor('private', 'default')
+    const now = Date.now()
+    const mixed = GossipMessage.encode({ network: 'private', enclave: 'default', writes: [write('late', { createdAt: now - 10_000, expiresAt: now - 1000 }), write('on-time')] })
+    const allLate = GossipMessage.encode({ network: 'private', enclave: 'default', writes: [write('late-2', { createdAt: now - 10_000, expiresAt: now - 1000 })] })
+    expect((await attacker.services.pubsub.publish(topic, mixed)).recipients.length).toBe(1)
+    expect((await attacker.services.pubsub.publish(topic, allLate)).recipients.length).toBe(1)
+    await until(async () => await target.node.has('on-time'), { what: 'the live write of the mixed message' })
+    await until(async () => await metric(target.node, 'repram_writes_dropped_total', { via: 'gossip', reason: 'expired_in_transit' }) === 2, { what: 'both late writes counted' })
+    expect(await target.node.has('late')).toBe(false)
+    expect(await target.node.has('late-2')).toBe(false)
+    expect(await metric(target.node, 'repram_gossip_messages_total', { direction: 'in', result: 'reject' })).toBe(0)
+    expect(await metric(target.node, 'repram_gossip_messages_total', { direction: 'in', result: 'accept' })).toBe(1)
+    expect(await metric(target.node, 'repram_gossip_messages_total', { direction: 'in', result: 'ignore' })).toBe(1)
+    expect(target.replicator.libp2p?.services.pubsub.getScore(attacker.peerId.toString()) ?? -1).toBeGreaterThanOrEqual(0)
+  })
+
+  it('refuses invalid direct writes and frames from another enclave, and drops an expired direct write alone', async () => {
     const { target, attacker } = await setup()
     const stream = await attacker.dialProtocol(peerIdFromString(target.node.nodeId), REPLICATE_PROTOCOL, { signal: AbortSignal.timeout(5000) })
     const lp = lpStream(stream)
     const now = Date.now()
-    await lp.write(ReplicateRequest.encode({ id: 1, network: 'private', enclave: 'default', writes: [write('too-long', { expiresAt: now + 10 * 3_600_000 }), write('fine')] }))
+    await lp.write(ReplicateRequest.encode({ id: 1, network: 'private', enclave: 'default', writes: [write('too-long', { expiresAt: now + 10 * 3_600_000 }), write('late', { createdAt: now - 10_000, expiresAt: now - 1000 }), write('fine')] }))
     const r1 = ReplicateResponse.decode(await lp.read())
-    expect(r1).toMatchObject({ id: 1, results: [WriteResult.INVALID, WriteResult.HELD] })
+    expect(r1).toMatchObject({ id: 1, results: [WriteResult.INVALID, WriteResult.EXPIRED, WriteResult.HELD] })
+    expect(await metric(target.node, 'repram_writes_dropped_total', { via: 'replicate', reason: 'expired_in_transit' })).toBe(1)
+    expect(await metric(target.node, 'repram_replicate_frames_refused_total', { result: 'invalid_write' })).toBe(1)
     await lp.write(ReplicateRequest.encode({ id: 2, network: 'private', enclave: 'elsewhere', writes: [write('other-enclave')] }))
     const r2 = ReplicateResponse.decode(await lp.read())
     expect(r2.id).toBe(2)

@@ -94,7 +94,8 @@ function peer (limits: GossipLimits = LIMITS): {
       message: (direction, result) => { counted.push(`message:${direction}:${result}`) },
       writes: (direction, result, n) => { counted.push(`writes:${direction}:${result}:${n}`) },
       rejected: (reason) => { rejected.push(reason) },
-      rejectedWrite: (result) => { rejected.push(`write:${result}`) }
+      rejectedWrite: (result) => { rejected.push(`write:${result}`) },
+      droppedWrites: (reason, n) => { counted.push(`dropped:${reason}:${n}`) }
     },
     crashed: () => {}
   })
@@ -295,14 +296,41 @@ describe('GossipPeer', () => {
       expect(p.rejected).toEqual(['write:invalid', 'write'])
     })
 
-    // The rule as it stands (the old replicator's, kept through the actor split): a message
-    // with a write that already expired is rejected whole. DESIGN §4 asks for that write to
-    // be dropped alone; the hostile-peers issue changes the rule and this test together.
-    it('rejects a message with a write that already expired, and counts that write as expired', async () => {
+    it('accepts a message with a write that expired in transit, drops that write alone and counts it', async () => {
       const p = peer()
-      const data = message({ writes: [write(), write({ createdAt: T0 - 2000, expiresAt: T0 })] })
+      const live = write()
+      const late = write({ createdAt: T0 - 2000, expiresAt: T0 })
+      const data = message({ writes: [late, live] })
+      expect(await p.validate(data)).toBe('accept')
+      expect(p.rejected).toEqual([])
+      expect(p.counted).toEqual(['dropped:expired_in_transit:1', 'message:in:accept'])
+      dispatch(p.ref, { type: 'received', from: 'peer-a', data })
+      await until(() => p.inbound.length === 1, { what: 'the live write sent to inbound' })
+      expect(p.inbound[0].type === 'writes' && p.inbound[0].writes.map(w => w.writeId)).toEqual([live.writeId])
+      // Counted once, at validation.
+      expect(p.counted.filter(c => c.startsWith('dropped:'))).toEqual(['dropped:expired_in_transit:1'])
+    })
+
+    it('ignores (does not reject) a message whose writes all expired in transit', async () => {
+      const p = peer()
+      const data = message({ writes: [write({ createdAt: T0 - 2000, expiresAt: T0 }), write({ createdAt: T0 - 2000, expiresAt: T0 - 1 })] })
+      expect(await p.validate(data)).toBe('ignore')
+      expect(p.rejected).toEqual([])
+      expect(p.counted).toEqual(['dropped:expired_in_transit:2', 'message:in:ignore'])
+    })
+
+    it('still rejects a message with an expired write and a forged one', async () => {
+      const p = peer()
+      const data = message({ writes: [write({ createdAt: T0 - 2000, expiresAt: T0 }), write({ writeId: 'has space' })] })
       expect(await p.validate(data)).toBe('reject')
-      expect(p.rejected).toEqual(['write:expired', 'write'])
+      expect(p.rejected).toEqual(['write:invalid', 'write'])
+    })
+
+    it('the duplicate rule looks at live writes only', async () => {
+      const p = peer()
+      const w1 = write()
+      expect(await p.validate(message({ writes: [w1] }))).toBe('accept')
+      expect(await p.validate(message({ writes: [w1, write({ createdAt: T0 - 2000, expiresAt: T0 })] }))).toBe('ignore')
     })
 
     it('ignores a message whose writes were all accepted before, and accepts one with a new write', async () => {
@@ -341,6 +369,7 @@ describe('GossipPeer', () => {
       await until(() => p.inbound.length === 1, { what: 'writes sent to inbound' })
       expect(p.inbound[0]).toMatchObject({ type: 'writes', from: 'peer-a', via: 'gossip' })
       expect(p.inbound[0].type === 'writes' && p.inbound[0].writes.map(w => w.writeId)).toEqual([live.writeId])
+      expect(p.counted).toContain('dropped:expired_in_transit:1')
     })
 
     it('sends nothing to inbound when every write expired on the way, but still a sign of life', async () => {

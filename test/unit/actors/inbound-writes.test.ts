@@ -134,7 +134,15 @@ describe('InboundWrites', () => {
     const a = inbound()
     expect(await a.send([write({ createdAt: T0 - 2000, expiresAt: T0 })], 'gossip')).toEqual([WriteResult.EXPIRED])
     expect(a.merged).toEqual([])
-    expect(a.counts).toEqual(['gossip:expired'])
+    expect(a.counts).toEqual(['gossip:expired_in_transit'])
+  })
+
+  it.each(['replicate', 'pulled', 'received'] as const)('via %s, drops a write that expired in transit alone (EXPIRED, counted) and keeps the rest of the frame', async (via) => {
+    const a = inbound()
+    const good = write()
+    expect(await a.send([write({ createdAt: T0 - 2000, expiresAt: T0 }), good], via)).toEqual([WriteResult.EXPIRED, WriteResult.HELD])
+    expect(a.merged.map(r => r.writeId)).toEqual([good.writeId])
+    expect(a.counts).toEqual([`${via}:expired_in_transit`, `${via}:stored`])
   })
 
   it('does not merge again via gossip a writeId that came via replicate; a second replicate copy still is', async () => {

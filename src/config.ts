@@ -51,6 +51,15 @@ export function watchEventBytesMax (valueMaxBytes: number, maxKeyBytes: number):
   return Math.ceil(valueMaxBytes / 3) * 4 + 6 * maxKeyBytes + 512
 }
 
+/**
+ * Smallest per-peer memory budget that still serves an honest peer at the limits: one
+ * replicate frame being read and the next one arriving (a frame holds up to a
+ * `maxValueBytes` value), plus one pull of a `maxValueBytes` value, plus room for the rest.
+ */
+export function peerMemoryBudgetMin (maxValueBytes: number): number {
+  return 3 * maxValueBytes + 1024 * 1024
+}
+
 /** The zod schema of the config. Field docs live in {@link CONFIG_FIELDS}. */
 export const configSchema = z.object({
   profile: z.enum(['default', 'test', 'docker']),
@@ -98,6 +107,7 @@ export const configSchema = z.object({
   maxGossipMessageBytes: int(1024, 4 * 1024 * 1024 - 64 * 1024),
   gossipInlineBytes: int(0, 4 * 1024 * 1024 - 64 * 1024),
   maxReplicateStreams: int(1, 1000),
+  peerMemoryBudgetBytes: int(1024 * 1024, 16 * 1024 * 1024 * 1024),
   attestationCycleMs: durationMs(100, 86_400_000),
   attestationCycles: int(1, 1000),
   maxAttestationsPerCycle: int(1, 1_000_000),
@@ -117,6 +127,8 @@ export const configSchema = z.object({
 }).superRefine((c, ctx) => {
   if (c.minTtl > c.maxTtl) ctx.addIssue({ code: 'custom', path: ['minTtl'], message: `minTtl (${c.minTtl}) must not exceed maxTtl (${c.maxTtl})` })
   if (c.gossipInlineBytes + c.maxKeyBytes + 256 > c.maxGossipMessageBytes) ctx.addIssue({ code: 'custom', path: ['gossipInlineBytes'], message: `gossipInlineBytes (${c.gossipInlineBytes}) plus a key must fit in maxGossipMessageBytes (${c.maxGossipMessageBytes})` })
+  const budgetMin = peerMemoryBudgetMin(c.maxValueBytes)
+  if (c.peerMemoryBudgetBytes < budgetMin) ctx.addIssue({ code: 'custom', path: ['peerMemoryBudgetBytes'], message: `peerMemoryBudgetBytes (${c.peerMemoryBudgetBytes}) must hold two replicate frames and one pull of a maxValueBytes value: at least ${budgetMin} bytes (3 × maxValueBytes + 1 MiB)` })
   const biggestEvent = watchEventBytesMax(c.watchValueMaxBytes, c.maxKeyBytes)
   if (c.watchQueueBytes < biggestEvent) ctx.addIssue({ code: 'custom', path: ['watchQueueBytes'], message: `watchQueueBytes (${c.watchQueueBytes}) must hold the largest watch event: ${biggestEvent} bytes (a watchValueMaxBytes value in base64, and its key)` })
 }).transform(c => ({ ...c, defaultTtl: Math.min(c.maxTtl, Math.max(c.minTtl, c.defaultTtl)) }))
@@ -183,6 +195,7 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
   { key: 'maxGossipMessageBytes', env: 'REPRAM_MAX_GOSSIP_MESSAGE_BYTES', flag: '--max-gossip-message-bytes <n>', description: 'largest gossip message sent or accepted (gossipsub silently drops messages near 4 MiB)' },
   { key: 'gossipInlineBytes', env: 'REPRAM_GOSSIP_INLINE_BYTES', flag: '--gossip-inline-bytes <n>', description: 'values above this are announced on gossip and pulled by peers over a stream, so the mesh never floods with megabytes' },
   { key: 'maxReplicateStreams', env: 'REPRAM_MAX_REPLICATE_STREAMS', flag: '--max-replicate-streams <n>', description: 'inbound and outbound /repram/replicate/1.0.0 streams per connection (one reused stream per peer is the norm)' },
+  { key: 'peerMemoryBudgetBytes', env: 'REPRAM_PEER_MEMORY_BUDGET', flag: '--peer-memory-budget <n>', description: 'most memory held on behalf of one peer across the inbound protocols (frames being read or worked on, values pulled for it); past it its streams are reset and new ones refused, so one hostile peer cannot exhaust the node. At least 3 × maxValueBytes + 1 MiB' },
   { key: 'attestationCycleMs', env: 'REPRAM_ATTESTATION_CYCLE', flag: '--attestation-cycle <duration>', description: 'length of a deletion-attestation cycle: proofs are grouped, listed and streamed per cycle' },
   { key: 'attestationCycles', env: 'REPRAM_ATTESTATION_CYCLES', flag: '--attestation-cycles <n>', description: 'closed attestation cycles kept (ring buffer); older cycles and their proofs are dropped' },
   { key: 'maxAttestationsPerCycle', env: 'REPRAM_MAX_ATTESTATIONS_PER_CYCLE', flag: '--max-attestations-per-cycle <n>', description: 'most deletion attestations signed per cycle (bounds memory and CPU); further flagged expirations are counted as dropped' },
@@ -251,6 +264,7 @@ export function profileDefaults (profile: ConfigProfile = 'default'): RepramConf
     maxGossipMessageBytes: 1024 * 1024,
     gossipInlineBytes: 64 * 1024,
     maxReplicateStreams: 8,
+    peerMemoryBudgetBytes: 64 * MiB,
     attestationCycleMs: 60_000,
     attestationCycles: 10,
     maxAttestationsPerCycle: 10_000,

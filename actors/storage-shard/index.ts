@@ -35,6 +35,8 @@ export type StorageShardMsg =
 export interface StorageShardInit {
   index: number
   capacityBytes: number
+  /** How far past now peers accept an `expiresAt` (`maxTtl` + `maxClockSkew`, ms): bounds a moved local expiry. @default Infinity */
+  maxAheadMs?: number
   clock: Clock
   reaper: Ref<TtlReaperMsg>
   onRemove: RemovalListener
@@ -109,7 +111,7 @@ export function spawnStorageShard (parent: Parameters<typeof spawn>[0], init: St
     }
   }
   return spawn(parent, handle, `shard-${index}`, {
-    initialState: { store: new ShardStore(init.capacityBytes, init.onRemove), reported: Infinity },
+    initialState: { store: new ShardStore(init.capacityBytes, init.onRemove, init.maxAheadMs), reported: Infinity },
     // The store's invariants hold after any throw (every mutation is a single step at the end),
     // so a crash on one message must not drop the records of the shard: resume.
     onCrash: supervise(`shard-${index}`, 'resume', init.crashed)

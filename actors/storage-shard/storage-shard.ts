@@ -83,7 +83,11 @@ export class ShardStore {
   readonly index = new BucketIndex<Entry>()
   private usedBytes = 0
 
-  constructor (readonly capacityBytes: number, private readonly onRemove: RemovalListener = () => {}) {}
+  /**
+   * @param maxAheadMs how far past `now` peers accept an `expiresAt` (`maxTtl` + `maxClockSkew`,
+   * in ms): the bound of a local write's expiry when it has to move (see {@link write}).
+   */
+  constructor (readonly capacityBytes: number, private readonly onRemove: RemovalListener = () => {}, private readonly maxAheadMs = Infinity) {}
 
   get bytes (): number { return this.usedBytes }
   get count (): number { return this.records.size }
@@ -93,23 +97,37 @@ export class ShardStore {
 
   /**
    * Writes a record. `local` writes are new writes made on this node: if what the shard
-   * holds would win last-writer-wins (a peer's clock ran ahead), the new write's
-   * `createdAt` is moved just past it so a later write on this node always wins.
-   * Remote writes (`local` false) are merged: the loser is dropped as `stale`.
+   * holds would win last-writer-wins (a peer's clock ran ahead, within the skew
+   * allowance), the new write's `createdAt` is moved just past it so a later write on this
+   * node always wins. Remote writes (`local` false) are merged: the loser is dropped as
+   * `stale`.
+   *
+   * A record never ends before it begins (issue 16 §4). The expiry the client asked is
+   * kept when it still lies after the moved `createdAt`: a record never lives longer than
+   * asked just because a stranger's clock ran ahead, and with `minTtl` above the skew
+   * allowance (every profile but `test`) this is always the case. Otherwise (a TTL
+   * shorter than the jump) the TTL is kept instead: `expiresAt` moves by the same amount,
+   * bounded by what peers accept (`now + maxTtl + maxClockSkew`), and the caller reports
+   * the moved `expiresAt`. Refusing the write was the other choice; it would let anyone
+   * whose clock runs ahead lock short-TTL writes of a key out for up to the skew.
    */
   write (rec: RepramRecord, now: number, local: boolean): WriteOutcome {
     if (rec.expiresAt <= now) return { status: 'expired' }
     const old = this.live(rec.key, now)
     let createdAt = rec.createdAt
+    let expiresAt = rec.expiresAt
     if (old !== undefined && compareWrites(rec, old) <= 0) {
       if (!local) return { status: 'stale' }
       createdAt = old.createdAt + 1
+      if (expiresAt <= createdAt) {
+        expiresAt = Math.max(createdAt + 1, Math.min(createdAt + (rec.expiresAt - rec.createdAt), now + this.maxAheadMs))
+      }
     }
     const size = utf8Length(rec.key) + rec.value.byteLength
     const oldSize = old === undefined ? 0 : utf8Length(old.key) + old.size
     const free = this.capacityBytes - this.usedBytes + oldSize
     if (size > free) return { status: 'capacity', needed: size, free }
-    const entry = new Entry(rec.key, rec.value, createdAt, rec.expiresAt, rec.writeId)
+    const entry = new Entry(rec.key, rec.value, createdAt, expiresAt, rec.writeId)
     this.records.set(rec.key, entry)
     if (old === undefined) {
       this.heap.push(entry)

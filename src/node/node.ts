@@ -188,6 +188,7 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
     const shardRefs = Array.from({ length: this.config.shards }, (_, index) => spawnStorageShard(this.system, {
       index,
       capacityBytes: perShard,
+      maxAheadMs: this.config.maxTtl * 1000 + this.config.maxClockSkewMs,
       clock: this.clock,
       reaper: this.reaper,
       onRemove: (rec) => this.changed('record:expired', rec),

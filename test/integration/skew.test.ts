@@ -5,10 +5,23 @@
  * and no node drops a live one more than the skew early.
  */
 import { afterEach, describe, expect, it } from 'vitest'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { lpStream } from '@libp2p/utils'
+import { multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromString } from '@libp2p/peer-id'
 import type { Clock } from '../../src/clock.js'
-import { createNode, enc, metric, stopAll, until, type TestNode } from './fixture.js'
+import { createRepramLibp2p, type RepramLibp2p } from '../../src/net/libp2p.js'
+import { REPLICATE_PROTOCOL } from '../../src/net/constants.js'
+import { ReplicateRequest, ReplicateResponse, WriteResult } from '../../src/wire/pb/repram.js'
+import { profileDefaults, validateConfig } from '../../src/config.js'
+import { createHttpApp } from '../../src/http/app.js'
+import { createCluster, createNode, enc, listenAddr, metric, stopAll, until, type TestNode } from './fixture.js'
 
-afterEach(async () => { await stopAll() })
+const strangers: RepramLibp2p[] = []
+afterEach(async () => {
+  await Promise.all(strangers.splice(0).map(async s => { await s.stop() }))
+  await stopAll()
+})
 
 function skewedClock (offsetMs: number): Clock {
   return {
@@ -92,5 +105,41 @@ describe('clock skew', () => {
     await until(async () => (await b.node.stats()).records === 2, { what: 'b to hold both' })
     await until(async () => await metric(a.node, 'repram_sync_records_total', { result: 'invalid' }) >= 1, { timeoutMs: 10_000, what: 'anti-entropy to offer it and a to refuse it' })
     expect(await a.node.has('from-the-future')).toBe(false)
+  })
+
+  it('a normal PUT ?ttl=5 over a stranger\'s write from 25 s ahead is stored with expiresAt after createdAt and replicates (issue 16 §4)', async () => {
+    const [a, b] = await createCluster(2, { transport: 'memory', config: { replication: 2 } })
+    const config = validateConfig({ ...profileDefaults('test'), listen: [listenAddr('memory')] })
+    const stranger = await createRepramLibp2p(config, { privateKey: await generateKeyPair('Ed25519') })
+    strangers.push(stranger)
+    await stranger.dial(a.addrs.map(x => multiaddr(x)), { signal: AbortSignal.timeout(5000) })
+    const stream = await stranger.dialProtocol(peerIdFromString(a.node.nodeId), REPLICATE_PROTOCOL, { signal: AbortSignal.timeout(5000) })
+    const lp = lpStream(stream)
+    const ahead = Date.now() + 25_000
+    await lp.write(ReplicateRequest.encode({ id: 1, network: 'private', enclave: 'default', writes: [{ key: 'contested', value: enc('stranger'), createdAt: ahead, expiresAt: ahead + 60_000, writeId: 'stranger-write', origin: new Uint8Array(0) }] }))
+    expect(ReplicateResponse.decode(await lp.read()).results).toEqual([WriteResult.HELD])
+    await stream.close()
+
+    const { app } = createHttpApp(a.node)
+    const res = await app.request('/v1/data/contested?ttl=5', { method: 'PUT', body: 'honest' })
+    expect(res.status).toBe(201)
+    const body = await res.json() as { ttl: number, expiresAt: number, writeId: string, replicas: number }
+    expect(body.replicas).toBe(2)
+    expect(res.headers.get('X-Original-TTL')).toBe('5')
+    expect(res.headers.get('X-Expires-At')).toBe(String(body.expiresAt))
+    const mine = await a.node.get('contested', { local: true })
+    expect(mine?.writeId).toBe(body.writeId)
+    expect(mine?.createdAt).toBe(ahead + 1)
+    // The TTL is kept: it begins after the stranger's write and ends 5 s later.
+    expect(mine?.expiresAt).toBe(ahead + 1 + 5000)
+    expect(mine?.expiresAt).toBe(body.expiresAt)
+    const got = await app.request('/v1/data/contested')
+    expect(got.status).toBe(200)
+    expect(await got.text()).toBe('honest')
+    expect(got.headers.get('X-Original-TTL')).toBe('5')
+    // The peer accepts the copy: it holds the honest write, with the same times.
+    const there = await b.node.get('contested', { local: true })
+    expect(there).toMatchObject({ writeId: body.writeId, createdAt: ahead + 1, expiresAt: ahead + 1 + 5000 })
+    expect(await metric(b.node, 'repram_replicate_frames_refused_total', { result: 'invalid_write' })).toBe(0)
   })
 })

@@ -44,7 +44,28 @@ describe('ShardStore', () => {
     const out = s.write(rec('k', bytes(1, 2), T0, 60_000, 'mine'), T0, true)
     expect(out.status).toBe('stored')
     if (out.status === 'stored') expect(out.record.createdAt).toBe(T0 + 5001)
+    // The expiry the client asked still lies after the new createdAt: kept as asked.
+    if (out.status === 'stored') expect(out.record.expiresAt).toBe(T0 + 60_000)
     expect(s.live('k', T0)?.writeId).toBe('mine')
+  })
+
+  it.each([
+    // [what, peer createdAt ahead, local TTL, maxAheadMs, expected expiresAt]
+    ['keeps the TTL when the jump is longer than it (expiresAt moves by the same amount)', 25_000, 5000, 3_630_000, T0 + 25_001 + 5000],
+    ['bounds the moved expiry by now + maxTtl + skew', 25_000, 5000, 28_000, T0 + 28_000],
+    ['never lets it end before it begins, even past that bound', 25_000, 5000, 10_000, T0 + 25_002],
+    ['moves nothing when the TTL outlasts the jump', 25_000, 30_000, 3_630_000, T0 + 30_000]
+  ])('a local write over a peer record from ahead %s', (_what, ahead, ttlMs, maxAheadMs, expiresAt) => {
+    const s = new ShardStore(1 << 20, () => {}, maxAheadMs)
+    s.write(rec('k', bytes(1, 1), T0 + ahead, 60_000, 'stranger'), T0, false)
+    const out = s.write(rec('k', bytes(1, 2), T0, ttlMs, 'mine'), T0, true)
+    expect(out.status).toBe('stored')
+    if (out.status !== 'stored') return
+    expect(out.record.createdAt).toBe(T0 + ahead + 1)
+    expect(out.record.expiresAt).toBe(expiresAt)
+    expect(out.record.expiresAt).toBeGreaterThan(out.record.createdAt)
+    expect(s.live('k', T0)?.writeId).toBe('mine')
+    expect(s.nextExpiry).toBe(expiresAt)
   })
 
   it('drops records that are already expired on arrival', () => {

@@ -1,8 +1,16 @@
 /**
  * The Membership actor: who is in this node's enclave, and staying connected to them.
  * It owns the {@link MembershipTable} and every rule around it (DESIGN §4):
- * - **admission:** signs of life (`seen`: subscriptions, replicate frames, gossip,
- *   announces, peer exchange) add members, up to {@link MAX_MEMBERS};
+ * - **admission, verified only:** a peer becomes a member when this node has verified
+ *   it speaks REPRAM in this enclave: it sent a valid replicate frame, or a valid gossip
+ *   message of its own over its own connection (`seen` with `carrier` = the peer), or it
+ *   answered this node's REPRAM handshake (asked of a peer that subscribed to the enclave
+ *   topic, of a bootstrap peer once dialled, and of candidates). Up to {@link MAX_MEMBERS};
+ * - **candidates:** a peer heard of only through a member (a relayed announce, a peer
+ *   exchange answer) is an unverified candidate in the {@link CandidatePool}, capped per
+ *   source and per address range, and counts for nothing until a rate-limited dial to
+ *   its announced addresses completes the handshake; a stranger that never speaks
+ *   REPRAM is never a member nor offered to anyone;
  * - **health:** on every `pingIntervalMs` tick it forgets members not seen within
  *   `memberTtlMs` and pings its active view ({@link MembershipTable.activeIds}); a member
  *   that joins is pinged at once; `pingFailures` failed pings make a member unhealthy;
@@ -25,18 +33,32 @@ import type { Clock, TimerHandle } from '../../src/clock.js'
 import { assertNever, handleBatch, type Batch, type ReplyTo, type Sender } from '../runtime/ask.js'
 import { batchCrash, supervise, type CrashReporter } from '../runtime/supervise.js'
 import { MembershipTable, announceDue, announceIntervalMs, announceWaitMs, redialDelayMs, type Member, type MemberChange } from './membership.js'
-import { ANNOUNCE_SOON_MS, MAX_MEMBERS, PEER_EXCHANGE_MAX, REDIAL_MAX_MS, REDIAL_MIN_MS } from './constants.js'
+import { ANNOUNCE_SOON_MS, CANDIDATE_DIAL_RATE, MAX_CANDIDATES, MAX_CANDIDATES_PER_RANGE, MAX_CANDIDATES_PER_SOURCE, MAX_HANDSHAKES_IN_FLIGHT, MAX_MEMBERS, PEER_EXCHANGE_MAX, REDIAL_MAX_MS, REDIAL_MIN_MS } from './constants.js'
+import { CandidatePool, type CandidateCaps, type CandidateRefusal } from './candidates.js'
 
 export { MembershipTable, activeRank, announceIntervalMs, announceDue, announceWaitMs, redialDelayMs, ANNOUNCE_JITTER, ENCLAVE_ANNOUNCES_PER_PING, isForgotten, type Member, type MemberChange, type MembershipTiming } from './membership.js'
 export * from './constants.js'
+export { CandidatePool, CANDIDATE_REFUSALS, addressRange, backoffDelayMs, type Candidate, type CandidateCaps, type CandidateRefusal, type OfferResult } from './candidates.js'
 
 /** A member as told to others in peer exchange. */
 export interface KnownPeer { id: string, addresses: string[] }
 
 /** Every message the membership actor understands. */
 export type MembershipMsg =
-  /** A sign of life; `addresses` when it announced them (they replace the known ones). */
-  | { type: 'seen', peerId: string, addresses?: string[] }
+  /**
+   * A sign of life; `addresses` when it announced them (they replace the known ones).
+   * `carrier` is the peer whose connection brought it: the peer itself when it spoke
+   * REPRAM on its own connection (a replicate frame, its own gossip message), which
+   * verifies it; another member when relayed (gossip) or named (peer exchange), which
+   * makes it at most a candidate; absent: a sign of life for a member only.
+   */
+  | { type: 'seen', peerId: string, addresses?: string[], carrier?: string }
+  /** A connected peer subscribed to the enclave topic: a member is seen; anyone else is asked the REPRAM handshake. */
+  | { type: 'subscribed', peerId: string }
+  /** A handshake ended (`dialled`: it was a candidate's verification dial). */
+  | { type: 'verified', peerId: string, ok: boolean, dialled: boolean }
+  /** The candidate timer fired: dial the candidates whose turn came. */
+  | { type: 'candidate-timer' }
   /** `rttMs` undefined: the ping failed; `notConnected`: not pinged, no connection to use (not a failure). */
   | { type: 'ping-result', peerId: string, rttMs: number | undefined, notConnected?: boolean }
   /** A graceful leave (gossip notice or replicate frame). */
@@ -95,6 +117,13 @@ export interface MembershipTransport {
   connected: (peerId: string) => boolean
   /** Closes the connections this node opened to the peer (pruning). */
   closeOutbound: (peerId: string) => void
+  /**
+   * The REPRAM handshake: dials `addresses` first when given (a candidate), then sends one
+   * replicate frame in this node's network and enclave; resolves true when the peer
+   * answered it without error, false otherwise (never rejects). A failed handshake
+   * closes the connection it dialled.
+   */
+  verify: (peerId: string, addresses: string[] | undefined) => Promise<boolean>
   /** Peer exchange: asks the peer for the members it knows. */
   exchange: (peerId: string) => Promise<KnownPeer[]>
   /** Remembers a member's announced addresses for dialling (the peer store). */
@@ -109,8 +138,22 @@ export interface MembershipTransport {
 export interface MembershipCounters {
   announce: (result: 'sent' | 'skipped') => void
   exchange: (result: 'ok' | 'failed') => void
-  dialFailure: (kind: 'bootstrap') => void
+  dialFailure: (kind: 'bootstrap' | 'candidate') => void
+  /** What became of a peer not yet verified (see {@link CandidateResult}). */
+  candidate?: (result: CandidateResult) => void
+  /** Unverified candidates held now. */
+  candidates?: (n: number) => void
 }
+
+/**
+ * What became of an unverified peer (a metrics label): taken as a candidate, verified
+ * (a candidate's dial or a subscriber's handshake completed), its dial or handshake
+ * failed, forgotten unverified after `memberTtl`, or refused by a cap.
+ */
+export type CandidateResult = 'added' | 'verified' | 'dial_failed' | 'handshake_failed' | 'handshake_busy' | 'expired' | CandidateRefusal
+
+/** Every {@link CandidateResult}, for metrics. */
+export const CANDIDATE_RESULTS: readonly CandidateResult[] = ['added', 'verified', 'dial_failed', 'handshake_failed', 'handshake_busy', 'expired', 'pool_full', 'source_cap', 'range_cap', 'no_address', 'unverified_source']
 
 /** What the actor is built from. */
 export interface MembershipInit {
@@ -123,6 +166,8 @@ export interface MembershipInit {
   activePeers?: number
   /** Bootstrap multiaddrs (a trailing `/p2p/<id>` names the peer). @default [] */
   bootstrap?: string[]
+  /** Caps of the unverified candidates. @default {@link MAX_CANDIDATES}, {@link MAX_CANDIDATES_PER_SOURCE}, {@link MAX_CANDIDATES_PER_RANGE}, {@link CANDIDATE_DIAL_RATE} */
+  candidates?: Partial<CandidateCaps>
   clock: Clock
   transport: MembershipTransport
   /** Where announces are published (the gossip peer). */
@@ -145,6 +190,14 @@ type Timers =
 
 interface MembershipState {
   table: MembershipTable
+  /** Unverified peers heard of through members. */
+  pool: CandidatePool
+  /** Handshakes in flight (candidates' dials and subscribers'). */
+  verifying: Set<string>
+  /** Peers whose handshake failed, and when: not asked again until `memberTtlMs` passes. */
+  strangers: Map<string, number>
+  /** The candidate timer, when armed, and when it fires. */
+  candidateTimer: { handle: TimerHandle, at: number } | undefined
   pinging: Set<string>
   /** RTT changed since the last published view; a `publish` message is on its way. */
   stale: boolean
@@ -268,8 +321,24 @@ export function spawnMembership (parent: Parameters<typeof spawn>[0], init: Memb
     }
   }
 
-  const seen = (s: MembershipState, peerId: string, addresses: string[] | undefined): void => {
+  /**
+   * A sign of life (see the `seen` message): refreshes a member; admits a peer that spoke
+   * REPRAM on its own connection; offers one relayed or named by a member to the pool.
+   */
+  const seen = (s: MembershipState, peerId: string, addresses: string[] | undefined, carrier: string | undefined): void => {
     if (peerId === init.self) return
+    if (s.table.get(peerId) !== undefined || carrier === peerId) {
+      admit(s, peerId, addresses)
+      return
+    }
+    if (carrier === undefined) return
+    offer(s, peerId, addresses, carrier)
+  }
+
+  /** Refreshes a member, or admits a verified peer. */
+  const admit = (s: MembershipState, peerId: string, addresses: string[] | undefined): void => {
+    if (s.pool.remove(peerId)) counters?.candidates?.(s.pool.size)
+    s.strangers.delete(peerId)
     const before = s.table.get(peerId)?.addresses
     const alone = s.table.size === 0
     const change = s.table.seen(peerId, clock.now(), addresses, transport.connected(peerId))
@@ -285,6 +354,77 @@ export function spawnMembership (parent: Parameters<typeof spawn>[0], init: Memb
         announceSoon(s)
       }
     } else if (change === 'updated') publishSoon(s)
+  }
+
+  // ---- verification -----------------------------------------------------------------------
+
+  /** A peer heard of through `source`: a candidate if `source` is a member and every cap has room. */
+  const offer = (s: MembershipState, peerId: string, addresses: string[] | undefined, source: string): void => {
+    if (s.table.get(source) === undefined) {
+      counters?.candidate?.('unverified_source')
+      return
+    }
+    const result = s.pool.offer(peerId, addresses, source, clock.now())
+    if (result === 'known') return
+    counters?.candidate?.(result)
+    if (result !== 'added') return
+    counters?.candidates?.(s.pool.size)
+    pumpDials(s)
+  }
+
+  /** Asks a connected peer that is not a member the REPRAM handshake (once per `memberTtl` after a failure). */
+  const handshake = (s: MembershipState, peerId: string): void => {
+    if (peerId === init.self || s.table.get(peerId) !== undefined || s.verifying.has(peerId)) return
+    const failedAt = s.strangers.get(peerId)
+    if (failedAt !== undefined && clock.now() - failedAt < init.memberTtlMs) return
+    if (s.verifying.size >= MAX_HANDSHAKES_IN_FLIGHT) {
+      // A peer that speaks REPRAM verifies us by its own handshake, which admits it here too.
+      counters?.candidate?.('handshake_busy')
+      return
+    }
+    s.verifying.add(peerId)
+    transport.verify(peerId, undefined).then(ok => send({ type: 'verified', peerId, ok, dialled: false }), () => send({ type: 'verified', peerId, ok: false, dialled: false }))
+  }
+
+  /** Dials the candidates whose turn has come (tokens, backoffs, handshakes in flight), then arms the timer for the next. */
+  const pumpDials = (s: MembershipState): void => {
+    if (s.timers.code !== 'running') return
+    const now = clock.now()
+    while (s.verifying.size < MAX_HANDSHAKES_IN_FLIGHT) {
+      const c = s.pool.nextDial(now)
+      if (c === undefined) break
+      s.verifying.add(c.id)
+      const peerId = c.id
+      transport.verify(peerId, c.addresses).then(ok => send({ type: 'verified', peerId, ok, dialled: true }), () => send({ type: 'verified', peerId, ok: false, dialled: true }))
+    }
+    if (s.verifying.size >= MAX_HANDSHAKES_IN_FLIGHT) return // a result pumps again
+    const at = s.pool.nextDialAt(now)
+    if (at === undefined || (s.candidateTimer !== undefined && s.candidateTimer.at <= at)) return
+    if (s.candidateTimer !== undefined) clock.clearTimeout(s.candidateTimer.handle)
+    s.candidateTimer = { at, handle: clock.setTimeout(() => send({ type: 'candidate-timer' }), Math.max(1, at - now)) }
+  }
+
+  const verified = (s: MembershipState, peerId: string, ok: boolean, dialled: boolean): void => {
+    s.verifying.delete(peerId)
+    const c = s.pool.get(peerId)
+    if (dialled && c !== undefined) {
+      s.pool.dialled(c, ok, clock.now())
+      c.dialling = false
+      if (!ok) {
+        s.pool.remove(peerId)
+        counters?.candidates?.(s.pool.size)
+        counters?.dialFailure('candidate')
+        counters?.candidate?.('dial_failed')
+      }
+    }
+    if (ok) {
+      if (s.table.get(peerId) === undefined) counters?.candidate?.('verified')
+      admit(s, peerId, c?.addresses)
+    } else if (!dialled) {
+      s.strangers.set(peerId, clock.now())
+      counters?.candidate?.('handshake_failed')
+    }
+    pumpDials(s)
   }
 
   const gone = (s: MembershipState, peerId: string, reason: 'left' | 'expired'): void => {
@@ -310,7 +450,18 @@ export function spawnMembership (parent: Parameters<typeof spawn>[0], init: Memb
     }
     switch (msg.type) {
       case 'seen':
-        seen(s, msg.peerId, msg.addresses)
+        seen(s, msg.peerId, msg.addresses, msg.carrier)
+        return s
+      case 'subscribed':
+        if (s.table.get(msg.peerId) !== undefined) admit(s, msg.peerId, undefined)
+        else handshake(s, msg.peerId)
+        return s
+      case 'verified':
+        verified(s, msg.peerId, msg.ok, msg.dialled)
+        return s
+      case 'candidate-timer':
+        s.candidateTimer = undefined
+        pumpDials(s)
         return s
       case 'ping-result': {
         s.pinging.delete(msg.peerId)
@@ -336,6 +487,7 @@ export function spawnMembership (parent: Parameters<typeof spawn>[0], init: Memb
         if (s.stale) publish(s)
         return s
       case 'leave':
+        if (s.pool.remove(msg.peerId)) counters?.candidates?.(s.pool.size)
         if (s.table.leave(msg.peerId, clock.now())) {
           gone(s, msg.peerId, 'left')
           publish(s)
@@ -358,8 +510,14 @@ export function spawnMembership (parent: Parameters<typeof spawn>[0], init: Memb
         // One tick chain: a tick sent by hand replaces the pending timer rather than adding one.
         clock.clearTimeout(s.timers.tick)
         s.timers.tick = clock.setTimeout(() => send({ type: 'tick' }), init.pingIntervalMs)
-        const expired = s.table.expire(clock.now())
+        const now = clock.now()
+        const expired = s.table.expire(now)
         for (const id of expired) gone(s, id, 'expired')
+        const unheard = s.pool.expire(now, init.memberTtlMs)
+        for (const _ of unheard) counters?.candidate?.('expired')
+        if (unheard.length > 0) counters?.candidates?.(s.pool.size)
+        for (const [id, at] of s.strangers) if (now - at >= init.memberTtlMs) s.strangers.delete(id)
+        pumpDials(s)
         if (expired.length > 0) publish(s)
         else publishSoon(s) // lastSeen of members heard from (announces, gossip) since
         // Only the active view: pinging every member would connect every pair.
@@ -390,8 +548,8 @@ export function spawnMembership (parent: Parameters<typeof spawn>[0], init: Memb
         return s
       case 'exchanged':
         counters?.exchange(msg.peers === undefined ? 'failed' : 'ok')
-        // They count as seen now: a dead one is forgotten after memberTtl like any other.
-        for (const p of (msg.peers ?? []).slice(0, PEER_EXCHANGE_MAX)) seen(s, p.id, p.addresses)
+        // Named by a member: members are refreshed, the others are candidates vouched by it.
+        for (const p of (msg.peers ?? []).slice(0, PEER_EXCHANGE_MAX)) seen(s, p.id, p.addresses, msg.from)
         return s
       case 'dialled': {
         const t = s.bootstrap[msg.index]
@@ -401,6 +559,8 @@ export function spawnMembership (parent: Parameters<typeof spawn>[0], init: Memb
           t.peerId = msg.peerId
           t.failures = 0
           t.nextAt = clock.now()
+          // A bootstrap peer is dialled by configuration, not on anyone's word: verify it at once.
+          handshake(s, msg.peerId)
         } else {
           counters?.dialFailure('bootstrap')
           t.failures++
@@ -414,6 +574,8 @@ export function spawnMembership (parent: Parameters<typeof spawn>[0], init: Memb
           if (s.timers.announce !== undefined) clock.clearTimeout(s.timers.announce)
           if (s.timers.soon !== undefined) clock.clearTimeout(s.timers.soon)
         }
+        if (s.candidateTimer !== undefined) clock.clearTimeout(s.candidateTimer.handle)
+        s.candidateTimer = undefined
         s.timers = { code: 'halted' }
         return s
       case 'batch':
@@ -427,8 +589,18 @@ export function spawnMembership (parent: Parameters<typeof spawn>[0], init: Memb
   const bootstrap: BootstrapTarget[] = (init.bootstrap ?? [])
     .filter(addr => peerIdOf(addr) !== init.self)
     .map(addr => ({ addr, peerId: peerIdOf(addr), failures: 0, nextAt: now, dialing: false }))
+  const caps: CandidateCaps = {
+    max: init.candidates?.max ?? MAX_CANDIDATES,
+    perSource: init.candidates?.perSource ?? MAX_CANDIDATES_PER_SOURCE,
+    perRange: init.candidates?.perRange ?? MAX_CANDIDATES_PER_RANGE,
+    dialRate: init.candidates?.dialRate ?? CANDIDATE_DIAL_RATE
+  }
   const initial: MembershipState = {
     table: new MembershipTable({ memberTtlMs: init.memberTtlMs, pingFailures: init.pingFailures, activePeers: init.activePeers, self: init.self }),
+    pool: new CandidatePool(caps, now),
+    verifying: new Set<string>(),
+    strangers: new Map<string, number>(),
+    candidateTimer: undefined,
     pinging: new Set<string>(),
     stale: false,
     bootstrap,

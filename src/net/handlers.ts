@@ -2,7 +2,10 @@
  * Where each protocol enters the node: this file turns libp2p traffic and events into
  * actor messages, and decides nothing itself.
  * - gossip topic: the validator asks the gossip peer for its verdict; delivered messages
- *   go to the gossip peer; a peer subscribing to the topic is a sign of life (membership);
+ *   go to the gossip peer with the peer that carried them (gossipsub's propagation
+ *   source: membership verifies an author only on its own connection); a peer subscribing
+ *   to the topic goes to membership (a member is seen, anyone else is asked the REPRAM
+ *   handshake);
  * - `/repram/replicate/1.0.0`: writes to inbound writes (acked per write), fetches from
  *   the store, leaves and signs of life to membership, peer exchange from membership;
  * - `/repram/sync/1.0.0`: the {@link SyncEngine} (anti-entropy server, read-through);
@@ -11,7 +14,7 @@
  * It returns the function that undoes all of it.
  */
 import type { Ref } from 'nact'
-import { TopicValidatorResult, type Message } from '@libp2p/gossipsub'
+import { TopicValidatorResult, type GossipsubMessage } from '@libp2p/gossipsub'
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import type { LocalStore } from '../node/store.js'
 import type { Logger } from '../logger.js'
@@ -81,22 +84,23 @@ export async function wireHandlers (init: HandlersInit): Promise<Unwire> {
     return VERDICTS[verdict]
   })
   const selfId = host.peerId.toString()
-  const onMessage = (evt: CustomEvent<Message>): void => {
-    const msg = evt.detail
+  // 'gossipsub:message' (not 'message'): it names the propagation source, the peer whose connection delivered the message.
+  const onMessage = (evt: CustomEvent<GossipsubMessage>): void => {
+    const { msg, propagationSource } = evt.detail
     if (msg.topic !== topic || msg.type !== 'signed') return
     const from = transport.learn(msg.from)
     if (from === selfId) return
-    gossip.send({ type: 'received', from, data: msg.data })
+    gossip.send({ type: 'received', from, data: msg.data, carrier: transport.learn(propagationSource) })
   }
   const onSubs = (evt: CustomEvent<{ peerId: PeerId, subscriptions: Array<{ topic: string, subscribe: boolean }> }>): void => {
     const { peerId, subscriptions } = evt.detail
-    if (subscriptions.some(s => s.topic === topic && s.subscribe)) membership.send({ type: 'seen', peerId: transport.learn(peerId) })
+    if (subscriptions.some(s => s.topic === topic && s.subscribe)) membership.send({ type: 'subscribed', peerId: transport.learn(peerId) })
   }
-  pubsub.addEventListener('message', onMessage as any)
+  pubsub.addEventListener('gossipsub:message', onMessage as any)
   pubsub.addEventListener('subscription-change', onSubs as any)
   pubsub.subscribe(topic)
   undo.push(() => {
-    pubsub.removeEventListener('message', onMessage as any)
+    pubsub.removeEventListener('gossipsub:message', onMessage as any)
     pubsub.removeEventListener('subscription-change', onSubs as any)
     pubsub.topicValidators.delete(topic)
     try { pubsub.unsubscribe(topic) } catch {}
@@ -120,7 +124,8 @@ export async function wireHandlers (init: HandlersInit): Promise<Unwire> {
         writes: async (writes) => await asker.ask<WriteResult[], InboundWritesMsg>(inbound, replyTo => ({ type: 'writes', writes, from, via: 'replicate', replyTo }), c.writeTimeoutMs + c.syncTimeoutMs, 'inbound writes'),
         fetch,
         leave: (peerId) => membership.send({ type: 'leave', peerId }),
-        seen: (peerId) => membership.send({ type: 'seen', peerId }),
+        // A valid frame in our enclave on the peer's own connection: it speaks REPRAM (verified).
+        seen: (peerId) => membership.send({ type: 'seen', peerId, carrier: peerId }),
         members: async (peerId) => transport.exchangeWire(await asker.ask<KnownPeer[], MembershipMsg>(membership, replyTo => ({ type: 'exchange', asker: peerId, replyTo }), LEAVE_TIMEOUT_MS, 'membership').catch(() => [])),
         refused: (reason) => metrics.replicateFrames.inc({ result: reason })
       }

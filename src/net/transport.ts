@@ -13,10 +13,11 @@
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { toString as bytesToString } from 'uint8arrays/to-string'
-import type { PeerId, Stream } from '@libp2p/interface'
+import { lpStream } from '@libp2p/utils'
+import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import type { RepramConfig } from '../config.js'
 import type { RepramRecord } from '../record.js'
-import { WriteResult, type PeerInfo, type Write } from '../wire/pb/repram.js'
+import { ReplicateRequest, ReplicateResponse, WriteResult, type PeerInfo, type Write } from '../wire/pb/repram.js'
 import { toWire } from '../wire/write.js'
 import type { CoordinatorTransport } from '../../actors/quorum-coordinator/index.js'
 import type { KnownPeer, MembershipTransport, PingOptions } from '../../actors/membership/index.js'
@@ -111,6 +112,46 @@ export class Libp2pTransport implements CoordinatorTransport, MembershipTranspor
   async dial (addr: string): Promise<string> {
     const conn = await this.host.dial(multiaddr(addr), { signal: AbortSignal.timeout(this.config.dialTimeoutMs) })
     return this.learn(conn.remotePeer)
+  }
+
+  /**
+   * The REPRAM handshake (membership's verification): dials `addresses` (with this peer's
+   * `/p2p/` id, so the noise handshake proves the key) when given and not connected, then
+   * sends one empty replicate frame in this node's network and enclave on a stream of its
+   * own. True when the peer answered it without error within `dialTimeoutMs`. A failed
+   * handshake closes the connection it dialled. Never rejects.
+   */
+  async verify (id: string, addresses: string[] | undefined): Promise<boolean> {
+    const peer = this.peerId(id)
+    if (peer === undefined || this.closed) return false
+    const signal = AbortSignal.any([AbortSignal.timeout(this.config.dialTimeoutMs), this.halt.signal])
+    let dialled: Connection | undefined
+    let ok = false
+    try {
+      if (addresses !== undefined && this.host.getConnections(peer).length === 0) {
+        const mas: Multiaddr[] = []
+        for (const a of addresses.slice(0, ANNOUNCE_MAX_ADDRS)) {
+          try { mas.push(multiaddr(`${withoutP2p(multiaddr(a)).toString()}/p2p/${id}`)) } catch {}
+        }
+        if (mas.length === 0) return false
+        dialled = await this.host.dial(mas, { signal })
+        if (!dialled.remotePeer.equals(peer)) return false
+      }
+      const stream = await this.host.newStream(peer, REPLICATE_PROTOCOL, { signal, maxOutboundStreams: this.config.maxReplicateStreams })
+      try {
+        const lp = lpStream(stream, { maxDataLength: HANDSHAKE_MAX_BYTES } as Parameters<typeof lpStream>[1])
+        await lp.write(ReplicateRequest.encode({ id: 1, network: this.config.network, enclave: this.config.enclave, writes: [] }), { signal } as never)
+        const res = ReplicateResponse.decode(await lp.read({ signal } as never))
+        ok = res.id === 1 && res.error === undefined
+      } finally {
+        await stream.close({ signal } as never).catch(() => { stream.abort(new Error('handshake over')) })
+      }
+    } catch {
+      ok = false
+    } finally {
+      if (!ok && dialled !== undefined) void dialled.close().catch(() => {})
+    }
+    return ok
   }
 
   connected (id: string): boolean {
@@ -242,6 +283,9 @@ export class Libp2pTransport implements CoordinatorTransport, MembershipTranspor
     return cl
   }
 }
+
+/** Largest answer to a handshake frame (an empty response is a few bytes). */
+const HANDSHAKE_MAX_BYTES = 4096
 
 function withoutP2p (ma: Multiaddr): Multiaddr {
   const s = ma.toString()

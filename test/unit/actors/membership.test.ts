@@ -31,6 +31,7 @@ interface TransportCalls {
   closed: string[]
   exchanged: string[]
   remembered: Array<[string, string[]]>
+  verified: Array<[string, string[] | undefined]>
   forgotten: string[]
   addresses: number
 }
@@ -40,6 +41,7 @@ interface Answers {
   ping: (id: string, opts: PingOptions) => Promise<number | undefined>
   dial: (addr: string) => Promise<string>
   exchange: (id: string) => Promise<KnownPeer[]>
+  verify: (id: string, addresses: string[] | undefined) => Promise<boolean>
 }
 
 const ADDRESSES = [new Uint8Array([4, 127, 0, 0, 1])]
@@ -62,11 +64,12 @@ function membership (over: Partial<Omit<MembershipInit, 'clock' | 'transport' | 
 } {
   const { system, asker: a } = fresh()
   const clock = new ManualClock(T0)
-  const calls: TransportCalls = { pings: [], dials: [], closed: [], exchanged: [], remembered: [], forgotten: [], addresses: 0 }
+  const calls: TransportCalls = { pings: [], dials: [], closed: [], exchanged: [], remembered: [], verified: [], forgotten: [], addresses: 0 }
   const answers: Answers = {
     ping: async () => 1,
     dial: async () => { throw new Error('unreachable') },
-    exchange: async () => []
+    exchange: async () => [],
+    verify: async () => true
   }
   const open = new Set<string>()
   const views: Array<readonly Member[]> = []
@@ -86,6 +89,7 @@ function membership (over: Partial<Omit<MembershipInit, 'clock' | 'transport' | 
       ping: async (id, opts) => { calls.pings.push([id, opts.dial]); return await answers.ping(id, opts) },
       dial: async (addr) => { calls.dials.push(addr); return await answers.dial(addr) },
       connected: (id) => open.has(id),
+      verify: async (id, addresses) => { calls.verified.push([id, addresses]); return await answers.verify(id, addresses) },
       closeOutbound: (id) => { calls.closed.push(id) },
       exchange: async (id) => { calls.exchanged.push(id); return await answers.exchange(id) },
       remember: (id, addresses) => { calls.remembered.push([id, addresses]) },
@@ -125,7 +129,7 @@ describe('Membership', () => {
   describe('admission', () => {
     it('adds a member on a sign of life, remembers its addresses and publishes a view', async () => {
       const h = membership()
-      h.send({ type: 'seen', peerId: 'p1', addresses: [addr('p1')] })
+      h.send({ type: 'seen', peerId: 'p1', carrier: 'p1', addresses: [addr('p1')] })
       await until(() => h.views.length > 0, { what: 'the first view' })
       expect(h.views[0]).toEqual([expect.objectContaining({ id: 'p1', addresses: [addr('p1')], healthy: true, failures: 0, lastSeen: T0, active: true })])
       expect(Object.isFrozen(h.views[0])).toBe(true)
@@ -134,7 +138,7 @@ describe('Membership', () => {
 
     it('reports a joined event and pings an active joiner at once, without waiting for a tick', async () => {
       const h = membership()
-      h.send({ type: 'seen', peerId: 'p1' })
+      h.send({ type: 'seen', peerId: 'p1', carrier: 'p1' })
       await until(() => h.events.length > 0, { what: 'the joined event' })
       expect(h.events[0]).toMatchObject({ type: 'joined', member: { id: 'p1', active: true, healthy: true } })
       await until(() => h.calls.pings.length === 1, { what: 'the join ping' })
@@ -144,7 +148,7 @@ describe('Membership', () => {
 
     it('ignores a sign of life from itself', async () => {
       const h = membership()
-      h.send({ type: 'seen', peerId: SELF, addresses: [addr(SELF)] })
+      h.send({ type: 'seen', peerId: SELF, carrier: SELF, addresses: [addr(SELF)] })
       await h.drained()
       expect(h.views).toEqual([])
       expect(h.events).toEqual([])
@@ -153,14 +157,14 @@ describe('Membership', () => {
     it('asks its first member for the members it knows, and they become members', async () => {
       const h = membership()
       h.answers.exchange = async () => [{ id: 'p2', addresses: [addr('p2')] }, { id: 'p3', addresses: [addr('p3')] }, { id: SELF, addresses: [addr(SELF)] }]
-      h.send({ type: 'seen', peerId: 'p1' })
+      h.send({ type: 'seen', peerId: 'p1', carrier: 'p1' })
       await until(() => idsOf(h.latest()).length === 3, { what: 'the exchanged peers as members' })
       expect(idsOf(h.latest())).toEqual(['p1', 'p2', 'p3'])
       expect(h.calls.exchanged).toEqual(['p1'])
       expect(h.calls.remembered).toEqual([['p2', [addr('p2')]], ['p3', [addr('p3')]]])
       expect(h.counted).toContain('exchange:ok')
       // No longer alone: a later joiner is not asked.
-      h.send({ type: 'seen', peerId: 'p4' })
+      h.send({ type: 'seen', peerId: 'p4', carrier: 'p4' })
       await h.drained()
       expect(idsOf(h.latest())).toEqual(['p1', 'p2', 'p3', 'p4'])
       expect(h.calls.exchanged).toEqual(['p1'])
@@ -169,7 +173,7 @@ describe('Membership', () => {
     it('counts a failed peer exchange and keeps the member', async () => {
       const h = membership()
       h.answers.exchange = async () => { throw new Error('no stream') }
-      h.send({ type: 'seen', peerId: 'p1' })
+      h.send({ type: 'seen', peerId: 'p1', carrier: 'p1' })
       await until(() => h.counted.includes('exchange:failed'), { what: 'the failed exchange counted' })
       expect(idsOf(h.latest())).toEqual(['p1'])
     })
@@ -178,7 +182,7 @@ describe('Membership', () => {
       const h = membership()
       h.answers.ping = async () => await new Promise<undefined>(() => {}) // never answers: keeps the test about admission
       const all = Array.from({ length: MAX_MEMBERS + 1 }, (_, i) => `p${i}`)
-      for (const id of all) h.send({ type: 'seen', peerId: id })
+      for (const id of all) h.send({ type: 'seen', peerId: id, carrier: id })
       await h.drained()
       expect(h.latest()).toHaveLength(MAX_MEMBERS)
       expect(h.latest().some(m => m.id === all[MAX_MEMBERS])).toBe(false)
@@ -190,7 +194,7 @@ describe('Membership', () => {
     it('forgets a member not heard from for memberTtlMs on the next tick, and tells the transport', async () => {
       const h = membership()
       h.answers.ping = async () => undefined // not connected: no sign of life
-      h.send({ type: 'seen', peerId: 'p1' })
+      h.send({ type: 'seen', peerId: 'p1', carrier: 'p1' })
       await until(() => h.views.length > 0, { what: 'p1 joined' })
       for (let t = PING_INTERVAL_MS; t < MEMBER_TTL_MS; t += PING_INTERVAL_MS) await tick(h)
       expect(h.clock.now()).toBe(T0 + MEMBER_TTL_MS - PING_INTERVAL_MS)
@@ -204,7 +208,7 @@ describe('Membership', () => {
 
     it('keeps a member that answers its pings', async () => {
       const h = membership()
-      h.send({ type: 'seen', peerId: 'p1' })
+      h.send({ type: 'seen', peerId: 'p1', carrier: 'p1' })
       for (let t = 0; t < 2 * MEMBER_TTL_MS; t += PING_INTERVAL_MS) await tick(h)
       expect(idsOf(h.latest())).toEqual(['p1'])
       expect(h.calls.forgotten).toEqual([])
@@ -212,21 +216,21 @@ describe('Membership', () => {
 
     it('removes a member that leaves at once, and ignores its late signs of life until it connects again', async () => {
       const h = membership()
-      h.send({ type: 'seen', peerId: 'p1' })
-      h.send({ type: 'seen', peerId: 'p2' })
+      h.send({ type: 'seen', peerId: 'p1', carrier: 'p1' })
+      h.send({ type: 'seen', peerId: 'p2', carrier: 'p2' })
       h.send({ type: 'leave', peerId: 'p1' })
       await until(() => h.events.some(e => e.type === 'left'), { what: 'the left event' })
       expect(h.events.filter(e => e.type === 'left')).toEqual([{ type: 'left', peerId: 'p1', reason: 'left' }])
       expect(h.calls.forgotten).toEqual(['p1'])
       expect(idsOf(h.latest())).toEqual(['p2'])
       // A signal still in flight from it does not bring it back.
-      h.send({ type: 'seen', peerId: 'p1', addresses: [addr('p1')] })
+      h.send({ type: 'seen', peerId: 'p1', carrier: 'p1', addresses: [addr('p1')] })
       await h.drained()
       expect(idsOf(h.latest())).toEqual(['p2'])
       expect(h.events.filter(e => e.type === 'joined')).toHaveLength(2)
       // A new connection (a restart) lets it join again.
       h.send({ type: 'connected', peerId: 'p1' })
-      h.send({ type: 'seen', peerId: 'p1' })
+      h.send({ type: 'seen', peerId: 'p1', carrier: 'p1' })
       await until(() => idsOf(h.latest()).includes('p1'), { what: 'p1 joined again' })
       expect(h.events.filter(e => e.type === 'joined').map(e => (e as { member: Member }).member.id)).toEqual(['p1', 'p2', 'p1'])
     })
@@ -237,7 +241,7 @@ describe('Membership', () => {
       const h = membership({ pingFailures: 2 })
       let up = false
       h.answers.ping = async () => { if (up) return 3; throw new Error('timeout') }
-      h.send({ type: 'seen', peerId: 'p1' })
+      h.send({ type: 'seen', peerId: 'p1', carrier: 'p1' })
       await until(() => h.latest()[0]?.failures === 1, { what: 'the failed join ping' })
       expect(h.latest()[0].healthy).toBe(true)
       expect(h.events.map(e => e.type)).toEqual(['joined', 'ping-failed'])
@@ -253,7 +257,7 @@ describe('Membership', () => {
 
     it('ticks every pingIntervalMs of the clock', async () => {
       const h = membership()
-      h.send({ type: 'seen', peerId: 'p1' })
+      h.send({ type: 'seen', peerId: 'p1', carrier: 'p1' })
       await until(() => h.latest()[0]?.rttMs === 1, { what: 'the join ping answered' })
       expect(h.calls.pings).toHaveLength(1)
       for (let n = 2; n <= 4; n++) {
@@ -330,7 +334,7 @@ describe('Membership', () => {
       const preferred = ranked.slice(0, 3)
       const bootstrapPeer = ranked[5]
       const h = membership({ activePeers: 3, bootstrap: [addr(bootstrapPeer)] })
-      for (const id of all) h.send({ type: 'seen', peerId: id })
+      for (const id of all) h.send({ type: 'seen', peerId: id, carrier: id })
       await h.drained()
       expect(h.calls.closed).toEqual([])
       await tick(h)
@@ -343,7 +347,7 @@ describe('Membership', () => {
 
     it('closes nothing when activePeers is 0 (every member is preferred)', async () => {
       const h = membership({ activePeers: 0 })
-      for (const id of ids(8)) h.send({ type: 'seen', peerId: id })
+      for (const id of ids(8)) h.send({ type: 'seen', peerId: id, carrier: id })
       await tick(h)
       await tick(h)
       expect(h.latest()).toHaveLength(8)
@@ -389,10 +393,10 @@ describe('Membership', () => {
     it('answers with the healthy members that have addresses, except the asker', async () => {
       const h = membership({ pingFailures: 1 })
       h.answers.ping = async (id) => { if (id === 'sick') throw new Error('timeout'); return 1 }
-      h.send({ type: 'seen', peerId: 'p1', addresses: [addr('p1')] })
-      h.send({ type: 'seen', peerId: 'sick', addresses: [addr('sick')] })
-      h.send({ type: 'seen', peerId: 'quiet' })
-      h.send({ type: 'seen', peerId: 'asker', addresses: [addr('asker')] })
+      h.send({ type: 'seen', peerId: 'p1', carrier: 'p1', addresses: [addr('p1')] })
+      h.send({ type: 'seen', peerId: 'sick', carrier: 'sick', addresses: [addr('sick')] })
+      h.send({ type: 'seen', peerId: 'quiet', carrier: 'quiet' })
+      h.send({ type: 'seen', peerId: 'asker', carrier: 'asker', addresses: [addr('asker')] })
       await until(() => h.latest().find(m => m.id === 'sick')?.healthy === false, { what: 'sick unhealthy' })
       expect(await h.exchange('asker')).toEqual([{ id: 'p1', addresses: [addr('p1')] }])
       expect(await h.exchange('p1')).toEqual([{ id: 'asker', addresses: [addr('asker')] }])
@@ -402,7 +406,7 @@ describe('Membership', () => {
   describe('halt', () => {
     it('clears every timer, and later ticks and timers do nothing', async () => {
       const h = membership({ bootstrap: [addr('b1')] })
-      h.send({ type: 'seen', peerId: 'p1' }) // arms the announce-soon timer besides the tick and announce timers
+      h.send({ type: 'seen', peerId: 'p1', carrier: 'p1' }) // arms the announce-soon timer besides the tick and announce timers
       await until(() => h.latest()[0]?.rttMs === 1, { what: 'p1 joined and pinged' })
       expect(h.clock.pendingTimers).toBe(3)
       h.send({ type: 'halt' })
@@ -424,11 +428,11 @@ describe('Membership', () => {
 
     it('after halt, admits nobody: a new peer is neither pinged nor asked for peer exchange, and exchange answers nothing', async () => {
       const h = membership()
-      h.send({ type: 'seen', peerId: 'p1', addresses: [addr('p1')] })
+      h.send({ type: 'seen', peerId: 'p1', carrier: 'p1', addresses: [addr('p1')] })
       await until(() => h.latest()[0]?.rttMs === 1, { what: 'p1 joined and pinged' })
       h.send({ type: 'halt' })
       const before = { pings: h.calls.pings.length, exchanged: h.calls.exchanged.length, views: h.views.length }
-      h.send({ type: 'seen', peerId: 'late' })
+      h.send({ type: 'seen', peerId: 'late', carrier: 'late' })
       expect(await h.exchange('asker')).toEqual([])
       expect({ pings: h.calls.pings.length, exchanged: h.calls.exchanged.length, views: h.views.length }).toEqual(before)
     })

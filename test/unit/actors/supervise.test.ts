@@ -277,6 +277,7 @@ const subjects: Array<[string, Setup]> = [
         ping: async () => 5,
         dial: async () => { throw new Error('no dial') },
         connected: () => true,
+        verify: async () => true,
         closeOutbound: () => {},
         exchange: async () => [],
         remember: () => {},
@@ -288,7 +289,7 @@ const subjects: Array<[string, Setup]> = [
       onEvent: () => {},
       crashed: report
     })
-    dispatch(ref, { type: 'seen', peerId: 'p1', addresses: ['/ip4/10.0.0.1/tcp/4001'] })
+    dispatch(ref, { type: 'seen', peerId: 'p1', carrier: 'p1', addresses: ['/ip4/10.0.0.1/tcp/4001'] })
     return {
       actor: 'membership',
       message: 'explode',

@@ -82,6 +82,7 @@ describe('membership actor', () => {
       ping: async (id, opts) => { pings.push([id, opts.dial]); return await answer(id, opts) },
       dial: async () => { throw new Error('no dial') },
       connected: (id) => open.has(id),
+      verify: async () => true,
       closeOutbound: () => {},
       exchange: async () => [],
       remember: () => {},
@@ -112,7 +113,7 @@ describe('membership actor', () => {
   it('pings a member that joins its active view at once, and on tick only the active view', async () => {
     const { ref, clock, views, pings } = spawn(2, async () => 1)
     const all = ids(8)
-    for (const id of all) dispatch(ref, { type: 'seen', peerId: id } satisfies MembershipMsg)
+    for (const id of all) dispatch(ref, { type: 'seen', peerId: id, carrier: id } satisfies MembershipMsg)
     const lowest = byRank(all).slice(0, 2)
     // Each active member was pinged when it joined (some before later joiners pushed them out),
     // and its answer is in the view (so no ping is in flight when the tick comes).
@@ -131,7 +132,7 @@ describe('membership actor', () => {
     const outsider = all.find(id => id !== lowest) as string
     const open = new Set([outsider])
     const { ref, clock, views, events, pings } = spawn(1, async (id, opts) => opts.dial || open.has(id) ? 1 : undefined, open)
-    for (const id of all) dispatch(ref, { type: 'seen', peerId: id })
+    for (const id of all) dispatch(ref, { type: 'seen', peerId: id, carrier: id })
     await until(() => latest(views, lowest)?.rttMs === 1 && latest(views, outsider)?.rttMs === 1, { what: 'the join pings answered' })
     expect(latest(views, outsider)).toMatchObject({ connected: true, active: true, preferred: false })
     // The outsider's connection closes without membership hearing of it yet.
@@ -154,7 +155,7 @@ describe('membership actor', () => {
       answers.set(id, () => { if (fail) reject(new Error('down')); else resolve(2) })
     }))
     const five = ids(5)
-    for (const id of five) dispatch(ref, { type: 'seen', peerId: id })
+    for (const id of five) dispatch(ref, { type: 'seen', peerId: id, carrier: id })
     await until(() => answers.size === 5, { what: 'the five join pings' })
     await drained()
     // One view per join.

@@ -116,7 +116,7 @@ describe('clock skew', () => {
     const stream = await stranger.dialProtocol(peerIdFromString(a.node.nodeId), REPLICATE_PROTOCOL, { signal: AbortSignal.timeout(5000) })
     const lp = lpStream(stream)
     const ahead = Date.now() + 25_000
-    await lp.write(ReplicateRequest.encode({ id: 1, network: 'private', enclave: 'default', writes: [{ key: 'contested', value: enc('stranger'), createdAt: ahead, expiresAt: ahead + 60_000, writeId: 'stranger-write', origin: new Uint8Array(0) }] }))
+    await lp.write(ReplicateRequest.encode({ id: 1, network: 'private', enclave: 'default', writes: [{ key: 'contested', value: enc('stranger') as Uint8Array<ArrayBuffer>, createdAt: ahead, expiresAt: ahead + 60_000, writeId: 'stranger-write', origin: new Uint8Array(0) }] }))
     expect(ReplicateResponse.decode(await lp.read()).results).toEqual([WriteResult.HELD])
     await stream.close()
 

@@ -151,6 +151,7 @@ export class ClusterReplicator implements Replicator {
       pingIntervalMs: c.pingIntervalMs,
       activePeers: c.activePeers,
       bootstrap: this.bootstrapAddresses(c.peers),
+      candidates: { max: c.maxCandidates, perSource: c.maxCandidatesPerSource, perRange: c.maxCandidatesPerRange, dialRate: c.candidateDialRate },
       clock,
       transport,
       gossip: gossipIn,

@@ -19,6 +19,8 @@ export interface ClusterMetrics {
   dialFailures: Counter<'kind'>
   announces: Counter<'result'>
   peerExchanges: Counter<'result'>
+  candidates: Counter<'result'>
+  candidatesHeld: Gauge
 }
 
 /** Creates and registers the cluster metrics on `registry`. */
@@ -41,8 +43,10 @@ export function createClusterMetrics (registry: Registry): ClusterMetrics {
       registers
     }),
     quorumOutcomes: new Counter({ name: 'repram_quorum_outcomes_total', help: 'Quorum writes by outcome (quorum, alone, timeout, unreachable, shutdown)', labelNames: ['outcome'], registers }),
-    dialFailures: new Counter({ name: 'repram_dial_failures_total', help: 'Failed dials (kind: bootstrap, discovery, member)', labelNames: ['kind'], registers }),
+    dialFailures: new Counter({ name: 'repram_dial_failures_total', help: 'Failed dials (kind: bootstrap, discovery, member, candidate: a verification dial to announced addresses)', labelNames: ['kind'], registers }),
     announces: new Counter({ name: 'repram_announces_total', help: 'Membership announces on gossip (result: sent, or skipped: this node published gossip within the announce interval)', labelNames: ['result'], registers }),
-    peerExchanges: new Counter({ name: 'repram_peer_exchanges_total', help: 'Peer exchanges asked of the first peer after being alone (result: ok or failed)', labelNames: ['result'], registers })
+    peerExchanges: new Counter({ name: 'repram_peer_exchanges_total', help: 'Peer exchanges asked of the first peer after being alone (result: ok or failed)', labelNames: ['result'], registers }),
+    candidates: new Counter({ name: 'repram_membership_candidates_total', help: 'Peers not yet verified, by result: added (an unverified candidate, heard of through a member), verified (a dial or handshake completed), dial_failed, handshake_failed, handshake_busy, expired (unheard of for memberTtl), or refused: pool_full, source_cap, range_cap, no_address, unverified_source (relayed by a peer that is not a member)', labelNames: ['result'], registers }),
+    candidatesHeld: new Gauge({ name: 'repram_membership_candidates', help: 'Unverified candidates held now (they count for nothing until verified)', registers })
   }
 }

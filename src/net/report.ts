@@ -36,7 +36,9 @@ export function clusterReports (store: LocalStore, m: ClusterMetrics, sync: Sync
     membership: {
       announce: (result) => m.announces.inc({ result }),
       exchange: (result) => m.peerExchanges.inc({ result }),
-      dialFailure: (kind) => m.dialFailures.inc({ kind })
+      dialFailure: (kind) => m.dialFailures.inc({ kind }),
+      candidate: (result) => m.candidates.inc({ result }),
+      candidates: (n) => m.candidatesHeld.set(n)
     },
     // Each inbound write, counted under the metric of the protocol that carried it.
     inbound: (via, result) => {

@@ -6,5 +6,5 @@ export const SEEN_WRITE_TTL_MS = 120_000
 /** Most remembered writeIds: bounds memory under a flood of unique writes (~100 B each). */
 export const SEEN_WRITE_MAX = 200_000
 
-/** Members besides the author asked for a gossip-announced value when the author fails: two more chances before anti-entropy. */
-export const GOSSIP_PULL_OTHERS = 2
+/** Members besides the sender asked for an announced value (direct or gossip) when the sender fails: two more chances before anti-entropy. */
+export const PULL_OTHERS = 2

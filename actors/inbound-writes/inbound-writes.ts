@@ -2,7 +2,8 @@
  * The pure rules of inbound writes: how a store outcome becomes a wire result, and which
  * other members may be asked for an announced value.
  */
-import { WriteResult } from '../../src/wire/pb/repram.js'
+import { WriteResult, type Write } from '../../src/wire/pb/repram.js'
+import type { RepramRecord } from '../../src/record.js'
 import type { WriteOutcome } from '../storage-shard/index.js'
 
 /**
@@ -32,4 +33,33 @@ export function holdersFor (members: readonly Holder[], exclude: string, n: numb
     const t = ids[i]; ids[i] = ids[j]; ids[j] = t
   }
   return ids.slice(0, n)
+}
+
+/**
+ * A copy of an announced write that shares no memory with the frame it came in: the
+ * decoder's byte fields are views into the whole frame, so holding the announcement
+ * itself while its value is pulled would pin every other write of that frame too.
+ */
+export function compactAnnouncement (w: Write): Write {
+  return {
+    key: w.key,
+    value: new Uint8Array(0),
+    createdAt: w.createdAt,
+    expiresAt: w.expiresAt,
+    writeId: w.writeId,
+    origin: new Uint8Array(0),
+    size: w.size,
+    hash: w.hash === undefined ? undefined : w.hash.slice()
+  }
+}
+
+/**
+ * The record with a value of its own: a value that is a view into a larger buffer (the
+ * frame or gossip message it arrived in) is copied, so storing it does not keep the whole
+ * buffer alive for the record's TTL.
+ */
+export function detachValue (rec: RepramRecord): RepramRecord {
+  const v = rec.value
+  if (v.byteOffset === 0 && v.byteLength === v.buffer.byteLength) return rec
+  return { ...rec, value: v.slice() }
 }

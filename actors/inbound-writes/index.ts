@@ -8,12 +8,18 @@
  * For each write it applies the same rules in the same order: the limits and clock checks
  * of {@link checkWrite}; once per writeId for direct and gossip copies (a write that came
  * directly is not merged again when its gossip copy arrives); an announced large value is
- * pulled over `/repram/blob/1.0.0` (its sha256 checked) from the sender, and for gossip
- * also from up to {@link GOSSIP_PULL_OTHERS} other healthy members; then the store's
- * last-writer-wins merge. The answer is one {@link WriteResult} per write.
+ * pulled over `/repram/blob/1.0.0` (its sha256 checked) from the sender, then, for
+ * direct and gossip copies, from up to {@link PULL_OTHERS} other healthy members; then the
+ * store's last-writer-wins merge. The answer is one {@link WriteResult} per write: `HELD`
+ * only once the value is in the store, so the coordinator's count of held copies stays
+ * true for pulled values too.
  *
  * Merges and pulls run outside the mailbox (they resolve later and reply then), so one
- * slow pull never holds up the writes behind it.
+ * slow pull never holds up the writes behind it. Nothing of the frame a write came in is
+ * kept while its value is pulled (DESIGN §4: nothing is held while waiting on a peer): an
+ * announcement is copied into a compact one ({@link compactAnnouncement}) before the pull,
+ * and an inline value that is a view into a larger frame is copied out before it is
+ * stored ({@link detachValue}), so a stored record never pins the frame it came in.
  */
 import { dispatch, spawn, type Ref } from 'nact'
 import type { Clock } from '../../src/clock.js'
@@ -24,10 +30,10 @@ import { assertNever, handleBatch, type Batch, type ReplyTo } from '../runtime/a
 import { batchCrash, supervise, type CrashReporter } from '../runtime/supervise.js'
 import { SeenCache } from '../runtime/seen-cache.js'
 import type { WriteOutcome } from '../storage-shard/index.js'
-import { GOSSIP_PULL_OTHERS, SEEN_WRITE_MAX, SEEN_WRITE_TTL_MS } from './constants.js'
-import { holdersFor, resultOf, type Holder, type InboundResult } from './inbound-writes.js'
+import { PULL_OTHERS, SEEN_WRITE_MAX, SEEN_WRITE_TTL_MS } from './constants.js'
+import { compactAnnouncement, detachValue, holdersFor, resultOf, type Holder, type InboundResult } from './inbound-writes.js'
 
-export { holdersFor, resultOf, type Holder, type InboundResult } from './inbound-writes.js'
+export { compactAnnouncement, detachValue, holdersFor, resultOf, type Holder, type InboundResult } from './inbound-writes.js'
 export * from './constants.js'
 
 /** Which protocol delivered the writes: a small enum (metrics label). */
@@ -46,8 +52,12 @@ export type InboundWritesMsg =
 
 /** How inbound writes reach the store and the network. */
 export interface InboundTransport {
-  /** Pulls an announced value from `peerId`; resolves with the verified record or rejects. */
-  pull: (peerId: string, write: Write, signal: AbortSignal) => Promise<RepramRecord>
+  /**
+   * Pulls an announced value from `peerId` on behalf of `owner` (the peer that announced
+   * it, whose memory budget the value is charged to while it arrives); resolves with the
+   * verified record or rejects.
+   */
+  pull: (peerId: string, write: Write, signal: AbortSignal, owner: string) => Promise<RepramRecord>
 }
 
 /** What the actor is built from. */
@@ -88,15 +98,28 @@ export function spawnInboundWrites (parent: Parameters<typeof spawn>[0], init: I
   }
 
   /** Pulls from each holder in turn until one answers with the verified value. */
-  const pullFrom = async (peers: string[], w: Write, signal: AbortSignal): Promise<RepramRecord | undefined> => {
+  const pullFrom = async (peers: string[], w: Write, owner: string, signal: AbortSignal): Promise<RepramRecord | undefined> => {
     for (const peer of peers) {
       if (signal.aborted) return undefined
-      try { return await init.transport.pull(peer, w, signal) } catch {}
+      try { return await init.transport.pull(peer, w, signal, owner) } catch {}
     }
     return undefined
   }
 
-  const one = async (s: InboundState, w: Write, from: string, via: InboundVia, signal: AbortSignal): Promise<WriteResult> => {
+  /** An announced value: pulled, then merged. Holds only the compact announcement `a`. */
+  const pullAndMerge = async (a: Write, peers: string[], from: string, via: InboundVia, signal: AbortSignal): Promise<WriteResult> => {
+    const rec = await pullFrom(peers, a, from, signal)
+    if (rec === undefined) {
+      // Anti-entropy repairs it later.
+      count(via, 'pull_failed')
+      return WriteResult.FAILED
+    }
+    if (via === 'gossip') count(via, 'pulled')
+    return await merge(rec, via)
+  }
+
+  /** One write. Not async: nothing of `w` (a view into the frame) is kept past this call. */
+  const one = (s: InboundState, w: Write, from: string, via: InboundVia, signal: AbortSignal): WriteResult | Promise<WriteResult> => {
     const why = checkWrite(w, init.clock.now(), init.limits)
     if (why !== undefined) {
       // Expired in transit: dropped alone and counted, no fault of the sender (DESIGN §4).
@@ -107,17 +130,12 @@ export function spawnInboundWrites (parent: Parameters<typeof spawn>[0], init: I
     // recorded once the copy is held (`held`), so a direct copy that failed does not stop
     // its gossip copy (the coordinator's fallback) from being merged.
     if (via === 'gossip' && s.seen.has(w.writeId)) return WriteResult.HELD
-    if (w.size === undefined) return await merge(fromWire(w), via)
-    // An announced large value: the sender first (it holds it), then, for gossip, others.
-    const peers = via === 'gossip' ? [from, ...holdersFor(s.holders, from, GOSSIP_PULL_OTHERS, random)] : [from]
-    const rec = await pullFrom(peers, w, signal)
-    if (rec === undefined) {
-      // Anti-entropy repairs it later.
-      count(via, 'pull_failed')
-      return WriteResult.FAILED
-    }
-    if (via === 'gossip') count(via, 'pulled')
-    return await merge(rec, via)
+    if (w.size === undefined) return merge(detachValue(fromWire(w)), via)
+    // An announced large value: the sender first (it holds it), then, for direct and
+    // gossip copies, other members (they may have pulled it already). Every try has the
+    // blob client's timeouts; the whole is bounded by `signal`.
+    const peers = via === 'gossip' || via === 'replicate' ? [from, ...holdersFor(s.holders, from, PULL_OTHERS, random)] : [from]
+    return pullAndMerge(compactAnnouncement(w), peers, from, via, signal)
   }
 
   const handle = (s: InboundState, msg: InboundWritesMsg): InboundState => {
@@ -128,16 +146,18 @@ export function spawnInboundWrites (parent: Parameters<typeof spawn>[0], init: I
           return s
         }
         const signal = msg.signal === undefined ? init.signal : AbortSignal.any([msg.signal, init.signal])
-        const via = msg.via
-        const all = Promise.all(msg.writes.map(async w => await one(s, w, msg.from, via, signal)))
-        if (via === 'replicate' || via === 'gossip') {
+        const { via, from, replyTo } = msg
+        const n = msg.writes.length
+        // Only ids and results are kept from here on: not the message, not its writes.
+        const writeIds = via === 'replicate' || via === 'gossip' ? msg.writes.map(w => w.writeId) : []
+        const all = Promise.all(msg.writes.map(w => one(s, w, from, via, signal)))
+        if (writeIds.length > 0) {
           all.then(results => {
-            const writeIds = msg.writes.filter((_, i) => results[i] === WriteResult.HELD).map(w => w.writeId)
-            if (writeIds.length > 0 && self !== undefined) dispatch(self, { type: 'held', writeIds })
+            const held = writeIds.filter((_, i) => results[i] === WriteResult.HELD)
+            if (held.length > 0 && self !== undefined) dispatch(self, { type: 'held', writeIds: held })
           }, () => {})
         }
-        const replyTo = msg.replyTo
-        if (replyTo !== undefined) all.then(replyTo, () => replyTo(msg.writes.map(() => WriteResult.FAILED)))
+        if (replyTo !== undefined) all.then(replyTo, () => replyTo(Array.from({ length: n }, () => WriteResult.FAILED)))
         return s
       }
       case 'held':

@@ -15,6 +15,7 @@ import type { Stream } from '@libp2p/interface'
 import { BlobRequest, BlobResponse, type Write } from '../wire/pb/repram.js'
 import type { RepramRecord } from '../record.js'
 import { valueHash } from '../wire/write.js'
+import { BudgetExceededError, framedBytes, meterStream, type BudgetAccount, type PeerBudgets } from './budget.js'
 
 export { valueHash }
 
@@ -24,8 +25,17 @@ export const BLOB_CHUNK_BYTES = 256 * 1024
 /** Pulls one client runs at once; more wait their turn (bounded below). */
 export const BLOB_PULL_CONCURRENCY = 4
 
+/**
+ * Pulls running at once from one peer: a peer that never answers can hold at most this
+ * many of the {@link BLOB_PULL_CONCURRENCY} slots (until the idle timeout), never all.
+ */
+export const BLOB_PULL_PER_PEER = 2
+
 /** Pulls that may wait; beyond this a pull fails at once (anti-entropy repairs later). */
 export const BLOB_PULL_QUEUE_MAX = 1024
+
+/** Pulls that may wait on behalf of one peer (its announcements): one peer cannot fill the queue. */
+export const BLOB_PULL_QUEUE_PER_PEER = 64
 
 /** Room for the protobuf fields around a chunk or a header. */
 const FRAME_SLACK_BYTES = 16 * 1024
@@ -33,7 +43,7 @@ const FRAME_SLACK_BYTES = 16 * 1024
 /** A failed pull. `reason` is a small enum (metrics label). */
 export class BlobError extends Error {
   override readonly name = 'BlobError'
-  constructor (readonly reason: 'not_found' | 'mismatch' | 'hash' | 'busy' | 'stream', message: string) {
+  constructor (readonly reason: 'not_found' | 'mismatch' | 'hash' | 'busy' | 'budget' | 'timeout' | 'stream', message: string) {
     super(message)
   }
 }
@@ -48,8 +58,12 @@ export interface BlobInit {
 
 /** Client options. */
 export interface BlobClientInit extends BlobInit {
-  /** Bound on one whole pull (open, header, every chunk). */
+  /** Bound on one whole pull, from the call (time waiting for a slot included) to the last chunk. */
   timeoutMs: number
+  /** Bound on each step of a pull (open, header, each chunk): a peer that stops answering fails fast. @default timeoutMs */
+  idleTimeoutMs?: number
+  /** Memory budgets: a value being received is charged to the peer it is pulled for. */
+  budgets?: PeerBudgets
   /** Opens a stream to a peer on the blob protocol. */
   open: (peerId: string, signal: AbortSignal) => Promise<Stream>
   /** Bytes received, for metrics. */
@@ -61,62 +75,123 @@ function lpOpts (init: BlobInit): Parameters<typeof lpStream>[1] {
   return { maxDataLength: max, maxBufferSize: max * 2 } as Parameters<typeof lpStream>[1]
 }
 
-/** Pulls announced values, a bounded number at a time. */
+interface WaitingPull { peer: string, owner: string, start: () => void }
+
+/**
+ * Pulls announced values, a bounded number at a time: {@link BLOB_PULL_CONCURRENCY} at
+ * once, {@link BLOB_PULL_PER_PEER} from one peer; up to {@link BLOB_PULL_QUEUE_MAX}
+ * waiting, {@link BLOB_PULL_QUEUE_PER_PEER} on behalf of one peer. A pull's deadline
+ * (`timeoutMs`) runs from the call, so time spent waiting counts; each step has the idle
+ * timeout. The value being received is charged to the budget of the peer it is pulled for.
+ */
 export class BlobClient {
   private active = 0
-  private readonly waiting: Array<() => void> = []
+  private readonly activeBy = new Map<string, number>()
+  private readonly waiting: WaitingPull[] = []
+  private readonly waitingBy = new Map<string, number>()
   private closed = false
 
   constructor (private readonly init: BlobClientInit) {}
 
+  /** Pulls running and waiting (tests, metrics). */
+  get load (): { active: number, waiting: number } {
+    return { active: this.active, waiting: this.waiting.length }
+  }
+
   /**
-   * Pulls the value of the announced write `w` (size and hash set) from `peerId`.
-   * Resolves with the full, verified record; rejects with {@link BlobError}.
+   * Pulls the value of the announced write `w` (size and hash set) from `peerId`, on
+   * behalf of `owner` (the peer that announced it; `peerId` by default), whose budget
+   * the value is charged to while it arrives. Resolves with the full, verified record;
+   * rejects with {@link BlobError}.
    */
-  async pull (peerId: string, w: Write, signal?: AbortSignal): Promise<RepramRecord> {
+  async pull (peerId: string, w: Write, signal?: AbortSignal, owner: string = peerId): Promise<RepramRecord> {
     if (this.closed) throw new BlobError('stream', 'blob client closed')
-    if (this.active >= BLOB_PULL_CONCURRENCY) {
-      if (this.waiting.length >= BLOB_PULL_QUEUE_MAX) throw new BlobError('busy', 'too many pulls waiting')
-      await new Promise<void>(resolve => this.waiting.push(resolve))
-      if (this.closed) throw new BlobError('stream', 'blob client closed')
-    }
+    const signals = [AbortSignal.timeout(this.init.timeoutMs)]
+    if (signal !== undefined) signals.push(signal)
+    const deadline = AbortSignal.any(signals)
+    if (!this.free(peerId)) await this.wait(peerId, owner, deadline)
     this.active++
+    this.activeBy.set(peerId, (this.activeBy.get(peerId) ?? 0) + 1)
     try {
-      return await this.pullNow(peerId, w, signal)
+      return await this.pullNow(peerId, w, deadline, owner)
     } finally {
       this.active--
-      this.waiting.shift()?.()
+      const n = (this.activeBy.get(peerId) ?? 1) - 1
+      if (n === 0) this.activeBy.delete(peerId)
+      else this.activeBy.set(peerId, n)
+      this.next()
     }
   }
 
   /** Fails waiting pulls; running ones end with their streams. */
   close (): void {
     this.closed = true
-    for (const wake of this.waiting.splice(0)) wake()
+    for (const w of this.waiting.splice(0)) w.start()
+    this.waitingBy.clear()
   }
 
-  private async pullNow (peerId: string, w: Write, outer?: AbortSignal): Promise<RepramRecord> {
+  private free (peerId: string): boolean {
+    return this.active < BLOB_PULL_CONCURRENCY && (this.activeBy.get(peerId) ?? 0) < BLOB_PULL_PER_PEER
+  }
+
+  /** Waits for a slot, within the pull's deadline and the queue's bounds. */
+  private async wait (peer: string, owner: string, deadline: AbortSignal): Promise<void> {
+    if (this.waiting.length >= BLOB_PULL_QUEUE_MAX) throw new BlobError('busy', 'too many pulls waiting')
+    if ((this.waitingBy.get(owner) ?? 0) >= BLOB_PULL_QUEUE_PER_PEER) throw new BlobError('busy', 'too many pulls waiting for this peer')
+    this.waitingBy.set(owner, (this.waitingBy.get(owner) ?? 0) + 1)
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const entry: WaitingPull = { peer, owner, start: () => { deadline.removeEventListener('abort', onAbort); resolve() } }
+        const onAbort = (): void => {
+          const i = this.waiting.indexOf(entry)
+          if (i >= 0) this.waiting.splice(i, 1)
+          reject(new BlobError('timeout', 'the pull waited past its deadline'))
+        }
+        if (deadline.aborted) { onAbort(); return }
+        deadline.addEventListener('abort', onAbort, { once: true })
+        this.waiting.push(entry)
+      })
+    } finally {
+      const n = (this.waitingBy.get(owner) ?? 1) - 1
+      if (n === 0) this.waitingBy.delete(owner)
+      else this.waitingBy.set(owner, n)
+    }
+    if (this.closed) throw new BlobError('stream', 'blob client closed')
+  }
+
+  /** Starts the first waiting pull whose peer has a free slot. */
+  private next (): void {
+    if (this.active >= BLOB_PULL_CONCURRENCY) return
+    const i = this.waiting.findIndex(w => (this.activeBy.get(w.peer) ?? 0) < BLOB_PULL_PER_PEER)
+    if (i < 0) return
+    const [w] = this.waiting.splice(i, 1)
+    w.start()
+  }
+
+  private async pullNow (peerId: string, w: Write, deadline: AbortSignal, owner: string): Promise<RepramRecord> {
     const size = w.size ?? -1
     if (size < 0 || size > this.init.maxValueBytes || w.hash?.byteLength !== 32) throw new BlobError('mismatch', 'not a valid announcement')
-    const signals = [AbortSignal.timeout(this.init.timeoutMs)]
-    if (outer !== undefined) signals.push(outer)
-    const signal = AbortSignal.any(signals)
+    const idle = this.init.idleTimeoutMs ?? this.init.timeoutMs
+    const step = (): AbortSignal => AbortSignal.any([deadline, AbortSignal.timeout(idle)])
+    const account = this.init.budgets?.account(owner, 'blob')
     let stream: Stream | undefined
     try {
-      stream = await this.init.open(peerId, signal)
+      stream = await this.init.open(peerId, step())
       const lp = lpStream(stream, lpOpts(this.init))
-      await lp.write(BlobRequest.encode({ network: this.init.network, enclave: this.init.enclave, key: w.key, writeId: w.writeId }), { signal })
-      const head = BlobResponse.decode(await lp.read({ signal }))
+      await lp.write(BlobRequest.encode({ network: this.init.network, enclave: this.init.enclave, key: w.key, writeId: w.writeId }), { signal: step() })
+      const head = BlobResponse.decode(await lp.read({ signal: step() }))
       if (head.error !== undefined || head.record === undefined) throw new BlobError('not_found', 'the peer does not hold this write')
       const r = head.record
       if (r.key !== w.key || r.writeId !== w.writeId || r.size !== size || r.createdAt !== w.createdAt || r.expiresAt !== w.expiresAt || r.hash === undefined || !equalBytes(r.hash, w.hash)) {
         throw new BlobError('mismatch', 'the peer announced another write')
       }
+      // The whole value is allocated now: charge it before, or fail.
+      if (account !== undefined && !account.charge(size)) throw new BlobError('budget', 'the peer is over its memory budget')
       const value = new Uint8Array(size)
       const hash = createHash('sha256')
       let got = 0
       while (got < size) {
-        const buf = await lp.read({ signal })
+        const buf = await lp.read({ signal: step() })
         this.init.onBytes?.(buf.byteLength)
         const chunk = BlobResponse.decode(buf).chunk
         if (chunk.byteLength === 0 || got + chunk.byteLength > size) throw new BlobError('mismatch', 'chunks do not add up to the announced size')
@@ -125,12 +200,16 @@ export class BlobClient {
         got += chunk.byteLength
       }
       if (!equalBytes(new Uint8Array(hash.digest()), w.hash)) throw new BlobError('hash', 'the value does not match its sha256')
-      await stream.close({ signal }).catch(() => {})
+      await stream.close({ signal: step() }).catch(() => {})
       return { key: w.key, value, createdAt: w.createdAt, expiresAt: w.expiresAt, writeId: w.writeId }
     } catch (err) {
       stream?.abort(err instanceof Error ? err : new Error(String(err)))
       if (err instanceof BlobError) throw err
+      if (deadline.aborted) throw new BlobError('timeout', 'the pull passed its deadline')
       throw new BlobError('stream', `pull failed: ${(err as Error)?.message ?? String(err)}`)
+    } finally {
+      // The value now belongs to the caller (the store, once merged), or to nobody.
+      account?.close()
     }
   }
 }
@@ -143,14 +222,26 @@ export interface BlobServerInit extends BlobInit {
   /** The node's clock. */
   now: () => number
   onBytes?: (n: number) => void
+  /**
+   * The asking peer's budget: the request as it arrives, then the chunk being sent
+   * (encoded, in the stream's send buffer) while the value is served. Over the cap the
+   * stream is reset.
+   */
+  account?: BudgetAccount
 }
 
 /** Serves one inbound blob stream. Never throws. */
 export async function serveBlobStream (stream: Stream, init: BlobServerInit): Promise<void> {
   const signal = AbortSignal.timeout(init.timeoutMs)
+  const account = init.account
+  const stopMetering = account === undefined ? () => {} : meterStream(stream, account)
   try {
     const lp = lpStream(stream, lpOpts(init))
     const req = BlobRequest.decode(await lp.read({ signal }))
+    // One request per stream: stop metering, give the request back, charge the chunk in flight instead.
+    stopMetering()
+    account?.release(account.charged)
+    if (account !== undefined && !account.charge(framedBytes(BLOB_CHUNK_BYTES + FRAME_SLACK_BYTES))) throw new BudgetExceededError('blob')
     const rec = req.network === init.network && req.enclave === init.enclave ? await init.lookup(req.key) : undefined
     // Never serve an expired record, whatever the sweep state.
     if (rec === undefined || rec.writeId !== req.writeId || rec.expiresAt <= init.now()) {
@@ -171,6 +262,9 @@ export async function serveBlobStream (stream: Stream, init: BlobServerInit): Pr
     await stream.close({ signal })
   } catch (err) {
     stream.abort(err instanceof Error ? err : new Error(String(err)))
+  } finally {
+    stopMetering()
+    account?.close()
   }
 }
 

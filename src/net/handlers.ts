@@ -11,6 +11,9 @@
  * - `/repram/sync/1.0.0`: the {@link SyncEngine} (anti-entropy server, read-through);
  * - `/repram/blob/1.0.0`: values by key and writeId from the store;
  * - libp2p `peer:connect` / `peer:disconnect` to membership; mDNS discoveries are dialled.
+ * Every inbound replicate, sync and blob stream is charged to its peer's memory budget
+ * (`budget.ts`): a peer at its cap has new streams refused, and a stream that takes it
+ * past the cap is reset.
  * It returns the function that undoes all of it.
  */
 import type { Ref } from 'nact'
@@ -29,6 +32,7 @@ import { toWire } from '../wire/write.js'
 import { BLOB_PROTOCOL, LEAVE_TIMEOUT_MS, REPLICATE_PROTOCOL, SYNC_PROTOCOL } from './constants.js'
 import { serveReplicateStream } from './replicate.js'
 import { serveBlobStream } from './blob.js'
+import { budgetMetrics, type BudgetProtocol } from './budget.js'
 import { SYNC_MAX_STREAMS, type SyncEngine } from './sync.js'
 import type { ClusterMetrics } from './metrics.js'
 import type { NetHost } from './host.js'
@@ -106,6 +110,17 @@ export async function wireHandlers (init: HandlersInit): Promise<Unwire> {
     try { pubsub.unsubscribe(topic) } catch {}
   })
 
+  // ---- budgets ---------------------------------------------------------------------------
+  const budgets = transport.budgets
+  budgetMetrics(store.registry, budgets)
+  /** The account of a new inbound stream, or undefined (stream aborted, refusal counted) when its peer is at its cap. */
+  const admit = (stream: Stream, from: string, protocol: BudgetProtocol): ReturnType<typeof budgets.account> | undefined => {
+    if (!budgets.full(from)) return budgets.account(from, protocol)
+    budgets.refused(protocol)
+    stream.abort(new Error('peer over its memory budget'))
+    return undefined
+  }
+
   // ---- replicate -------------------------------------------------------------------------
   const origin = host.peerId.toMultihash().bytes
   const fetch = async (key: string, writeId: string): Promise<Write | undefined> => {
@@ -115,13 +130,19 @@ export async function wireHandlers (init: HandlersInit): Promise<Unwire> {
   }
   await host.handle(REPLICATE_PROTOCOL, (stream: Stream, connection: Connection) => {
     const from = transport.learn(connection.remotePeer)
+    const account = admit(stream, from, 'replicate')
+    if (account === undefined) return
     void serveReplicateStream(stream, from, {
       network: c.network,
       enclave: c.enclave,
       maxFrameBytes: transport.maxFrameBytes,
       maxWritesPerFrame: MAX_WRITES_PER_FRAME,
+      // The sender's own request timeout (ReplicateClient): past it nobody waits for the answer.
+      frameTimeoutMs: c.writeTimeoutMs + c.dialTimeoutMs,
+      account,
       handler: {
-        writes: async (writes) => await asker.ask<WriteResult[], InboundWritesMsg>(inbound, replyTo => ({ type: 'writes', writes, from, via: 'replicate', replyTo }), c.writeTimeoutMs + c.syncTimeoutMs, 'inbound writes'),
+        // Not async: the writes (views into the frame) are handed over, not kept here.
+        writes: (writes, from, signal) => asker.ask<WriteResult[], InboundWritesMsg>(inbound, replyTo => ({ type: 'writes', writes, from, via: 'replicate', signal, replyTo }), c.writeTimeoutMs + c.dialTimeoutMs, 'inbound writes'),
         fetch,
         leave: (peerId) => membership.send({ type: 'leave', peerId }),
         // A valid frame in our enclave on the peer's own connection: it speaks REPRAM (verified).
@@ -135,11 +156,16 @@ export async function wireHandlers (init: HandlersInit): Promise<Unwire> {
 
   // ---- sync and blob ---------------------------------------------------------------------
   await host.handle(SYNC_PROTOCOL, (stream: Stream, connection: Connection) => {
-    void init.sync.serve(stream, connection.remotePeer.toString())
+    const from = transport.learn(connection.remotePeer)
+    const account = admit(stream, from, 'sync')
+    if (account !== undefined) void init.sync.serve(stream, from, account)
   }, { maxInboundStreams: SYNC_MAX_STREAMS, maxOutboundStreams: SYNC_MAX_STREAMS })
   undo.push(async () => { await host.unhandle(SYNC_PROTOCOL).catch(() => {}) })
-  await host.handle(BLOB_PROTOCOL, (stream: Stream) => {
+  await host.handle(BLOB_PROTOCOL, (stream: Stream, connection: Connection) => {
+    const account = admit(stream, transport.learn(connection.remotePeer), 'blob')
+    if (account === undefined) return
     void serveBlobStream(stream, {
+      account,
       network: c.network,
       enclave: c.enclave,
       maxValueBytes: c.maxValueBytes,

@@ -9,6 +9,7 @@ import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
 import type { Stream } from '@libp2p/interface'
 import { ReplicateRequest, ReplicateResponse, WriteResult, type PeerInfo, type Write } from '../wire/pb/repram.js'
 import { REPLICATE_BATCH_MAX, REPLICATE_SERVER_CONCURRENCY } from './constants.js'
+import { framedBytes, meterStream, type BudgetAccount } from './budget.js'
 
 /** Write frames a client keeps in flight per peer before later writes wait for one to return. */
 export const WRITE_FRAMES_IN_FLIGHT = 2
@@ -205,8 +206,11 @@ export class ReplicateClient {
 
 /** What the server does with a request. */
 export interface ReplicateHandler {
-  /** Results for the writes, one per write, in order. */
-  writes: (writes: Write[], from: string) => Promise<WriteResult[]>
+  /**
+   * Results for the writes, one per write, in order. `signal` aborts when the stream closes
+   * or the frame's time is up: pulls made for these writes end with it.
+   */
+  writes: (writes: Write[], from: string, signal: AbortSignal) => Promise<WriteResult[]>
   fetch: (key: string, writeId: string) => Promise<Write | undefined>
   leave: (from: string) => void
   /** Any frame in our enclave is a sign of life. */
@@ -223,21 +227,55 @@ export interface ReplicateServerInit {
   enclave: string
   maxFrameBytes: number
   maxWritesPerFrame: number
+  /**
+   * Longest a frame's work may take (its pulls included); then it is answered with what
+   * is done and the rest FAILED. Shorter than the client's own request timeout.
+   */
+  frameTimeoutMs: number
+  /**
+   * The sender's memory budget: every byte read from the stream is charged to it as it
+   * arrives (see {@link meterStream}) and released when its frame is answered. Past the
+   * cap the stream is reset.
+   */
+  account?: BudgetAccount
   handler: ReplicateHandler
 }
 
-/** Serves one inbound stream until it ends. Never throws. */
+/**
+ * Serves one inbound stream until it ends. Never throws.
+ *
+ * Bounds: at most {@link REPLICATE_SERVER_CONCURRENCY} frames in work per stream, each
+ * for at most `frameTimeoutMs`; every byte read is charged to the sender's budget until
+ * its frame is answered. A frame is not kept while its announced values are pulled: the
+ * work holds only the compact announcements (see the inbound-writes actor).
+ */
 export async function serveReplicateStream (stream: Stream, from: string, init: ReplicateServerInit): Promise<void> {
+  const account = init.account
+  const stopMetering = account === undefined ? () => {} : meterStream(stream, account)
   const lp = lpStream(stream, { maxDataLength: init.maxFrameBytes, maxBufferSize: init.maxFrameBytes * 2 } as Parameters<typeof lpStream>[1])
+  // Aborted when the stream closes: nobody is left to read the answers.
+  const closed = new AbortController()
+  const onClose = (): void => closed.abort(new Error('replicate stream closed'))
+  stream.addEventListener('close', onClose)
   let active = 0
+  /** Bytes of frames read and not yet answered (charged to the account). */
+  let inFrames = 0
+  let ended = false
   let wake: (() => void) | undefined
   const reply = (res: Omit<ReplicateResponse, 'members'> & { members?: PeerInfo[] }): void => {
     lp.write(ReplicateResponse.encode({ members: [], ...res })).catch(() => {})
+  }
+  const settle = (): void => {
+    if (ended && active === 0) {
+      stream.removeEventListener('close', onClose)
+      account?.close()
+    }
   }
   try {
     for (;;) {
       while (active >= REPLICATE_SERVER_CONCURRENCY) await new Promise<void>(resolve => { wake = resolve })
       const buf = await lp.read()
+      const frameBytes = framedBytes(buf.byteLength)
       let req: ReplicateRequest
       try {
         req = ReplicateRequest.decode(buf, { limits: { writes: init.maxWritesPerFrame } })
@@ -246,37 +284,53 @@ export async function serveReplicateStream (stream: Stream, from: string, init: 
         stream.abort(new Error('undecodable replicate frame'))
         return
       }
+      const id = req.id
       if (req.network !== init.network || req.enclave !== init.enclave) {
+        account?.release(frameBytes)
         init.handler.refused('enclave')
-        reply({ id: req.id, results: [], error: 'wrong network or enclave' })
+        reply({ id, results: [], error: 'wrong network or enclave' })
         continue
       }
       if (req.leave === true) {
+        account?.release(frameBytes)
         init.handler.leave(from)
-        reply({ id: req.id, results: [] })
+        reply({ id, results: [] })
         continue
       }
       init.handler.seen(from)
       if (req.members === true) {
-        const id = req.id
+        account?.release(frameBytes)
         Promise.resolve(init.handler.members?.(from) ?? []).then(members => reply({ id, results: [], members }), () => reply({ id, results: [], members: [] }))
         continue
       }
       active++
+      inFrames += frameBytes
+      const n = req.writes.length
+      const signal = AbortSignal.any([closed.signal, AbortSignal.timeout(init.frameTimeoutMs)])
+      // Only `id`, `n` and the writes (handed over) are kept: the decoded request is not.
       const work = req.fetch !== undefined
-        ? init.handler.fetch(req.fetch.key, req.fetch.writeId).then(record => ({ id: req.id, results: [], record }))
-        : req.writes.length === 0
-          ? Promise.resolve({ id: req.id, results: [] })
-          : init.handler.writes(req.writes, from).then(results => ({ id: req.id, results }))
-      work.then(reply, () => reply({ id: req.id, results: req.writes.map(() => WriteResult.FAILED) })).finally(() => {
+        ? init.handler.fetch(req.fetch.key, req.fetch.writeId).then(record => ({ id, results: [], record }))
+        : n === 0
+          ? Promise.resolve({ id, results: [] })
+          : init.handler.writes(req.writes, from, signal).then(results => ({ id, results }))
+      work.then(reply, () => reply({ id, results: Array.from({ length: n }, () => WriteResult.FAILED) })).finally(() => {
         active--
+        inFrames -= frameBytes
+        account?.release(frameBytes)
         const w = wake
         wake = undefined
         w?.()
+        settle()
       })
     }
   } catch {
-    // EOF, reset or oversized frame: the stream is done.
+    // EOF, reset, oversized frame or over budget: the stream is done.
     if (stream.status === 'open') stream.abort(new Error('replicate stream ended'))
+  } finally {
+    stopMetering()
+    ended = true
+    // Bytes received but never read as a frame go back now; frames in work give theirs back as they are answered.
+    account?.release(account.charged - inFrames)
+    settle()
   }
 }

@@ -33,6 +33,7 @@ import { SYNC_BUCKETS, SYNC_GROUPS, GROUP_SIZE, digestBytes, digestWords } from 
 import { SyncRequest, SyncResponse, WriteResult, type Fetch, type SyncEntry, type Write } from '../wire/pb/repram.js'
 import { checkWrite, fromWire, toWire } from '../wire/write.js'
 import type { BlobClient } from './blob.js'
+import { BudgetExceededError, framedBytes, meterStream, type BudgetAccount } from './budget.js'
 import { Counter, type Registry } from 'prom-client'
 
 /** Target bytes of records per frame. */
@@ -103,16 +104,22 @@ class Framed {
   bytesIn = 0
   bytesOut = 0
   readonly lp: Lp
-  constructor (readonly stream: Stream, maxFrame: number, private readonly metrics: SyncMetrics) {
+  /** @param account when set, each frame sent is charged to it until written (the server: the asking peer's budget). */
+  constructor (readonly stream: Stream, maxFrame: number, private readonly metrics: SyncMetrics, private readonly account?: BudgetAccount) {
     this.lp = lpStream(stream, { maxDataLength: maxFrame, maxBufferSize: maxFrame * 2 } as Parameters<typeof lpStream>[1])
   }
 
   async send (m: SyncRequest | SyncResponse, enc: (m: any) => Uint8Array, signal: AbortSignal): Promise<void> {
     const buf = enc(m)
     const n = buf.byteLength + varintLength(buf.byteLength)
+    if (this.account !== undefined && !this.account.charge(n)) throw new BudgetExceededError('sync')
     this.bytesOut += n
     this.metrics.bytes.inc({ direction: 'out' }, n)
-    await this.lp.write(buf, { signal })
+    try {
+      await this.lp.write(buf, { signal })
+    } finally {
+      this.account?.release(n)
+    }
   }
 
   async read (signal: AbortSignal): Promise<Uint8Array> {
@@ -353,11 +360,17 @@ export class SyncEngine {
 
   // ---- server -----------------------------------------------------------------------------
 
-  /** Serves one inbound sync stream until the client closes it or the deadline passes. Never throws. */
-  async serve (stream: Stream, from: string): Promise<void> {
+  /**
+   * Serves one inbound sync stream until the client closes it or the deadline passes. Never
+   * throws. With `account` (the asking peer's budget), every byte read is charged as it
+   * arrives and released once its request is answered, and each answer frame while it is
+   * written; past the cap the stream is reset. Requests are served one at a time.
+   */
+  async serve (stream: Stream, from: string, account?: BudgetAccount): Promise<void> {
     const c = this.config
     const signal = AbortSignal.timeout(c.syncTimeoutMs)
-    const f = new Framed(stream, this.maxFrameBytes, this.init.metrics)
+    const stopMetering = account === undefined ? () => {} : meterStream(stream, account)
+    const f = new Framed(stream, this.maxFrameBytes, this.init.metrics, account)
     const reply = async (res: Partial<SyncResponse>): Promise<void> => {
       await f.send({ digests: new Uint8Array(0), entries: [], records: [], results: [], ...res }, SyncResponse.encode, signal)
     }
@@ -375,11 +388,15 @@ export class SyncEngine {
           break
         }
         await this.answer(req, from, reply, signal)
+        account?.release(framedBytes(buf.byteLength))
       }
       await stream.close({ signal }).catch(() => {})
     } catch (err) {
       this.init.log.debug({ err: (err as Error)?.name }, 'sync stream ended with an error')
       stream.abort(err instanceof Error ? err : new Error(String(err)))
+    } finally {
+      stopMetering()
+      account?.close()
     }
   }
 

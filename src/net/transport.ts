@@ -27,6 +27,7 @@ import { PEER_EXCHANGE_MAX } from '../../actors/membership/index.js'
 import { BLOB_PROTOCOL, FRAME_OVERHEAD_BYTES, REPLICATE_PROTOCOL, SYNC_PROTOCOL } from './constants.js'
 import { ReplicateClient } from './replicate.js'
 import { BlobClient } from './blob.js'
+import { PeerBudgets } from './budget.js'
 import { SYNC_MAX_STREAMS } from './sync.js'
 import type { NetHost } from './host.js'
 
@@ -36,18 +37,24 @@ export class Libp2pTransport implements CoordinatorTransport, MembershipTranspor
   private readonly clients = new Map<string, ReplicateClient>()
   private readonly origin: Uint8Array
   readonly blobs: BlobClient
+  /** Memory held on behalf of each peer (`peerMemoryBudgetBytes`): charged by the protocol handlers and the blob client. */
+  readonly budgets: PeerBudgets
   private closed = false
   /** Aborted by {@link close}: ends streams being opened. */
   private readonly halt = new AbortController()
 
   constructor (readonly host: NetHost, private readonly config: RepramConfig) {
     this.origin = host.peerId.toMultihash().bytes
+    this.budgets = new PeerBudgets({ capBytes: config.peerMemoryBudgetBytes })
     this.blobs = new BlobClient({
       network: config.network,
       enclave: config.enclave,
       maxValueBytes: config.maxValueBytes,
       maxKeyBytes: config.maxKeyBytes,
       timeoutMs: config.syncTimeoutMs,
+      // A holder that stops answering (or never does) fails a step after this, not after the whole timeout.
+      idleTimeoutMs: Math.min(config.syncTimeoutMs, 2 * config.dialTimeoutMs),
+      budgets: this.budgets,
       open: async (id, signal) => await this.openStream(id, BLOB_PROTOCOL, signal)
     })
   }
@@ -236,8 +243,8 @@ export class Libp2pTransport implements CoordinatorTransport, MembershipTranspor
 
   // ---- inbound writes, sync ----------------------------------------------------------------
 
-  async pull (id: string, w: Write, signal: AbortSignal): Promise<RepramRecord> {
-    return await this.blobs.pull(id, w, signal)
+  async pull (id: string, w: Write, signal: AbortSignal, owner: string): Promise<RepramRecord> {
+    return await this.blobs.pull(id, w, signal, owner)
   }
 
   /** Opens a stream on a REPRAM protocol, bounded by `signal` and by {@link close}. */

@@ -38,6 +38,10 @@ function inbound (stopping = new AbortController()): {
   ref: Ref<InboundWritesMsg>
   merged: RepramRecord[]
   pulls: string[]
+  /** The peer each pull was made on behalf of (charged to its budget). */
+  owners: string[]
+  /** The announcements as the transport got them. */
+  pulled: Write[]
   counts: string[]
   /** The outcome `merge` answers next (stored by default). */
   outcome: (next: (r: RepramRecord) => WriteOutcome | Promise<WriteOutcome>) => void
@@ -50,6 +54,8 @@ function inbound (stopping = new AbortController()): {
   const clock = new ManualClock(T0)
   const merged: RepramRecord[] = []
   const pulls: string[] = []
+  const owners: string[] = []
+  const pulled: Write[] = []
   const counts: string[] = []
   const holders = new Set<string>()
   let next: (r: RepramRecord) => WriteOutcome | Promise<WriteOutcome> = stored
@@ -58,8 +64,10 @@ function inbound (stopping = new AbortController()): {
     clock,
     merge: async (r) => { merged.push(r); return await next(r) },
     transport: {
-      pull: async (peer, w) => {
+      pull: async (peer, w, _signal, owner) => {
         pulls.push(peer)
+        owners.push(owner)
+        pulled.push(w)
         if (!holders.has(peer)) throw new Error('no such blob')
         return { key: w.key, value: new Uint8Array(w.size ?? 0).fill(4), createdAt: w.createdAt, expiresAt: w.expiresAt, writeId: w.writeId }
       }
@@ -72,7 +80,7 @@ function inbound (stopping = new AbortController()): {
   const send = async (writes: Write[], via: InboundVia, from = 'sender'): Promise<WriteResult[]> =>
     await new Promise((resolve, reject) => dispatch(ref, { type: 'writes', writes, from, via, replyTo: replyChannel(resolve, reject) }))
   const view = (members: Holder[]): void => dispatch(ref, { type: 'view', members })
-  return { ref, merged, pulls, counts, outcome: (f) => { next = f }, holders, send, view }
+  return { ref, merged, pulls, owners, pulled, counts, outcome: (f) => { next = f }, holders, send, view }
 }
 
 describe('InboundWrites', () => {
@@ -238,13 +246,44 @@ describe('InboundWrites', () => {
     expect(a.counts).toEqual(['gossip:pull_failed'])
   })
 
-  it('for replicate, pulls from the sender only', async () => {
+  it('for replicate, pulls from other members when the sender does not answer (no frame waits on its sender alone)', async () => {
     const a = inbound()
     a.view([{ id: 'other', healthy: true, active: true }])
     a.holders.add('other')
-    expect(await a.send([announced()], 'replicate')).toEqual([WriteResult.FAILED])
+    expect(await a.send([announced()], 'replicate')).toEqual([WriteResult.HELD])
+    expect(a.pulls).toEqual(['sender', 'other'])
+    expect(a.counts).toEqual(['replicate:stored'])
+  })
+
+  it('for anti-entropy, pulls from the peer of the round only', async () => {
+    const a = inbound()
+    a.view([{ id: 'other', healthy: true, active: true }])
+    a.holders.add('other')
+    expect(await a.send([announced()], 'received')).toEqual([WriteResult.FAILED])
     expect(a.pulls).toEqual(['sender'])
-    expect(a.counts).toEqual(['replicate:pull_failed'])
+    expect(a.counts).toEqual(['received:pull_failed'])
+  })
+
+  it('charges each pull to the peer that announced the value, whoever serves it', async () => {
+    const a = inbound()
+    a.view([{ id: 'other', healthy: true, active: true }])
+    a.holders.add('other')
+    await a.send([announced()], 'gossip', 'author')
+    expect(a.owners).toEqual(['author', 'author'])
+  })
+
+  it('keeps no view into the frame: an announcement is pulled as a compact copy, an inline value is stored detached', async () => {
+    const a = inbound()
+    a.holders.add('sender')
+    const frame = new Uint8Array(4096)
+    const inline = write({ value: frame.subarray(100, 103) })
+    const ann = write({ value: new Uint8Array(0), size: BIG, hash: frame.subarray(200, 232) })
+    expect(await a.send([inline, ann], 'replicate')).toEqual([WriteResult.HELD, WriteResult.HELD])
+    expect(a.pulled[0].hash?.buffer).not.toBe(frame.buffer)
+    expect(a.pulled[0].hash?.byteLength).toBe(32)
+    const stored = a.merged.find(r => r.writeId === inline.writeId)
+    expect(stored?.value.buffer).not.toBe(frame.buffer)
+    expect(stored?.value.buffer.byteLength).toBe(3)
   })
 
   it('pulls nothing once the node\'s signal is aborted (stop), and answers FAILED', async () => {

@@ -20,6 +20,7 @@ import type { Duplex } from 'node:stream'
 import type { Context, Hono } from 'hono'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { BadRequestError, RepramError } from '../errors.js'
+import { TokenBuckets } from './middleware/rate-limit.js'
 import type { AttestationService } from '../attest/service.js'
 import type { RepramNode } from '../node/node.js'
 import type { AttestationStreamMessage } from '../sdk/attest/types.js'
@@ -90,6 +91,16 @@ export function mountAttestationRoutes (app: Hono, node: RepramNode, attestor: A
   }
 }
 
+/** Options of {@link attachAttestationStream}; defaults come from the node's config. */
+export interface AttestationStreamOptions {
+  /** Upgrade requests per second per client IP, burst 2× (0 = off), like the HTTP routes. @default node.config.rateLimit */
+  rateLimit?: number
+  /** Believe X-Forwarded-For / X-Real-IP for the client IP. @default node.config.trustProxy */
+  trustProxy?: boolean
+  /** Open streams per client IP (0 = the stream is off). @default node.config.attestationStreamMaxPerIp */
+  maxPerIp?: number
+}
+
 /** A running stream endpoint. */
 export interface AttestationStream {
   /** Connected clients. */
@@ -98,21 +109,54 @@ export interface AttestationStream {
   close(): void
 }
 
-function rejectUpgrade (socket: Duplex, status: number, error: string, message: string): void {
+/**
+ * The client IP of an upgrade request (hono never sees it), by the rule of the HTTP routes'
+ * `clientIp`: proxy headers only with `trustProxy`, then the right-most `X-Forwarded-For`
+ * entry, else `X-Real-IP`; otherwise the socket's address.
+ */
+function upgradeClientIp (req: IncomingMessage, trustProxy: boolean): string {
+  if (trustProxy) {
+    const xff = req.headers['x-forwarded-for']
+    if (typeof xff === 'string' && xff !== '') {
+      const last = xff.slice(xff.lastIndexOf(',') + 1).trim()
+      if (last !== '') return last
+    }
+    const real = req.headers['x-real-ip']
+    if (typeof real === 'string' && real.trim() !== '') return real.trim()
+  }
+  return req.socket.remoteAddress ?? 'unknown'
+}
+
+const REASONS: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service Unavailable' }
+
+/** Refuses an upgrade with a JSON error, before any WebSocket handshake. */
+function rejectUpgrade (socket: Duplex, status: number, error: string, message: string, retryAfterSeconds?: number): void {
   const body = JSON.stringify({ error, message })
-  const reason = status === 400 ? 'Bad Request' : status === 404 ? 'Not Found' : 'Service Unavailable'
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+  const retry = retryAfterSeconds === undefined ? '' : `Retry-After: ${retryAfterSeconds}\r\n`
+  socket.end(`HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${retry}Connection: close\r\n\r\n${body}`)
 }
 
 /**
  * Serves `WS /v1/attestations/stream` on `server` (with `ws`; @hono/node-ws needs
  * @hono/node-server 1.x). Each client gets a `hello`, then one `cycle` message per closed
  * cycle, filtered by `?key_hash=` when given. Upgrades on other paths get 404.
+ *
+ * Bounded like the HTTP routes (issue 16 §5): upgrade requests are rate limited per client
+ * IP (their own token buckets at the HTTP rate; 429 `rate_limited` with `Retry-After`), a
+ * client IP holds at most `maxPerIp` open streams (429 `too_many_streams`), the node at
+ * most {@link STREAM_MAX_CLIENTS} (503). Every refusal is a JSON reply before the upgrade.
  */
-export function attachAttestationStream (server: Server, node: RepramNode, attestor: AttestationService = node.attestations): AttestationStream {
+export function attachAttestationStream (server: Server, node: RepramNode, attestor: AttestationService = node.attestations, opts: AttestationStreamOptions = {}): AttestationStream {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024, clientTracking: true })
   let closed = false
   const alive = new WeakSet<WebSocket>()
+  const config = node.config
+  const trustProxy = opts.trustProxy ?? config.trustProxy
+  const maxPerIp = opts.maxPerIp ?? config.attestationStreamMaxPerIp
+  const rate = opts.rateLimit ?? config.rateLimit
+  const buckets = rate > 0 ? new TokenBuckets({ ratePerSecond: rate }) : undefined
+  /** Open (or opening) streams per client IP; an IP leaves the map with its last socket. */
+  const perIp = new Map<string, number>()
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', () => {})
@@ -125,6 +169,14 @@ export function attachAttestationStream (server: Server, node: RepramNode, attes
     }
     if (url.pathname !== ATTESTATION_STREAM_PATH) { rejectUpgrade(socket, 404, 'not_found', 'no WebSocket endpoint here'); return }
     if (closed || node.state !== 'started' || attestor.signer === undefined) { rejectUpgrade(socket, 503, 'shutting_down', 'the node is shutting down'); return }
+    const ip = upgradeClientIp(req, trustProxy)
+    const wait = buckets?.take(ip) ?? 0
+    if (wait > 0) { rejectUpgrade(socket, 429, 'rate_limited', `rate limit exceeded; retry in ${wait} s`, wait); return }
+    const mine = perIp.get(ip) ?? 0
+    if (mine >= maxPerIp) {
+      rejectUpgrade(socket, 429, 'too_many_streams', maxPerIp === 0 ? 'the attestation stream is off on this node' : `this client already holds ${maxPerIp} attestation streams (the most per IP); close one first`)
+      return
+    }
     if (wss.clients.size >= STREAM_MAX_CLIENTS) { rejectUpgrade(socket, 503, 'too_many_clients', 'too many stream clients; try again later'); return }
     let keyHash: string | undefined
     try {
@@ -133,6 +185,13 @@ export function attachAttestationStream (server: Server, node: RepramNode, attes
       rejectUpgrade(socket, 400, (err as RepramError).code, (err as Error).message)
       return
     }
+    // Counted from here until the socket closes, whether the handshake completes or not.
+    perIp.set(ip, mine + 1)
+    socket.once('close', () => {
+      const left = (perIp.get(ip) ?? 1) - 1
+      if (left <= 0) perIp.delete(ip)
+      else perIp.set(ip, left)
+    })
     wss.handleUpgrade(req, socket, head, (ws) => {
       alive.add(ws)
       ws.on('pong', () => alive.add(ws))

@@ -10,6 +10,7 @@ import type { Hono } from 'hono'
 import type { RepramNode } from '../node/node.js'
 import { createHttpApp, type HttpAppOptions, type HttpAppState } from './app.js'
 import { attachAttestationStream } from './attestations.js'
+import { answerClientError } from './client-error.js'
 
 /** Options of {@link startHttpServer}; defaults come from the node's config. */
 export interface HttpServerOptions extends HttpAppOptions {
@@ -49,7 +50,9 @@ export async function startHttpServer (node: RepramNode, opts: HttpServerOptions
   server.requestTimeout = 30_000
   server.headersTimeout = 10_000
   server.keepAliveTimeout = 5_000
-  const attestationStream = attachAttestationStream(server, node)
+  // What the HTTP parser refuses gets the API's JSON error, not Node's bare 400.
+  server.on('clientError', answerClientError)
+  const attestationStream = attachAttestationStream(server, node, node.attestations, { rateLimit: opts.rateLimit, trustProxy: opts.trustProxy })
   const addr = server.address() as AddressInfo
   const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
   let closing: Promise<void> | undefined

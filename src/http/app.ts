@@ -10,20 +10,21 @@
  * console.log(res.status) // 201
  */
 import { Hono, type Context } from 'hono'
-import { HTTPException } from 'hono/http-exception'
-import { BadRequestError, InvalidEncodingError, InvalidKeyError, NodeStoppedError, RepramError } from '../errors.js'
+import { BadRequestError, NodeStoppedError } from '../errors.js'
 import type { RepramNode } from '../node/node.js'
 import { readBodyLimited } from './body.js'
 import { createHttpMetrics, type HttpMetrics } from './metrics.js'
-import { RateLimitedError, TokenBuckets, rateLimit } from './middleware/rate-limit.js'
+import { TokenBuckets, rateLimit } from './middleware/rate-limit.js'
 import { fastResponse, responseHeaders, setResponseHeader } from './middleware/security-headers.js'
 import { mountAttestationRoutes } from './attestations.js'
+import { DATA_PREFIX } from './keys.js'
+import { errorReply, readReply, writeReply } from './data.js'
+import { directDataRoutes, type DirectRoutes } from './direct.js'
 import { mountWatchRoutes, type WatchRoutes } from './watch.js'
 import { mountUiRoutes } from './ui.js'
 import { mountMcpRoutes } from '../mcp/http.js'
 
 
-const DATA_PREFIX = '/v1/data/'
 
 /** Options of {@link createHttpApp}; defaults come from the node's config. */
 export interface HttpAppOptions {
@@ -36,8 +37,10 @@ export interface HttpAppOptions {
 /** Shared with the server: flipped to `draining` on shutdown. */
 export interface HttpAppState { draining: boolean, inFlight: number }
 
+export { keyFromUrl } from './keys.js'
+
 /** Builds the API for `node`. */
-export function createHttpApp (node: RepramNode, opts: HttpAppOptions = {}): { app: Hono, state: HttpAppState, metrics: HttpMetrics, watch: WatchRoutes } {
+export function createHttpApp (node: RepramNode, opts: HttpAppOptions = {}): { app: Hono, state: HttpAppState, metrics: HttpMetrics, watch: WatchRoutes, direct: DirectRoutes } {
   const config = node.config
   const metrics = createHttpMetrics(node.registry)
   const state: HttpAppState = { draining: false, inFlight: 0 }
@@ -67,8 +70,8 @@ export function createHttpApp (node: RepramNode, opts: HttpAppOptions = {}): { a
     }
     await next()
   })
-  if (limit > 0) {
-    const buckets = new TokenBuckets({ ratePerSecond: limit })
+  const buckets = limit > 0 ? new TokenBuckets({ ratePerSecond: limit }) : undefined
+  if (buckets !== undefined) {
     const limiter = rateLimit({ buckets, trustProxy, onLimited: () => metrics.rateLimited.inc() })
     // Probes and scrapes are never rate limited: a busy client must not make a node look dead.
     app.use('/v1/data/*', limiter)
@@ -82,30 +85,14 @@ export function createHttpApp (node: RepramNode, opts: HttpAppOptions = {}): { a
   }
 
   app.put('/v1/data/*', async (c) => {
-    const key = keyFromUrl(c.req.url, true)
-    const ttl = c.req.query('ttl') ?? c.req.header('x-ttl')
     const value = await readBodyLimited(c, config.maxValueBytes)
-    const r = await node.put(key, value, { ttl })
-    return fastResponse(JSON.stringify({ key: r.key, ttl: r.ttl, expiresAt: r.expiresAt, writeId: r.writeId, replicas: r.replicas }), r.quorum ? 201 : 202,
-      { 'Content-Type': 'application/json', 'X-Original-TTL': String(r.ttl), 'X-Expires-At': String(r.expiresAt), 'X-Write-Id': r.writeId })
+    const r = await writeReply(node, c.req.url, c.req.query('ttl') ?? c.req.header('x-ttl'), value)
+    return fastResponse(r.body, r.status, r.headers)
   })
 
   app.get('/v1/data/*', async (c) => {
-    const key = keyFromUrl(c.req.url, false, true)
-    // The empty key names no record: 404, as the reference node answers (its client throws on anything else).
-    if (key === '') return notFound()
-    const rec = await node.get(key)
-    if (rec === undefined) return notFound()
-    const now = node.clock.now()
-    return fastResponse(rec.value as Uint8Array<ArrayBuffer>, 200, {
-      'Content-Type': 'application/octet-stream',
-      // HEAD gets the value's length too (hono drops the body of a HEAD reply, not its headers).
-      'Content-Length': String(rec.value.byteLength),
-      'X-Created-At': new Date(rec.createdAt).toISOString(),
-      'X-Original-TTL': String(rec.ttl),
-      'X-Remaining-TTL': String(Math.max(0, Math.floor((rec.expiresAt - now) / 1000))),
-      'X-Expires-At': String(rec.expiresAt)
-    })
+    const r = await readReply(node, c.req.url)
+    return fastResponse(r.body, r.status, r.headers)
   })
 
   app.all('/v1/data/*', (c) => methodNotAllowed(c, 'GET, HEAD, PUT, OPTIONS'))
@@ -170,65 +157,17 @@ export function createHttpApp (node: RepramNode, opts: HttpAppOptions = {}): { a
   app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${safePath(c.req.path)}` }, 404))
 
   app.onError((err, c) => {
-    if (err instanceof RepramError) {
-      if (err.status === 413) {
-        metrics.oversized.inc()
-        // The body was drained within a bound (body.ts); past that bound it was not: close.
-        c.header('Connection', 'close')
-      }
-      if (err instanceof RateLimitedError) c.header('Retry-After', String(err.retryAfterSeconds))
-      if (err.status === 503) c.header('Retry-After', '1')
-      return c.json({ error: err.code, message: err.message }, err.status as 400)
-    }
-    if (err instanceof HTTPException) {
-      return c.json({ error: 'http_error', message: err.message === '' ? 'request failed' : err.message }, err.status)
-    }
+    const r = errorReply(err)
+    if (r.status === 413) metrics.oversized.inc()
     // Never echo internals or user data; log the error (no key, no value).
-    log.error({ err: { name: err.name, message: err.message, stack: err.stack } }, 'unhandled error')
-    return c.json({ error: 'internal', message: 'internal error' }, 500)
+    if (r.internal) log.error({ err: { name: (err as Error).name, message: (err as Error).message, stack: (err as Error).stack } }, 'unhandled error')
+    for (const [k, v] of Object.entries(r.headers)) c.header(k, v)
+    return c.body(r.body as string, r.status as 400)
   })
 
-  return { app, state, metrics, watch }
-}
-
-/**
- * The key of a `/v1/data/{key}` URL, percent-decoded once. Keys may contain `/`;
- * a malformed escape or an escape of invalid UTF-8 is a 400. With `own`, the key is a
- * flat copy that does not keep the request URL alive (for keys that will be stored).
- * The empty key is a 400, or `''` with `allowEmpty` (reads answer it 404).
- */
-export function keyFromUrl (url: string, own = false, allowEmpty = false): string {
-  const start = url.indexOf(DATA_PREFIX, url.indexOf('//') + 2)
-  let end = url.indexOf('?', start)
-  if (end < 0) end = url.length
-  const hash = url.indexOf('#', start)
-  if (hash >= 0 && hash < end) end = hash
-  const raw = start < 0 ? '' : url.slice(start + DATA_PREFIX.length, end)
-  if (raw.length === 0) {
-    if (allowEmpty) return ''
-    throw new InvalidKeyError('key must not be empty')
-  }
-  // Raw bytes above 0x7F (a client that did not percent-encode) are UTF-8: decode them.
-  // A stored key must not be a slice of the request URL (it would keep all of it alive):
-  // the latin1 round trip makes a flat copy. Decoding makes a fresh string anyway.
-  // eslint-disable-next-line no-control-regex
-  let path = /[^\x00-\x7F]/.test(raw) ? decodeUtf8(Buffer.from(raw, 'latin1')) : raw
-  if (!path.includes('%')) return own && path === raw ? Buffer.from(raw, 'latin1').toString('latin1') : path
-  try {
-    path = decodeURIComponent(path)
-  } catch {
-    throw new InvalidEncodingError('key has a malformed percent-escape or is not valid UTF-8')
-  }
-  return path
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true })
-function decodeUtf8 (bytes: Uint8Array): string {
-  try {
-    return utf8.decode(bytes)
-  } catch {
-    throw new InvalidEncodingError('key is not valid UTF-8')
-  }
+  // The server answers the data routes directly (direct.ts) with these same pieces.
+  const direct = directDataRoutes({ node, state, metrics, buckets, trustProxy, log })
+  return { app, state, metrics, watch, direct }
 }
 
 /**
@@ -267,12 +206,6 @@ async function allKeys (node: RepramNode, prefix: string, cursor: string | undef
     }
   })
   return new Response(body, { status: 200, headers: { 'Content-Type': 'application/json' } })
-}
-
-const NOT_FOUND_BODY = JSON.stringify({ error: 'not_found', message: 'no live record under this key' })
-/** 404 for a missing key: a hot path for clients that poll (rendezvous, dead drops). */
-function notFound (): Response {
-  return fastResponse(NOT_FOUND_BODY, 404, { 'Content-Type': 'application/json' })
 }
 
 function methodNotAllowed (c: Context, allow: string): Response {

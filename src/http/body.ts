@@ -24,50 +24,74 @@ type Incoming = Partial<NodeJS.ReadableStream> & { readableDidRead?: boolean, re
 export async function readBodyLimited (c: Context, limit: number): Promise<Uint8Array> {
   const incoming = (c.env as { incoming?: Incoming } | undefined)?.incoming
   const declared = c.req.header('content-length')
-  if (declared !== undefined) {
-    const n = Number(declared)
-    if (!Number.isSafeInteger(n) || n < 0) throw new BadRequestError('Content-Length is not a valid length')
-    if (n > limit) {
-      if (incoming?.on !== undefined && n <= limit + DRAIN_EXTRA_BYTES) await discard(incoming as NodeJS.ReadableStream, limit + DRAIN_EXTRA_BYTES)
-      throw new ValueTooLargeError(`value is ${n} bytes; the limit is ${limit}`)
+  // On a Node server, read the request stream directly with listeners: cheaper than the
+  // web-stream bridge or an async iterator.
+  if (incoming?.on !== undefined && incoming.readableDidRead !== true) return await readIncomingLimited(incoming as NodeJS.ReadableStream, declared, limit)
+  if (checkDeclared(declared, limit)) throw new ValueTooLargeError(`value is ${Number(declared)} bytes; the limit is ${limit}`)
+  const collected = collector(limit)
+  const body = c.req.raw.body
+  if (body === null) return new Uint8Array(0)
+  const reader = body.getReader()
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      collected.add(value)
     }
+  } finally {
+    reader.releaseLock()
   }
+  return collected.bytes()
+}
+
+/**
+ * {@link readBodyLimited} on a Node request stream (`declared` = its Content-Length
+ * header): the same limits, the same drain before a 413.
+ */
+export async function readIncomingLimited (incoming: NodeJS.ReadableStream, declared: string | undefined, limit: number): Promise<Uint8Array> {
+  if (checkDeclared(declared, limit)) {
+    const n = Number(declared)
+    if (n <= limit + DRAIN_EXTRA_BYTES) await discard(incoming, limit + DRAIN_EXTRA_BYTES)
+    throw new ValueTooLargeError(`value is ${n} bytes; the limit is ${limit}`)
+  }
+  const collected = collector(limit)
+  try {
+    await readNodeStream(incoming, collected.add)
+  } catch (err) {
+    if (err instanceof ValueTooLargeError) await discard(incoming, limit + DRAIN_EXTRA_BYTES - collected.total())
+    throw err
+  }
+  return collected.bytes()
+}
+
+/** Checks a Content-Length header: true when it declares more than `limit`; throws when it is not a length. */
+function checkDeclared (declared: string | undefined, limit: number): boolean {
+  if (declared === undefined) return false
+  const n = Number(declared)
+  if (!Number.isSafeInteger(n) || n < 0) throw new BadRequestError('Content-Length is not a valid length')
+  return n > limit
+}
+
+/** Gathers chunks up to `limit` bytes (ValueTooLargeError past it). */
+function collector (limit: number): { add: (chunk: Uint8Array) => void, total: () => number, bytes: () => Uint8Array } {
   const chunks: Uint8Array[] = []
   let total = 0
-  const add = (chunk: Uint8Array): void => {
-    total += chunk.byteLength
-    if (total > limit) throw new ValueTooLargeError(`value exceeds the limit of ${limit} bytes`)
-    chunks.push(chunk)
-  }
-  if (incoming?.on !== undefined && incoming.readableDidRead !== true) {
-    // On a Node server, read the request stream directly with listeners: cheaper than
-    // the web-stream bridge or an async iterator.
-    try {
-      await readNodeStream(incoming as NodeJS.ReadableStream, add)
-    } catch (err) {
-      if (err instanceof ValueTooLargeError) await discard(incoming as NodeJS.ReadableStream, limit + DRAIN_EXTRA_BYTES - total)
-      throw err
-    }
-  } else {
-    const body = c.req.raw.body
-    if (body === null) return new Uint8Array(0)
-    const reader = body.getReader()
-    try {
-      for (;;) {
-        const { done, value } = await reader.read()
-        if (done) break
-        add(value)
-      }
-    } finally {
-      reader.releaseLock()
+  return {
+    add: (chunk) => {
+      total += chunk.byteLength
+      if (total > limit) throw new ValueTooLargeError(`value exceeds the limit of ${limit} bytes`)
+      chunks.push(chunk)
+    },
+    total: () => total,
+    bytes: () => {
+      // Storage copies what it keeps, so a single chunk is returned as it is.
+      if (chunks.length === 1) return chunks[0]
+      const out = new Uint8Array(total)
+      let off = 0
+      for (const ch of chunks) { out.set(ch, off); off += ch.byteLength }
+      return out
     }
   }
-  // Storage copies what it keeps, so a single chunk is returned as it is.
-  if (chunks.length === 1) return chunks[0]
-  const out = new Uint8Array(total)
-  let off = 0
-  for (const ch of chunks) { out.set(ch, off); off += ch.byteLength }
-  return out
 }
 
 function readNodeStream (stream: NodeJS.ReadableStream, add: (chunk: Uint8Array) => void): Promise<void> {

@@ -4,7 +4,7 @@
  * `drainTimeoutMs`, then every socket is closed.
  */
 import type { AddressInfo } from 'node:net'
-import type { Server } from 'node:http'
+import { createServer, type RequestListener, type Server, type ServerOptions } from 'node:http'
 import { serve } from '@hono/node-server'
 import type { Hono } from 'hono'
 import type { RepramNode } from '../node/node.js'
@@ -37,12 +37,20 @@ export interface RepramHttpServer {
 
 /** Starts serving `node` over HTTP. */
 export async function startHttpServer (node: RepramNode, opts: HttpServerOptions = {}): Promise<RepramHttpServer> {
-  const { app, state, watch } = createHttpApp(node, opts)
+  const { app, state, watch, direct } = createHttpApp(node, opts)
   const host = opts.host ?? node.config.httpHost
   const port = opts.port ?? node.config.httpPort
   const drainTimeoutMs = opts.drainTimeoutMs ?? node.config.drainTimeoutMs
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port, hostname: host }) as Server
+    // The data routes are answered ahead of hono (direct.ts); everything else goes to it.
+    const s = serve({
+      fetch: app.fetch,
+      port,
+      hostname: host,
+      createServer: (options: ServerOptions, listener: RequestListener) => createServer(options, (req, res) => {
+        if (!direct(req, res)) listener(req, res)
+      })
+    } as Parameters<typeof serve>[0]) as Server
     s.once('error', reject)
     s.once('listening', () => { s.off('error', reject); resolve(s) })
   })

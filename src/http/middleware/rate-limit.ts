@@ -82,18 +82,23 @@ export class TokenBuckets {
  * right-most `X-Forwarded-For` entry (the one our own proxy appended), else `X-Real-IP`.
  */
 export function clientIp (c: Context, trustProxy: boolean): string {
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined
+  return clientIpOf((name) => c.req.header(name), env?.incoming?.socket?.remoteAddress, trustProxy)
+}
+
+/** {@link clientIp} from a header getter and the socket's peer address (for plain Node requests). */
+export function clientIpOf (header: (name: string) => string | undefined, remoteAddress: string | undefined, trustProxy: boolean): string {
   if (trustProxy) {
-    const xff = c.req.header('x-forwarded-for')
+    const xff = header('x-forwarded-for')
     if (xff !== undefined && xff !== '') {
       const parts = xff.split(',')
       const last = parts[parts.length - 1].trim()
       if (last !== '') return last
     }
-    const real = c.req.header('x-real-ip')?.trim()
+    const real = header('x-real-ip')?.trim()
     if (real !== undefined && real !== '') return real
   }
-  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined
-  return env?.incoming?.socket?.remoteAddress ?? 'unknown'
+  return remoteAddress ?? 'unknown'
 }
 
 /** Per-IP token-bucket rate limit; throws {@link RateLimitedError} (429 + Retry-After). */

@@ -368,12 +368,15 @@ export async function runLoad (ctx: ScenarioContext, scenario: string, about: st
 
 function summaryTable (reports: StepReport[]): Table {
   return {
-    head: ['step', 'nodes', 'workers', 'values', 'requests', 'req/s', 'PUT/s', 'GET/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', '201', '202', 'GET hit %', 'errors', 'error %', 'peak RSS MiB/node', 'node CPU ms/req', 'load 1m'],
+    head: ['step', 'nodes', 'workers', 'values', 'requests', 'req/s', 'PUT/s', 'GET/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', '201', '202', 'GET hit %', 'errors', 'error %', 'peak RSS MiB/node', 'node CPU ms/req', 'per node', '× step 1', 'load 1m'],
     rows: reports.map((r, i) => [
       String(i + 1), String(r.nodes), String(r.workers), rangeLabel(r.mix.valueBytes, sizeLabel), fmtInt(r.requests), fmtInt(r.reqPerSec), fmtInt(r.putPerSec), fmtInt(r.getPerSec),
       fmt(r.latencyMs.all.p50, 2), fmt(r.latencyMs.all.p90, 2), fmt(r.latencyMs.all.p99, 2), fmt(r.latencyMs.all.max, 1),
       fmtInt(r.put.s201), fmtInt(r.put.s202), fmt(100 * r.get.hitRate, 2), fmtInt(r.errors), fmt(100 * r.errorRate, 3),
-      r.nodeResources.map(n => fmt(n.rssMiB.peak, 0)).join(' / '), fmt(r.nodeCpuMsPerRequest, 2), fmt(r.loadavg.end[0], 2)
+      r.nodeResources.map(n => fmt(n.rssMiB.peak, 0)).join(' / '), fmt(r.nodeCpuMsPerRequest, 2),
+      // CPU per request per node: flat in cluster size when a request's cost does not grow with N (issue 15).
+      fmt(r.nodeCpuMsPerRequest / r.nodes, 3), fmt((r.nodeCpuMsPerRequest / r.nodes) / (reports[0].nodeCpuMsPerRequest / reports[0].nodes), 2),
+      fmt(r.loadavg.end[0], 2)
     ])
   }
 }

@@ -53,7 +53,12 @@ interface ClientOpts { url?: string, timeout?: string }
 interface Target { baseUrl: string, timeoutMs: number }
 
 function target (opts: ClientOpts, io: CliIo): Target {
-  const raw = opts.url ?? io.env.REPRAM_URL ?? DEFAULT_URL
+  return { baseUrl: nodeUrl(opts.url, io), timeoutMs: parseTimeout(opts.timeout ?? DEFAULT_TIMEOUT) }
+}
+
+/** The node's base URL from `--url`, else `REPRAM_URL`, else the default; a usage error when it is not http(s). */
+export function nodeUrl (flag: string | undefined, io: CliIo): string {
+  const raw = flag ?? io.env.REPRAM_URL ?? DEFAULT_URL
   let url: URL
   try {
     url = new URL(raw)
@@ -61,7 +66,7 @@ function target (opts: ClientOpts, io: CliIo): Target {
     throw new CliError(`invalid --url "${raw}": not a URL`, EXIT.usage)
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliError(`invalid --url "${raw}": use http:// or https://`, EXIT.usage)
-  return { baseUrl: url.href.replace(/\/+$/, ''), timeoutMs: parseTimeout(opts.timeout ?? DEFAULT_TIMEOUT) }
+  return url.href.replace(/\/+$/, '')
 }
 
 async function send (t: Target, method: string, path: string, body?: Uint8Array): Promise<Response> {

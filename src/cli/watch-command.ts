@@ -12,7 +12,7 @@
 import { Option, type Command } from 'commander'
 import { RepramHttpError } from '../sdk/errors.js'
 import { startWatch, type WatchEvent } from '../sdk/watch.js'
-import { DEFAULT_URL } from './client-commands.js'
+import { DEFAULT_URL, nodeUrl } from './client-commands.js'
 import { CliError, EXIT, exitCodeForStatus } from './errors.js'
 import { writeOut, type CliIo } from './io.js'
 
@@ -27,17 +27,6 @@ export function eventLine (e: WatchEvent): string {
   return JSON.stringify(out)
 }
 
-function baseUrl (raw: string): string {
-  let url: URL
-  try {
-    url = new URL(raw)
-  } catch {
-    throw new CliError(`invalid --url "${raw}": not a URL`, EXIT.usage)
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliError(`invalid --url "${raw}": use http:// or https://`, EXIT.usage)
-  return url.href.replace(/\/+$/, '')
-}
-
 /** Registers `repram watch` on `program`. */
 export function registerWatchCommand (program: Command, io: CliIo, setCode: (code: number) => void): void {
   program.command('watch')
@@ -48,7 +37,7 @@ export function registerWatchCommand (program: Command, io: CliIo, setCode: (cod
     .option('--last-event-id <id>', 'resume after this event id (the "id" of a line printed earlier)')
     .addOption(new Option('--url <url>', `node URL [env REPRAM_URL; default ${DEFAULT_URL}]`))
     .action(async (opts: WatchOpts) => {
-      const base = baseUrl(opts.url ?? io.env.REPRAM_URL ?? DEFAULT_URL)
+      const base = nodeUrl(opts.url, io)
       let limit: number | undefined
       if (opts.count !== undefined) {
         if (!/^\d{1,9}$/.test(opts.count) || Number(opts.count) < 1) throw new CliError(`invalid --count "${opts.count}": a whole number from 1`, EXIT.usage)

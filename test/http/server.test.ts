@@ -1,23 +1,12 @@
 import { request, Agent } from 'node:http'
-import { afterEach, describe, expect, it } from 'vitest'
-import { createRepramNode } from '../../src/create.js'
-import { type RepramNode } from '../../src/node/index.js'
+import { describe, expect, it } from 'vitest'
 import { startHttpServer, type RepramHttpServer } from '../../src/http/server.js'
 import { DRAIN_EXTRA_BYTES, DRAIN_TIMEOUT_MS } from '../../src/http/body.js'
 import { until } from '../helpers/until.js'
+import { servedNodes } from '../helpers/serve.js'
 
-let cleanup: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const f of cleanup.reverse()) await f()
-  cleanup = []
-})
-
-async function serve (config: Record<string, unknown> = {}): Promise<{ node: RepramNode, server: RepramHttpServer }> {
-  const node = await createRepramNode({ config: { profile: 'test', ...config } })
-  const server = await startHttpServer(node, { port: 0, host: '127.0.0.1' })
-  cleanup.push(async () => { await server.close(); await node.stop() })
-  return { node, server }
-}
+const serve = servedNodes()
+const cleanup = { push: serve.defer }
 
 function raw (server: RepramHttpServer, opts: { method: string, path: string, headers?: Record<string, string>, agent?: Agent }): { req: ReturnType<typeof request>, done: Promise<{ status: number, body: string, headers: Record<string, unknown> }> } {
   const req = request({ host: '127.0.0.1', port: server.port, method: opts.method, path: opts.path, headers: opts.headers, agent: opts.agent })

@@ -6,25 +6,16 @@
  * buffered without bound), and shutdown ending every stream.
  */
 import { connect, type Socket } from 'node:net'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createRepramNode } from '../../src/create.js'
 import type { RepramNode } from '../../src/node/index.js'
 import { startHttpServer, type RepramHttpServer } from '../../src/http/server.js'
 import { SseParser, type SseEvent } from '../../src/sdk/watch.js'
 import { until } from '../helpers/until.js'
+import { servedNodes } from '../helpers/serve.js'
 
-let cleanup: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const f of cleanup.reverse()) await f()
-  cleanup = []
-})
-
-async function serve (config: Record<string, unknown> = {}): Promise<{ node: RepramNode, server: RepramHttpServer }> {
-  const node = await createRepramNode({ config: { profile: 'test', ...config } })
-  const server = await startHttpServer(node, { port: 0, host: '127.0.0.1' })
-  cleanup.push(async () => { await server.close(); await node.stop() })
-  return { node, server }
-}
+const serve = servedNodes()
+const cleanup = { push: serve.defer }
 
 /** An open watch stream, its events parsed as they arrive. */
 interface Stream {

@@ -3,28 +3,19 @@
  * client.watch against real nodes: events and values, resuming across a dropped server
  * without loss, failover to the next URL, a final 4xx, a throwing handler, close/abort.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createRepramNode } from '../../src/create.js'
 import type { RepramNode } from '../../src/node/index.js'
-import { startHttpServer, type RepramHttpServer } from '../../src/http/server.js'
+import { startHttpServer } from '../../src/http/server.js'
 import { RepramClient } from '../../src/sdk/client.js'
 import { NotFoundError } from '../../src/sdk/errors.js'
 import { SseParser, type WatchEvent } from '../../src/sdk/watch.js'
 import { until } from '../helpers/until.js'
+import { servedNodes } from '../helpers/serve.js'
 import { closedPort } from './helpers.js'
 
-let cleanup: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const f of cleanup.reverse()) await f()
-  cleanup = []
-})
-
-async function serve (config: Record<string, unknown> = {}): Promise<{ node: RepramNode, server: RepramHttpServer }> {
-  const node = await createRepramNode({ config: { profile: 'test', ...config } })
-  const server = await startHttpServer(node, { port: 0, host: '127.0.0.1' })
-  cleanup.push(async () => { await server.close(); await node.stop() })
-  return { node, server }
-}
+const serve = servedNodes()
+const cleanup = { push: serve.defer }
 
 /** A client with no waiting between reconnections (the test waits on events instead). */
 function client (urls: string | string[]): RepramClient {

@@ -79,6 +79,10 @@ export function handleBatch<S, M> (state: S, batch: Batch<M>, handle: (state: S,
   for (const m of batch.msgs) {
     try { s = handle(s, m) } catch (err) { crashed(m, err) }
   }
+  // The sender's Coalescer keeps its last batch until the next message: emptied here, it
+  // does not keep the messages (frames of writes, megabytes under a flood) alive after
+  // their turn.
+  batch.msgs = []
   return s
 }
 

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest'
 import { dispatch, start, type Ref } from 'nact'
 import {
-  MAX_MEMBERS, REDIAL_MAX_MS, REDIAL_MIN_MS, activeRank, announceIntervalMs, redialDelayMs, spawnMembership,
+  CANDIDATE_BACKOFF_MIN_MS, MAX_MEMBERS, REDIAL_MAX_MS, REDIAL_MIN_MS, activeRank, announceIntervalMs, redialDelayMs, spawnMembership,
   type KnownPeer, type Member, type MembershipEvent, type MembershipInit, type MembershipMsg, type PingOptions
 } from '../../../actors/membership/index.js'
 import type { CrashReport } from '../../../actors/runtime/supervise.js'
@@ -102,7 +102,8 @@ function membership (over: Partial<Omit<MembershipInit, 'clock' | 'transport' | 
     counters: {
       announce: (result) => { counted.push(`announce:${result}`) },
       exchange: (result) => { counted.push(`exchange:${result}`) },
-      dialFailure: (kind) => { counted.push(`dialFailure:${kind}`) }
+      dialFailure: (kind) => { counted.push(`dialFailure:${kind}`) },
+      candidate: (result) => { counted.push(`candidate:${result}`) }
     },
     crashed: (report) => { crashes.push(report) }
   })
@@ -457,5 +458,111 @@ describe('redialDelayMs', () => {
   it('doubles from any minimum and never exceeds the maximum', () => {
     expect([1, 2, 3, 4, 5].map(n => redialDelayMs(n, 100, 1000))).toEqual([100, 200, 400, 800, 1000])
     expect(redialDelayMs(1, 5000, 1000)).toBe(1000)
+  })
+})
+
+describe('Membership verification (issue 16 §2)', () => {
+  it('admits a peer only on its own connection: a sign of life without a carrier admits no one', async () => {
+    const h = membership()
+    h.send({ type: 'seen', peerId: 'stranger' })
+    h.send({ type: 'seen', peerId: 'p1', carrier: 'p1' })
+    await h.drained()
+    expect(idsOf(h.latest())).toEqual(['p1'])
+  })
+
+  it('refuses a candidate relayed by a peer that is not a member', async () => {
+    const h = membership()
+    h.send({ type: 'seen', peerId: 'fake', carrier: 'outsider', addresses: [addr('fake')] })
+    await h.drained()
+    expect(h.calls.verified).toEqual([])
+    expect(h.counted).toContain('candidate:unverified_source')
+    expect(h.latest()).toEqual([])
+  })
+
+  it('verifies a candidate relayed by a member by dialling its announced addresses, then admits it', async () => {
+    const h = membership()
+    h.send({ type: 'seen', peerId: 'p1', carrier: 'p1' })
+    h.send({ type: 'seen', peerId: 'p2', carrier: 'p1', addresses: ['/ip4/10.0.2.1/tcp/4001'] })
+    await until(() => idsOf(h.latest()).length === 2, { what: 'p2 admitted' })
+    expect(h.calls.verified).toContainEqual(['p2', ['/ip4/10.0.2.1/tcp/4001']])
+    expect(h.counted).toEqual(expect.arrayContaining(['candidate:added', 'candidate:verified']))
+    expect(h.latest().find(m => m.id === 'p2')?.addresses).toEqual(['/ip4/10.0.2.1/tcp/4001'])
+  })
+
+  it('drops a candidate whose dial fails, counts it, and never offers it in peer exchange', async () => {
+    const h = membership()
+    h.answers.verify = async (id) => id !== 'fake'
+    h.send({ type: 'seen', peerId: 'p1', carrier: 'p1', addresses: [addr('p1')] })
+    h.send({ type: 'seen', peerId: 'fake', carrier: 'p1', addresses: ['/ip4/10.9.9.9/tcp/1'] })
+    await until(() => h.counted.includes('candidate:dial_failed'), { what: 'the failed dial' })
+    expect(h.counted).toContain('dialFailure:candidate')
+    expect(idsOf(h.latest())).toEqual(['p1'])
+    expect((await h.exchange('asker')).map(p => p.id)).toEqual(['p1'])
+  })
+
+  it('caps the candidates one member vouches for, and dials them at the configured rate (burst 2x)', async () => {
+    const h = membership({ candidates: { perSource: 3, dialRate: 1 } })
+    const pending: Array<() => void> = []
+    h.answers.verify = async () => await new Promise<boolean>(resolve => { pending.push(() => resolve(false)) })
+    h.send({ type: 'seen', peerId: 'p1', carrier: 'p1' })
+    for (let i = 0; i < 10; i++) h.send({ type: 'seen', peerId: `fake-${i}`, carrier: 'p1', addresses: [`/ip4/10.${i}.0.1/tcp/1`] })
+    await h.drained()
+    expect(h.counted.filter(c => c === 'candidate:added')).toHaveLength(3)
+    expect(h.counted.filter(c => c === 'candidate:source_cap')).toHaveLength(7)
+    // A burst of 2 (2x the rate of 1/s); the third waits for a token.
+    expect(h.calls.verified).toHaveLength(2)
+    h.clock.advance(1000)
+    await h.drained()
+    expect(h.calls.verified).toHaveLength(3)
+    for (const p of pending) p()
+    expect(idsOf(h.latest())).toEqual(['p1'])
+  })
+
+  it('caps the candidates per announced address range', async () => {
+    const h = membership({ candidates: { perRange: 2, dialRate: 0 } })
+    h.send({ type: 'seen', peerId: 'p1', carrier: 'p1' })
+    for (let i = 0; i < 5; i++) h.send({ type: 'seen', peerId: `fake-${i}`, carrier: 'p1', addresses: [`/ip4/192.0.2.${i + 1}/tcp/1`] })
+    await h.drained()
+    expect(h.counted.filter(c => c === 'candidate:added')).toHaveLength(2)
+    expect(h.counted.filter(c => c === 'candidate:range_cap')).toHaveLength(3)
+    expect(h.calls.verified).toEqual([])
+  })
+
+  it('backs off the source of a failed candidate before dialling its next one', async () => {
+    const h = membership({ candidates: { dialRate: 100 } })
+    h.answers.verify = async () => false
+    h.send({ type: 'seen', peerId: 'p1', carrier: 'p1' })
+    h.send({ type: 'seen', peerId: 'fake-a', carrier: 'p1', addresses: ['/ip4/10.1.0.1/tcp/1'] })
+    await until(() => h.counted.includes('candidate:dial_failed'), { what: 'the first failure' })
+    h.send({ type: 'seen', peerId: 'fake-b', carrier: 'p1', addresses: ['/ip4/10.2.0.1/tcp/1'] })
+    await h.drained()
+    expect(h.calls.verified.map(c => c[0])).toEqual(['fake-a'])
+    h.clock.advance(CANDIDATE_BACKOFF_MIN_MS)
+    await until(() => h.calls.verified.length === 2, { what: 'the dial after the backoff' })
+    expect(h.calls.verified[1][0]).toBe('fake-b')
+  })
+
+  it('asks a subscriber that is not a member the handshake: admitted if it answers, else not asked again within memberTtl', async () => {
+    const h = membership()
+    h.answers.verify = async (id) => id === 'real'
+    h.send({ type: 'subscribed', peerId: 'real' })
+    h.send({ type: 'subscribed', peerId: 'stranger' })
+    await until(() => h.counted.includes('candidate:handshake_failed'), { what: 'the stranger handshake' })
+    await until(() => idsOf(h.latest()).includes('real'), { what: 'the real peer admitted' })
+    expect(idsOf(h.latest())).toEqual(['real'])
+    expect(h.calls.verified).toEqual([['real', undefined], ['stranger', undefined]])
+    h.send({ type: 'subscribed', peerId: 'stranger' })
+    await h.drained()
+    expect(h.calls.verified).toHaveLength(2)
+  })
+
+  it('takes peer-exchange answers as candidates vouched by the member that gave them', async () => {
+    const h = membership()
+    h.answers.verify = async () => false
+    h.answers.exchange = async () => [{ id: 'p2', addresses: ['/ip4/10.0.2.1/tcp/4001'] }, { id: 'p3', addresses: [] }]
+    h.send({ type: 'seen', peerId: 'p1', carrier: 'p1' })
+    await until(() => h.calls.verified.some(c => c[0] === 'p2'), { what: 'p2 dialled' })
+    expect(h.counted).toContain('candidate:no_address')
+    expect(idsOf(h.latest())).toEqual(['p1'])
   })
 })

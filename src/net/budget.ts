@@ -71,7 +71,7 @@ export function budgetMetrics (registry: Registry, budgets: PeerBudgets): Budget
   })
   const refusals = (registry.getSingleMetric(REFUSALS_METRIC) as Counter<'protocol'> | undefined) ?? new Counter({
     name: REFUSALS_METRIC,
-    help: 'Streams reset or refused, and pulls failed, because a peer reached its memory budget (protocol: replicate, sync, blob, gossip)',
+    help: 'Streams reset or refused, and pulls failed, because a peer reached its memory budget (protocol: replicate, sync, blob; a value pulled for a gossip author counts as blob)',
     labelNames: ['protocol'],
     registers
   })

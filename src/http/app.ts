@@ -19,7 +19,7 @@ import { fastResponse, responseHeaders, setResponseHeader } from './middleware/s
 import { mountAttestationRoutes } from './attestations.js'
 import { DATA_PREFIX } from './keys.js'
 import { errorReply, readReply, writeReply } from './data.js'
-import { directDataRoutes, type DirectRoutes } from './direct.js'
+import { directDataRoutes, type DirectRoutes, type HttpAppState } from './direct.js'
 import { mountWatchRoutes, type WatchRoutes } from './watch.js'
 import { mountUiRoutes } from './ui.js'
 import { mountMcpRoutes } from '../mcp/http.js'
@@ -34,8 +34,7 @@ export interface HttpAppOptions {
   trustProxy?: boolean
 }
 
-/** Shared with the server: flipped to `draining` on shutdown. */
-export interface HttpAppState { draining: boolean, inFlight: number }
+export type { HttpAppState } from './direct.js'
 
 export { keyFromUrl } from './keys.js'
 

@@ -16,7 +16,9 @@ import { DATA_PREFIX } from './keys.js'
 import type { HttpMetrics } from './metrics.js'
 import { clientIpOf, RateLimitedError, type TokenBuckets } from './middleware/rate-limit.js'
 import { FIXED_HEADERS } from './middleware/security-headers.js'
-import type { HttpAppState } from './app.js'
+
+/** Shared by the app, its direct path and the server: flipped to `draining` on shutdown. */
+export interface HttpAppState { draining: boolean, inFlight: number }
 
 /** What the direct path shares with the hono app it stands in front of. */
 export interface DirectRoutesInit {

@@ -29,3 +29,5 @@ export const CANDIDATE_DIAL_RATE = 4
  * are dropped (a subscriber that verifies us by its own handshake is admitted anyway).
  */
 export const MAX_HANDSHAKES_IN_FLIGHT = 16
+/** Subscribers remembered for a later handshake while {@link MAX_HANDSHAKES_IN_FLIGHT} are out (the rest are dropped, counted). */
+export const MAX_DEFERRED_HANDSHAKES = 64

@@ -33,7 +33,7 @@ import type { Clock, TimerHandle } from '../../src/clock.js'
 import { assertNever, handleBatch, type Batch, type ReplyTo, type Sender } from '../runtime/ask.js'
 import { batchCrash, supervise, type CrashReporter } from '../runtime/supervise.js'
 import { MembershipTable, announceDue, announceIntervalMs, announceWaitMs, redialDelayMs, type Member, type MemberChange } from './membership.js'
-import { ANNOUNCE_SOON_MS, CANDIDATE_DIAL_RATE, MAX_CANDIDATES, MAX_CANDIDATES_PER_RANGE, MAX_CANDIDATES_PER_SOURCE, MAX_HANDSHAKES_IN_FLIGHT, MAX_MEMBERS, PEER_EXCHANGE_MAX, REDIAL_MAX_MS, REDIAL_MIN_MS } from './constants.js'
+import { ANNOUNCE_SOON_MS, CANDIDATE_DIAL_RATE, MAX_DEFERRED_HANDSHAKES, MAX_CANDIDATES, MAX_CANDIDATES_PER_RANGE, MAX_CANDIDATES_PER_SOURCE, MAX_HANDSHAKES_IN_FLIGHT, MAX_MEMBERS, PEER_EXCHANGE_MAX, REDIAL_MAX_MS, REDIAL_MIN_MS } from './constants.js'
 import { CandidatePool, type CandidateCaps, type CandidateRefusal } from './candidates.js'
 
 export { MembershipTable, activeRank, announceIntervalMs, announceDue, announceWaitMs, redialDelayMs, ANNOUNCE_JITTER, ENCLAVE_ANNOUNCES_PER_PING, isForgotten, type Member, type MemberChange, type MembershipTiming } from './membership.js'
@@ -196,6 +196,8 @@ interface MembershipState {
   verifying: Set<string>
   /** Peers whose handshake failed, and when: not asked again until `memberTtlMs` passes. */
   strangers: Map<string, number>
+  /** Subscribers not asked yet because {@link MAX_HANDSHAKES_IN_FLIGHT} were out: asked on the next tick (bounded). */
+  deferred: Set<string>
   /** The candidate timer, when armed, and when it fires. */
   candidateTimer: { handle: TimerHandle, at: number } | undefined
   pinging: Set<string>
@@ -378,8 +380,10 @@ export function spawnMembership (parent: Parameters<typeof spawn>[0], init: Memb
     const failedAt = s.strangers.get(peerId)
     if (failedAt !== undefined && clock.now() - failedAt < init.memberTtlMs) return
     if (s.verifying.size >= MAX_HANDSHAKES_IN_FLIGHT) {
-      // A peer that speaks REPRAM verifies us by its own handshake, which admits it here too.
+      // A peer that speaks REPRAM also verifies us by its own handshake, which admits it
+      // here too; in case both sides are busy, it is asked again on the next tick.
       counters?.candidate?.('handshake_busy')
+      if (s.deferred.size < MAX_DEFERRED_HANDSHAKES) s.deferred.add(peerId)
       return
     }
     s.verifying.add(peerId)
@@ -517,6 +521,10 @@ export function spawnMembership (parent: Parameters<typeof spawn>[0], init: Memb
         for (const _ of unheard) counters?.candidate?.('expired')
         if (unheard.length > 0) counters?.candidates?.(s.pool.size)
         for (const [id, at] of s.strangers) if (now - at >= init.memberTtlMs) s.strangers.delete(id)
+        for (const id of [...s.deferred]) {
+          s.deferred.delete(id) // re-added if still busy
+          if (transport.connected(id)) handshake(s, id)
+        }
         pumpDials(s)
         if (expired.length > 0) publish(s)
         else publishSoon(s) // lastSeen of members heard from (announces, gossip) since
@@ -600,6 +608,7 @@ export function spawnMembership (parent: Parameters<typeof spawn>[0], init: Memb
     pool: new CandidatePool(caps, now),
     verifying: new Set<string>(),
     strangers: new Map<string, number>(),
+    deferred: new Set<string>(),
     candidateTimer: undefined,
     pinging: new Set<string>(),
     stale: false,

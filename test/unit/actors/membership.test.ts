@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest'
 import { dispatch, start, type Ref } from 'nact'
 import {
-  CANDIDATE_BACKOFF_MIN_MS, MAX_MEMBERS, REDIAL_MAX_MS, REDIAL_MIN_MS, activeRank, announceIntervalMs, redialDelayMs, spawnMembership,
+  CANDIDATE_BACKOFF_MIN_MS, MAX_HANDSHAKES_IN_FLIGHT, MAX_MEMBERS, REDIAL_MAX_MS, REDIAL_MIN_MS, activeRank, announceIntervalMs, redialDelayMs, spawnMembership,
   type KnownPeer, type Member, type MembershipEvent, type MembershipInit, type MembershipMsg, type PingOptions
 } from '../../../actors/membership/index.js'
 import type { CrashReport } from '../../../actors/runtime/supervise.js'
@@ -554,6 +554,21 @@ describe('Membership verification (issue 16 §2)', () => {
     h.send({ type: 'subscribed', peerId: 'stranger' })
     await h.drained()
     expect(h.calls.verified).toHaveLength(2)
+  })
+
+  it('asks a subscriber again on the next tick when too many handshakes were out', async () => {
+    const h = membership()
+    const pending: Array<() => void> = []
+    h.answers.verify = async (id) => id === 'late' ? true : await new Promise<boolean>(resolve => { pending.push(() => resolve(false)) })
+    for (let i = 0; i < MAX_HANDSHAKES_IN_FLIGHT; i++) h.send({ type: 'subscribed', peerId: `slow-${i}` })
+    h.send({ type: 'subscribed', peerId: 'late' })
+    await h.drained()
+    expect(h.counted).toContain('candidate:handshake_busy')
+    expect(h.calls.verified.map(c => c[0])).not.toContain('late')
+    for (const p of pending) p()
+    h.open.add('late')
+    await tick(h)
+    await until(() => idsOf(h.latest()).includes('late'), { what: 'the deferred subscriber admitted' })
   })
 
   it('takes peer-exchange answers as candidates vouched by the member that gave them', async () => {

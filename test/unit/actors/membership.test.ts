@@ -566,6 +566,7 @@ describe('Membership verification (issue 16 §2)', () => {
     expect(h.counted).toContain('candidate:handshake_busy')
     expect(h.calls.verified.map(c => c[0])).not.toContain('late')
     for (const p of pending) p()
+    await until(() => h.counted.filter(c => c === 'candidate:handshake_failed').length === MAX_HANDSHAKES_IN_FLIGHT, { what: 'the slow handshakes to fail' })
     h.open.add('late')
     await tick(h)
     await until(() => idsOf(h.latest()).includes('late'), { what: 'the deferred subscriber admitted' })

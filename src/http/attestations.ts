@@ -20,7 +20,7 @@ import type { Duplex } from 'node:stream'
 import type { Context, Hono } from 'hono'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { BadRequestError, RepramError } from '../errors.js'
-import { TokenBuckets } from './middleware/rate-limit.js'
+import { clientIpOf, TokenBuckets } from './middleware/rate-limit.js'
 import type { AttestationService } from '../attest/service.js'
 import type { RepramNode } from '../node/node.js'
 import type { AttestationStreamMessage } from '../sdk/attest/types.js'
@@ -109,24 +109,6 @@ export interface AttestationStream {
   close(): void
 }
 
-/**
- * The client IP of an upgrade request (hono never sees it), by the rule of the HTTP routes'
- * `clientIp`: proxy headers only with `trustProxy`, then the right-most `X-Forwarded-For`
- * entry, else `X-Real-IP`; otherwise the socket's address.
- */
-function upgradeClientIp (req: IncomingMessage, trustProxy: boolean): string {
-  if (trustProxy) {
-    const xff = req.headers['x-forwarded-for']
-    if (typeof xff === 'string' && xff !== '') {
-      const last = xff.slice(xff.lastIndexOf(',') + 1).trim()
-      if (last !== '') return last
-    }
-    const real = req.headers['x-real-ip']
-    if (typeof real === 'string' && real.trim() !== '') return real.trim()
-  }
-  return req.socket.remoteAddress ?? 'unknown'
-}
-
 const REASONS: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service Unavailable' }
 
 /** Refuses an upgrade with a JSON error, before any WebSocket handshake. */
@@ -169,7 +151,7 @@ export function attachAttestationStream (server: Server, node: RepramNode, attes
     }
     if (url.pathname !== ATTESTATION_STREAM_PATH) { rejectUpgrade(socket, 404, 'not_found', 'no WebSocket endpoint here'); return }
     if (closed || node.state !== 'started' || attestor.signer === undefined) { rejectUpgrade(socket, 503, 'shutting_down', 'the node is shutting down'); return }
-    const ip = upgradeClientIp(req, trustProxy)
+    const ip = clientIpOf((name) => { const v = req.headers[name]; return Array.isArray(v) ? v[0] : v }, req.socket.remoteAddress, trustProxy)
     const wait = buckets?.take(ip) ?? 0
     if (wait > 0) { rejectUpgrade(socket, 429, 'rate_limited', `rate limit exceeded; retry in ${wait} s`, wait); return }
     const mine = perIp.get(ip) ?? 0

@@ -108,6 +108,10 @@ export const configSchema = z.object({
   gossipInlineBytes: int(0, 4 * 1024 * 1024 - 64 * 1024),
   maxReplicateStreams: int(1, 1000),
   peerMemoryBudgetBytes: int(1024 * 1024, 16 * 1024 * 1024 * 1024),
+  peerGraylistScore: z.coerce.number().min(-1_000_000).max(-1) as unknown as z.ZodType<number, unknown>,
+  peerDisconnectScore: z.coerce.number().min(-1_000_000).max(-1) as unknown as z.ZodType<number, unknown>,
+  peerWriteRate: int(0, 10_000_000),
+  peerByteRate: int(0, 16 * 1024 * 1024 * 1024),
   attestationCycleMs: durationMs(100, 86_400_000),
   attestationCycles: int(1, 1000),
   maxAttestationsPerCycle: int(1, 1_000_000),
@@ -130,6 +134,7 @@ export const configSchema = z.object({
   if (c.gossipInlineBytes + c.maxKeyBytes + 256 > c.maxGossipMessageBytes) ctx.addIssue({ code: 'custom', path: ['gossipInlineBytes'], message: `gossipInlineBytes (${c.gossipInlineBytes}) plus a key must fit in maxGossipMessageBytes (${c.maxGossipMessageBytes})` })
   const budgetMin = peerMemoryBudgetMin(c.maxValueBytes)
   if (c.peerMemoryBudgetBytes < budgetMin) ctx.addIssue({ code: 'custom', path: ['peerMemoryBudgetBytes'], message: `peerMemoryBudgetBytes (${c.peerMemoryBudgetBytes}) must hold two replicate frames and one pull of a maxValueBytes value: at least ${budgetMin} bytes (3 × maxValueBytes + 1 MiB)` })
+  if (c.peerDisconnectScore > c.peerGraylistScore) ctx.addIssue({ code: 'custom', path: ['peerDisconnectScore'], message: `peerDisconnectScore (${c.peerDisconnectScore}) must not be above peerGraylistScore (${c.peerGraylistScore}): a peer is graylisted before it is disconnected` })
   const biggestEvent = watchEventBytesMax(c.watchValueMaxBytes, c.maxKeyBytes)
   if (c.watchQueueBytes < biggestEvent) ctx.addIssue({ code: 'custom', path: ['watchQueueBytes'], message: `watchQueueBytes (${c.watchQueueBytes}) must hold the largest watch event: ${biggestEvent} bytes (a watchValueMaxBytes value in base64, and its key)` })
 }).transform(c => ({ ...c, defaultTtl: Math.min(c.maxTtl, Math.max(c.minTtl, c.defaultTtl)) }))
@@ -197,6 +202,10 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
   { key: 'gossipInlineBytes', env: 'REPRAM_GOSSIP_INLINE_BYTES', flag: '--gossip-inline-bytes <n>', description: 'values above this are announced on gossip and pulled by peers over a stream, so the mesh never floods with megabytes' },
   { key: 'maxReplicateStreams', env: 'REPRAM_MAX_REPLICATE_STREAMS', flag: '--max-replicate-streams <n>', description: 'inbound and outbound /repram/replicate/1.0.0 streams per connection (one reused stream per peer is the norm)' },
   { key: 'peerMemoryBudgetBytes', env: 'REPRAM_PEER_MEMORY_BUDGET', flag: '--peer-memory-budget <n>', description: 'most memory held on behalf of one peer across the inbound protocols (frames being read or worked on, values pulled for it); past it its streams are reset and new ones refused, so one hostile peer cannot exhaust the node. At least 3 × maxValueBytes + 1 MiB' },
+  { key: 'peerGraylistScore', env: 'REPRAM_PEER_GRAYLIST_SCORE', flag: '--peer-graylist-score <n>', description: 'a peer whose reputation score (what this node observed of it: invalid writes and budget refusals weigh 20 and 10 each, decaying with a 5 min half-life) falls below this is graylisted: gossipsub ignores its messages and it is never chosen as a replica. Failed pings, pulls and sends (a flaky link) take off at most a tenth of this, so they never graylist an honest peer' },
+  { key: 'peerDisconnectScore', env: 'REPRAM_PEER_DISCONNECT_SCORE', flag: '--peer-disconnect-score <n>', description: 'a peer whose reputation score falls below this has its connections closed and its new streams refused until its score decays back (at most peerGraylistScore)' },
+  { key: 'peerWriteRate', env: 'REPRAM_PEER_WRITE_RATE', flag: '--peer-write-rate <n>', description: 'writes per second one peer may send over p2p (replicate frames and the gossip messages it delivers; burst 2 s worth): past it its writes are refused (not held) or its messages ignored, and it loses a little score. A relaying mesh peer carries the whole enclave\'s writes: size for the enclave\'s peak (0 = no limit)' },
+  { key: 'peerByteRate', env: 'REPRAM_PEER_BYTE_RATE', flag: '--peer-byte-rate <n>', description: 'bytes of writes per second one peer may send over p2p (burst 2 s worth, at least one maxValueBytes write); past it as for peerWriteRate (0 = no limit)' },
   { key: 'attestationCycleMs', env: 'REPRAM_ATTESTATION_CYCLE', flag: '--attestation-cycle <duration>', description: 'length of a deletion-attestation cycle: proofs are grouped, listed and streamed per cycle' },
   { key: 'attestationCycles', env: 'REPRAM_ATTESTATION_CYCLES', flag: '--attestation-cycles <n>', description: 'closed attestation cycles kept (ring buffer); older cycles and their proofs are dropped' },
   { key: 'maxAttestationsPerCycle', env: 'REPRAM_MAX_ATTESTATIONS_PER_CYCLE', flag: '--max-attestations-per-cycle <n>', description: 'most deletion attestations signed per cycle (bounds memory and CPU); further flagged expirations are counted as dropped' },
@@ -267,6 +276,10 @@ export function profileDefaults (profile: ConfigProfile = 'default'): RepramConf
     gossipInlineBytes: 64 * 1024,
     maxReplicateStreams: 8,
     peerMemoryBudgetBytes: 64 * MiB,
+    peerGraylistScore: -80,
+    peerDisconnectScore: -160,
+    peerWriteRate: 20_000,
+    peerByteRate: 256 * MiB,
     attestationCycleMs: 60_000,
     attestationCycles: 10,
     maxAttestationsPerCycle: 10_000,

@@ -153,7 +153,6 @@ export async function runKill (opts: ScenarioOptions): Promise<ScenarioResult> {
     await sleep(before, opts.signal)
     const victims = cluster.nodes.slice(3)
     for (const v of victims) { dead.add(v.url); process.kill(v.pid as number, 'SIGKILL') }
-    const killedAt = Date.now()
     const writesAtKill = traffic.writes.length
     rec.event(`SIGKILL ${victims.map(v => v.name).join(', ')}`)
     const survivors = cluster.urls.filter(u => !dead.has(u))
@@ -167,11 +166,8 @@ export async function runKill (opts: ScenarioOptions): Promise<ScenarioResult> {
     const settled = await settle
     rec.figures.preKillWritesOnSurvivorsMs = settled.convergedMs
     rec.event(`writes answered before the kill on every survivor ${settled.convergedMs} ms after it; the dead marked unhealthy after ${rec.figures.failureDetectedMs} ms`)
-    const convStart = Date.now()
     const conv = await converge({ urls: survivors, traffic, timeoutMs: short ? 10_000 : 30_000 })
-    const convergedAt = convStart + conv.convergedMs
     rec.event(`survivors converged (${conv.convergedMs} ms after the load stopped)`)
-    rec.figures.convergedSinceKillMs = Number.isNaN(conv.convergedMs) ? NaN : convergedAt - killedAt
     const afterKill = traffic.writes.slice(writesAtKill)
     rec.figures.writesAfterKill = afterKill.length
     rec.figures.writes201AfterKill = afterKill.filter(w => w.status === 201).length
@@ -260,7 +256,6 @@ export async function runPartition (opts: ScenarioOptions & { forceSigstop?: boo
     rec.event(`after heal: every peer healthy in ${String(rec.figures.healthyAfterHealMs)} ms, every write of before the heal on every node in ${settled.convergedMs} ms`)
     // Nothing was killed: every write a node stored (201 or 202) must reach every node.
     const conv = await converge({ urls, traffic, timeoutMs: short ? 15_000 : 60_000, include202: true })
-    rec.figures.convergedSinceHealMs = Number.isNaN(conv.convergedMs) ? NaN : Date.now() - healedAt
     rec.event(`converged ${conv.convergedMs} ms after the load stopped`)
     const minorityUrls = new Set(minority.map(i => urls[i - 1]))
     rec.figures.writes201DuringPartitionMajority = during201.filter(w => !minorityUrls.has(w.via)).length

@@ -3,7 +3,7 @@
  * stored until its answer.
  * - **Replica choice:** R−1 healthy members of the latest membership view (or up to
  *   `directFanout` when that is more, see {@link directCount}), active view first, lowest
- *   RTT first ({@link pickTargets}). Every direct copy counts toward the quorum.
+ *   RTT first, members below `graylistScore` never and penalised ones last ({@link pickTargets}). Every direct copy counts toward the quorum.
  * - **Direct sends** over the injected {@link CoordinatorTransport}, one batch per target.
  * - **Gossip:** when every other member is already a healthy direct target (an enclave no
  *   larger than R, or than `directFanout` + 1) a write is not gossiped, since gossip would deliver only duplicates;
@@ -21,7 +21,7 @@ import { assertNever, type ReplyTo, type Sender } from '../runtime/ask.js'
 import { supervise, type CrashReporter } from '../runtime/supervise.js'
 import { allDirect, directCount, pickTargets, stillPossible, quorumSize, type PendingWrite, type QuorumOutcome, type QuorumResult, type Replica } from './quorum.js'
 
-export { allDirect, directCount, pickTargets, stillPossible, quorumSize, type QuorumResult, type QuorumOutcome, type PendingWrite, type Replica } from './quorum.js'
+export { allDirect, eligible, directCount, pickTargets, stillPossible, quorumSize, type QuorumResult, type QuorumOutcome, type PendingWrite, type Replica } from './quorum.js'
 export { QUORUM_OUTCOMES } from './constants.js'
 
 /** One write waiting for its quorum answer. */
@@ -54,6 +54,8 @@ export interface QuorumCoordinatorInit {
   /** Send each write directly to up to this many members (at least R−1; see `directCount`). @default 0 (R−1) */
   directFanout?: number
   writeTimeoutMs: number
+  /** Members whose `score` is below this are never replicas (`peerGraylistScore`). @default -Infinity (score ignored) */
+  graylistScore?: number
   clock: Clock
   transport: CoordinatorTransport
   /** Where writes are gossiped (the gossip peer). */
@@ -80,6 +82,7 @@ const ACTOR = 'quorum-coordinator'
 export function spawnQuorumCoordinator (parent: Parameters<typeof spawn>[0], init: QuorumCoordinatorInit): Ref<QuorumCoordinatorMsg> {
   const { clock } = init
   const maxDirect = directCount(init.replication, init.directFanout ?? 0)
+  const graylist = init.graylistScore ?? -Infinity
   let self: Ref<QuorumCoordinatorMsg> | undefined
 
   const finish = (s: CoordinatorState, p: PendingWrite, outcome: QuorumOutcome): void => {
@@ -125,9 +128,12 @@ export function spawnQuorumCoordinator (parent: Parameters<typeof spawn>[0], ini
       return { key: r.key, value: r.value, createdAt: r.createdAt, expiresAt: r.expiresAt, writeId: r.writeId }
     })
     const view = s.view
-    const needed = quorumSize(init.replication, view.length + 1) - 1
+    // A graylisted member counts for nothing: neither a replica nor toward the quorum size.
+    let counted = 0
+    for (const m of view) if ((m.score ?? 0) >= graylist) counted++
+    const needed = quorumSize(init.replication, counted + 1) - 1
     // With nothing to wait for (R = 1, or alone) no direct send is made: gossip carries it.
-    const direct = needed > 0 && allDirect(view, maxDirect)
+    const direct = needed > 0 && allDirect(view, maxDirect, graylist)
     if (!direct) init.gossip.send({ type: 'publish', records })
     if (needed <= 0) {
       for (const w of writes) {
@@ -136,7 +142,7 @@ export function spawnQuorumCoordinator (parent: Parameters<typeof spawn>[0], ini
       }
       return
     }
-    const targets = pickTargets(view, maxDirect)
+    const targets = pickTargets(view, maxDirect, graylist)
     if (targets.length < needed) {
       if (direct) init.gossip.send({ type: 'publish', records })
       for (const w of writes) {

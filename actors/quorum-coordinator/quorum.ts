@@ -10,8 +10,16 @@ export type QuorumOutcome = typeof QUORUM_OUTCOMES[number]
 /** The answer of a write. */
 export interface QuorumResult { replicas: number, quorum: boolean, outcome: QuorumOutcome }
 
-/** What the coordinator reads of a member. */
-export interface Replica { id: string, healthy: boolean, rttMs: number | null, active?: boolean }
+/**
+ * What the coordinator reads of a member. `score`: this node's reputation of it
+ * (`src/net/reputation.ts`; absent: 0, nothing observed).
+ */
+export interface Replica { id: string, healthy: boolean, rttMs: number | null, active?: boolean, score?: number }
+
+/** Whether a member may be a replica: healthy, and its score not below `graylistScore`. */
+export function eligible (m: Replica, graylistScore: number): boolean {
+  return m.healthy && (m.score ?? 0) >= graylistScore
+}
 
 /** One write waiting for acks. */
 export interface PendingWrite {
@@ -33,15 +41,18 @@ export function quorumSize (replication: number, enclaveSize: number): number {
 }
 
 /**
- * Picks replica targets: healthy members, those in the active view (connected and
- * pinged) before the others, lowest known RTT first, at most `count`.
+ * Picks replica targets, at most `count`: healthy members whose score is not below
+ * `graylistScore` ({@link eligible}); those in the active view (connected and pinged)
+ * before the others; then those with a score of 0 or more (nothing held against them)
+ * before penalised ones (a flaky link, a refusal); then lowest known RTT first.
  */
-export function pickTargets<M extends Replica> (members: readonly M[], count: number): M[] {
+export function pickTargets<M extends Replica> (members: readonly M[], count: number, graylistScore = -Infinity): M[] {
   if (count <= 0) return []
   const outside = (m: M): number => m.active === false ? 1 : 0
+  const penalised = (m: M): number => (m.score ?? 0) < 0 ? 1 : 0
   return members
-    .filter(m => m.healthy)
-    .sort((a, b) => (outside(a) - outside(b)) || ((a.rttMs ?? Number.MAX_SAFE_INTEGER) - (b.rttMs ?? Number.MAX_SAFE_INTEGER)))
+    .filter(m => eligible(m, graylistScore))
+    .sort((a, b) => (outside(a) - outside(b)) || (penalised(a) - penalised(b)) || ((a.rttMs ?? Number.MAX_SAFE_INTEGER) - (b.rttMs ?? Number.MAX_SAFE_INTEGER)))
     .slice(0, count)
 }
 
@@ -57,13 +68,13 @@ export function directCount (replication: number, directFanout: number): number 
 }
 
 /**
- * Whether every other member is a healthy direct target (an enclave of at most
+ * Whether every other member is a healthy (and not graylisted) direct target (an enclave of at most
  * `maxDirect` other members, see {@link directCount}): gossip would then deliver only
  * duplicates, at a signature per message and a verification per receiver. With no direct
  * targets (R = 1 and no fanout, or alone): false.
  */
-export function allDirect (members: readonly Replica[], maxDirect: number): boolean {
-  return members.length > 0 && members.length <= maxDirect && members.every(m => m.healthy)
+export function allDirect (members: readonly Replica[], maxDirect: number, graylistScore = -Infinity): boolean {
+  return members.length > 0 && members.length <= maxDirect && members.every(m => eligible(m, graylistScore))
 }
 
 /** Whether a pending write can still reach its quorum. */

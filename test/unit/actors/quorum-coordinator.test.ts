@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { dispatch, start, stop, type Ref } from 'nact'
-import { spawnQuorumCoordinator, type QuorumCoordinatorMsg, type QuorumResult, type Replica } from '../../../actors/quorum-coordinator/index.js'
+import { pickTargets, spawnQuorumCoordinator, type QuorumCoordinatorMsg, type QuorumResult, type Replica } from '../../../actors/quorum-coordinator/index.js'
 import { replyChannel, type ReplyTo } from '../../../actors/runtime/ask.js'
 import { ManualClock } from '../../../src/clock.js'
 import type { RepramRecord } from '../../../src/record.js'
@@ -31,7 +31,7 @@ const record = (id = `w-${++seq}`): RepramRecord =>
 
 const member = (id: string, over: Partial<Replica> = {}): Replica => ({ id, healthy: true, rttMs: 10, active: true, ...over })
 
-function coordinator (replication = 3, directFanout?: number): {
+function coordinator (replication = 3, directFanout?: number, graylistScore?: number): {
   ref: Ref<QuorumCoordinatorMsg>
   clock: ManualClock
   sends: Send[]
@@ -47,6 +47,7 @@ function coordinator (replication = 3, directFanout?: number): {
   const ref = spawnQuorumCoordinator(system, {
     replication,
     directFanout,
+    graylistScore,
     writeTimeoutMs: TIMEOUT_MS,
     clock,
     transport: {
@@ -405,6 +406,45 @@ describe('QuorumCoordinator', () => {
         await c.probe()
         expect(writesOf(c.published)).toEqual([])
       })
+    })
+  })
+
+  describe('replica choice by score', () => {
+    it.each([
+      // [what, members, count, chosen]
+      ['graylisted members are never chosen', [member('a', { score: -81 }), member('b', { score: -80 }), member('c')], 3, ['c', 'b']],
+      ['penalised members come after the others, whatever their RTT', [member('a', { score: -1, rttMs: 1 }), member('b', { score: 0, rttMs: 50 }), member('c', { rttMs: 20 })], 2, ['c', 'b']],
+      ['among good members, lowest RTT first (a reward does not beat RTT)', [member('a', { score: 10, rttMs: 30 }), member('b', { score: 0.1, rttMs: 5 })], 2, ['b', 'a']],
+      ['the active view still comes first', [member('a', { score: -5, rttMs: 1 }), member('b', { active: false, rttMs: 1 })], 2, ['a', 'b']],
+      ['no score: as before (active, then RTT)', [member('a', { rttMs: 9 }), member('b', { rttMs: 3 }), member('c', { healthy: false })], 3, ['b', 'a']]
+    ])('%s', (_what, members, count, chosen) => {
+      expect(pickTargets(members, count, -80).map(m => m.id)).toEqual(chosen)
+    })
+
+    it('without a threshold the score only orders', () => {
+      expect(pickTargets([member('a', { score: -1000 }), member('b')], 2).map(m => m.id)).toEqual(['b', 'a'])
+    })
+
+    it('never sends to a graylisted member, and does not count it toward the quorum size', async () => {
+      const c = coordinator(3, undefined, -80)
+      c.view([member('good'), member('bad', { score: -100 })])
+      const w = record()
+      const [answer] = c.begin(w)
+      await until(() => c.sends.length === 1, { what: 'one direct send' })
+      expect(c.sends[0].peer).toBe('good')
+      // An enclave of 2 counted (self + good): quorum is 2 copies, one ack.
+      c.sends[0].ok([true])
+      expect(await answer.promise).toMatchObject({ quorum: true, replicas: 2 })
+      // A graylisted member is not a direct target: the write is gossiped too.
+      await until(() => writesOf(c.published).length === 1, { what: 'gossip' })
+    })
+
+    it('a lone node with only a graylisted member answers at once (alone)', async () => {
+      const c = coordinator(3, undefined, -80)
+      c.view([member('bad', { score: -100 })])
+      const [answer] = c.begin(record())
+      expect(await answer.promise).toMatchObject({ quorum: true, outcome: 'alone' })
+      expect(c.sends).toEqual([])
     })
   })
 })

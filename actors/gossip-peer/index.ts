@@ -27,13 +27,23 @@ import { MESSAGE_SLACK_BYTES, SEEN_GOSSIP_MAX, SEEN_GOSSIP_TTL_MS, type GOSSIP_R
 import { GossipBatcher, announcedAddresses, checkGossip, droppable, type GossipLimits, type GossipRejection, type GossipVerdict, type QueuedWrite } from './gossip-peer.js'
 import type { InboundWritesMsg } from '../inbound-writes/index.js'
 
+/** Bytes a write costs against its sender's rate: key and value, or the announced size of a value pulled later. */
+export function writeBytes (w: Write): number {
+  return w.key.length + Math.max(w.value.byteLength, w.size ?? 0)
+}
+
 export { GossipBatcher, checkGossip, droppable, announcedAddresses, type QueuedWrite, type BatchLimits, type GossipVerdict, type GossipRejection, type GossipLimits, type GossipCheck } from './gossip-peer.js'
 export * from './constants.js'
 
 /** Every message the gossip peer understands. */
 export type GossipPeerMsg =
-  /** From the topic validator: the verdict on a received message, before gossipsub forwards it. */
-  | { type: 'validate', data: Uint8Array, signed: boolean, replyTo: ReplyTo<GossipVerdict> }
+  /**
+   * From the topic validator: the verdict on a received message, before gossipsub forwards
+   * it. `carrier` is the peer whose connection delivered it, `author` the peer that signed it.
+   */
+  | { type: 'validate', data: Uint8Array, signed: boolean, carrier?: string, author?: string, replyTo: ReplyTo<GossipVerdict> }
+  /** The membership view: who is a verified member (an announce by anyone else is taken only from its author). */
+  | { type: 'view', members: ReadonlyArray<{ id: string }> }
   /**
    * A message gossipsub accepted and delivered, signed by `from`; `carrier` is the peer whose
    * connection delivered it (gossipsub's propagation source): `from` itself, or a relay.
@@ -59,6 +69,16 @@ export type GossipMembershipMsg =
 export interface GossipTransport {
   /** Publishes an encoded message on the topic; resolves with the recipient count. */
   publish: (data: Uint8Array) => Promise<number>
+}
+
+/**
+ * What the gossip peer holds against the peer that delivered a message (reputation,
+ * `src/net/reputation.ts`): a rejected message, writes past the peer's rate.
+ */
+export interface GossipGuard {
+  /** Takes the peer's tokens for writes of these sizes; returns how many fit (a prefix). */
+  admit: (peer: string, sizes: readonly number[]) => number
+  penalise: (peer: string, reason: 'invalid_gossip' | 'rate_limited') => void
 }
 
 /** Result of a gossip message, in or out (a metrics label). */
@@ -90,10 +110,14 @@ export interface GossipPeerInit {
   inbound: Sender<InboundWritesMsg>
   membership: Sender<GossipMembershipMsg>
   counters: GossipCounters
+  /** Reputation and per-peer rates. @default none: no rate, no penalty beyond gossipsub's own */
+  guard?: GossipGuard
   crashed: CrashReporter
 }
 
 interface GossipState {
+  /** Verified members (from the membership view). */
+  members: Set<string>
   batcher: GossipBatcher
   timer: TimerHandle | undefined
   halted: boolean
@@ -130,13 +154,14 @@ export function spawnGossipPeer (parent: Parameters<typeof spawn>[0], init: Goss
     })
   }
 
-  const validate = (s: GossipState, data: Uint8Array, signed: boolean): GossipVerdict => {
+  const validate = (s: GossipState, data: Uint8Array, signed: boolean, carrier: string | undefined, author: string | undefined): GossipVerdict => {
     const now = clock.now()
     const check = checkGossip(data, signed, now, limits)
     if (check.verdict === 'reject') {
       if (check.write !== undefined) counters.rejectedWrite?.('invalid')
       counters.message('in', 'reject')
       counters.rejected?.(check.reason)
+      if (carrier !== undefined) init.guard?.penalise(carrier, 'invalid_gossip')
       return 'reject'
     }
     if (check.expired > 0) counters.droppedWrites?.('expired_in_transit', check.expired)
@@ -145,17 +170,42 @@ export function spawnGossipPeer (parent: Parameters<typeof spawn>[0], init: Goss
       return 'ignore'
     }
     const { message: m, live } = check
+    if (relayedStranger(s, m, carrier, author)) {
+      // Not forwarded: every node would otherwise check the signature of every forged
+      // announce. A member that relayed it still vouches for a candidate here.
+      init.membership.send({ type: 'seen', peerId: author as string, addresses: m.announce === undefined ? undefined : announcedAddresses(m.announce.addrs), carrier })
+      counters.message('in', 'ignore')
+      return 'ignore'
+    }
     let dup = live.length > 0
     for (const w of live) if (!s.gossiped.has(w.writeId)) dup = false
     if (dup) {
       counters.message('in', 'ignore')
       return 'ignore'
     }
+    if (carrier !== undefined && init.guard !== undefined && live.length > 0) {
+      const sizes = live.map(writeBytes)
+      if (init.guard.admit(carrier, sizes) < sizes.length) {
+        // Past the carrier's rate: not delivered nor forwarded (anti-entropy repairs what this drops).
+        init.guard.penalise(carrier, 'rate_limited')
+        counters.message('in', 'ignore')
+        return 'ignore'
+      }
+    }
     for (const w of live) s.gossiped.add(w.writeId)
     s.decoded.set(data, { message: m, live })
     counters.message('in', 'accept')
     return 'accept'
   }
+
+  /**
+   * An announce (no writes, not a leave) whose author is neither a member nor the peer
+   * that delivered it: a relayed announce of a stranger (a joiner's own announce, delivered
+   * by itself, passes).
+   */
+  const relayedStranger = (s: GossipState, m: GossipMessage, carrier: string | undefined, author: string | undefined): boolean =>
+    m.announce !== undefined && m.writes.length === 0 && m.leave !== true &&
+    author !== undefined && carrier !== undefined && author !== carrier && !s.members.has(author)
 
   const receive = (s: GossipState, from: string, data: Uint8Array, carrier: string | undefined): void => {
     let checked = s.decoded.get(data)
@@ -182,7 +232,10 @@ export function spawnGossipPeer (parent: Parameters<typeof spawn>[0], init: Goss
   const handle = (s: GossipState, msg: GossipPeerMsg): GossipState => {
     switch (msg.type) {
       case 'validate':
-        msg.replyTo(validate(s, msg.data, msg.signed))
+        msg.replyTo(validate(s, msg.data, msg.signed, msg.carrier, msg.author))
+        return s
+      case 'view':
+        s.members = new Set(msg.members.map(m => m.id))
         return s
       case 'received':
         receive(s, msg.from, msg.data, msg.carrier)
@@ -225,6 +278,7 @@ export function spawnGossipPeer (parent: Parameters<typeof spawn>[0], init: Goss
   }
   self = spawn(parent, handle, ACTOR, {
     initialState: {
+      members: new Set<string>(),
       batcher: new GossipBatcher({ maxWrites: limits.batchSize, maxBytes: limits.maxMessageBytes - MESSAGE_SLACK_BYTES }),
       timer: undefined,
       halted: false,

@@ -86,6 +86,8 @@ export interface PeerBudgetsInit {
   capBytes: number
   /** Counts refusals; settable later (the registry comes with the node). */
   metrics?: BudgetMetrics
+  /** Told of each refusal with the peer it holds against (reputation: a `budget` penalty). */
+  onRefusal?: (peer: string, protocol: BudgetProtocol) => void
 }
 
 /** The memory held on behalf of each peer, and its cap. */
@@ -138,9 +140,10 @@ export class PeerBudgets {
     this.total -= give
   }
 
-  /** Counts one refusal. */
-  refused (protocol: BudgetProtocol): void {
+  /** Counts one refusal (of `peer`'s stream or pull, when known). */
+  refused (protocol: BudgetProtocol, peer?: string): void {
     this.metrics?.refusals.inc({ protocol })
+    if (peer !== undefined) this.init.onRefusal?.(peer, protocol)
   }
 
   /** A running account of one stream or pull: never gives back more than it took. */
@@ -160,7 +163,7 @@ export class BudgetAccount {
   /** Charges `n` bytes; false (and a refusal counted) when the peer would pass its cap. */
   charge (n: number): boolean {
     if (this.closed || !this.budgets.charge(this.peer, n)) {
-      this.budgets.refused(this.protocol)
+      this.budgets.refused(this.protocol, this.peer)
       return false
     }
     this.charged += n

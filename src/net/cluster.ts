@@ -33,6 +33,7 @@ import { hostFromLibp2p, type NetHost } from './host.js'
 import { SyncEngine, createSyncMetrics, type SyncMetrics } from './sync.js'
 import { Libp2pTransport } from './transport.js'
 import { wireHandlers, type ClusterActors, type Unwire } from './handlers.js'
+import { PeerReputation, type ScoreBand } from './reputation.js'
 
 export type { ClusterActors } from './handlers.js'
 import { clusterReports } from './report.js'
@@ -67,6 +68,8 @@ export class ClusterReplicator implements Replicator {
   /** The latest view membership published (frozen): read for status and read-through. */
   private view: readonly Member[] = []
   private readonly asker = new Asker(20)
+  /** What this node observed of each peer (`reputation.ts`); one per start. */
+  private reputation: PeerReputation | undefined
   private queued: BeginWrite[] = []
   private flushQueued = false
   private stopping: Promise<void> | undefined
@@ -83,6 +86,16 @@ export class ClusterReplicator implements Replicator {
     const c = store.config
     this.log = store.logger.child({ component: 'repram:cluster' })
     let owned: Libp2p<any> | undefined
+    this.metrics ??= createClusterMetrics(store.registry)
+    // Before libp2p: gossipsub reads it as its application-specific score.
+    const reputation = new PeerReputation({
+      clock: store.clock,
+      graylistScore: c.peerGraylistScore,
+      disconnectScore: c.peerDisconnectScore,
+      onPenalty: (reason) => this.metrics.peerPenalties.inc({ reason }),
+      onBand: (peer, band) => this.onBand(peer, band)
+    })
+    this.reputation = reputation
     try {
       let host = this.init.host
       if (host === undefined) {
@@ -91,15 +104,14 @@ export class ClusterReplicator implements Replicator {
           const { createRepramLibp2p } = await import('./libp2p.js')
           const { loadOrCreateIdentity } = await import('./identity.js')
           const privateKey = this.init.privateKey ?? await loadOrCreateIdentity(c.dataDir)
-          libp2p = owned = await createRepramLibp2p(c, { privateKey, memoryLatencyMs: this.init.memoryLatencyMs, connectionGater: this.init.connectionGater, registry: store.registry })
+          libp2p = owned = await createRepramLibp2p(c, { privateKey, memoryLatencyMs: this.init.memoryLatencyMs, connectionGater: this.init.connectionGater, registry: store.registry, appScore: (id) => reputation.gossipScore(id) })
         }
         host = hostFromLibp2p(libp2p, this.init.pubsubService ?? DEFAULT_PUBSUB_SERVICE)
       }
       this.selfId = host.peerId.toString()
-      this.metrics ??= createClusterMetrics(store.registry)
       this.syncMetrics ??= createSyncMetrics(store.registry)
       const halt = new AbortController()
-      const transport = new Libp2pTransport(host, c)
+      const transport = new Libp2pTransport(host, c, reputation, store.clock)
       const actors = this.spawnActors(store, transport, halt.signal)
       const sync = new SyncEngine({
         store,
@@ -141,9 +153,10 @@ export class ClusterReplicator implements Replicator {
       inbound: new Coalescer<InboundWritesMsg>(refs.inbound, batch => ({ type: 'batch', batch })),
       membership: membershipIn,
       counters: reports.gossip,
+      guard: { admit: (peer, sizes) => transport.rates.admit(peer, sizes), penalise: (peer, reason) => transport.reputation.penalise(peer, reason) },
       crashed
     })
-    refs.coordinator = spawnQuorumCoordinator(system, { replication: c.replication, directFanout: c.directFanout, writeTimeoutMs: c.writeTimeoutMs, clock, transport, gossip: gossipIn, ...reports.coordinator, crashed })
+    refs.coordinator = spawnQuorumCoordinator(system, { replication: c.replication, directFanout: c.directFanout, writeTimeoutMs: c.writeTimeoutMs, graylistScore: c.peerGraylistScore, clock, transport, gossip: gossipIn, ...reports.coordinator, crashed })
     refs.membership = spawnMembership(system, {
       self: this.selfId,
       memberTtlMs: c.memberTtlMs,
@@ -211,7 +224,8 @@ export class ClusterReplicator implements Replicator {
     if (this.state.code !== 'started') return undefined
     const k = this.state.store.config.readThroughPeers
     if (k <= 0) return undefined
-    const peers = shuffle(this.view.filter(m => m.healthy && m.active).map(m => m.id)).slice(0, k)
+    const rep = this.state.transport.reputation
+    const peers = shuffle(this.view.filter(m => m.healthy && m.active && !rep.graylisted(m.id)).map(m => m.id)).slice(0, k)
     return await this.state.sync.readThrough(key, peers)
   }
 
@@ -229,7 +243,8 @@ export class ClusterReplicator implements Replicator {
       enclave: store.config.enclave,
       rtt_ms: m.rttMs === null ? null : Math.round(m.rttMs * 100) / 100,
       healthy: m.healthy,
-      last_seen: m.lastSeen
+      last_seen: m.lastSeen,
+      score: Math.round(transport.reputation.score(m.id) * 100) / 100
     }))
   }
 
@@ -261,18 +276,39 @@ export class ClusterReplicator implements Replicator {
     }
   }
 
-  /** A new view: the actors that read it get it as a message; status reads the frozen copy. */
-  private onView (members: readonly Member[]): void {
-    this.view = members
+  /**
+   * A new view: the actors that read it get it as a message, each member with its score
+   * now (so scores reach the coordinator at least every ping interval, and at once when a
+   * peer's band gets worse: {@link onBand}); status reads the frozen copy.
+   */
+  private onView (view: readonly Member[]): void {
+    this.view = view
     if (this.state.code !== 'started') return
-    const { coordinator, inbound, antiEntropy } = this.state.actors
+    const rep = this.state.transport.reputation
+    const members = Object.freeze(view.map(m => ({ ...m, score: rep.score(m.id) })))
+    const { coordinator, inbound, antiEntropy, gossip } = this.state.actors
     dispatch(coordinator, { type: 'view', members })
     dispatch(inbound, { type: 'view', members })
     dispatch(antiEntropy, { type: 'view', members })
+    dispatch(gossip, { type: 'view', members })
     let healthy = 0
     for (const m of members) if (m.healthy) healthy++
     this.metrics.peersActive.set({ state: 'healthy' }, healthy)
     this.metrics.peersActive.set({ state: 'unhealthy' }, members.length - healthy)
+  }
+
+  /**
+   * A peer's score fell into a worse band: the coordinator gets the scores at once (a
+   * graylisted peer is no replica from the next write on); below the disconnect threshold
+   * its connections are closed (its new streams are refused by the handlers).
+   */
+  private onBand (peer: string, band: ScoreBand): void {
+    if (this.state.code !== 'started') return
+    if (band === 'graylisted' || band === 'disconnected') {
+      this.log.info({ peer, band, score: Math.round(this.state.transport.reputation.score(peer)) }, 'peer score fell below a threshold')
+      this.onView(this.view)
+    }
+    if (band === 'disconnected') this.state.transport.hangUp(peer)
   }
 
   private async teardown (graceful: boolean): Promise<void> {

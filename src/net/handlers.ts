@@ -22,7 +22,7 @@ import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import type { LocalStore } from '../node/store.js'
 import type { Logger } from '../logger.js'
 import { Coalescer, type Asker } from '../../actors/runtime/ask.js'
-import type { GossipPeerMsg, GossipVerdict } from '../../actors/gossip-peer/index.js'
+import { writeBytes, type GossipPeerMsg, type GossipVerdict } from '../../actors/gossip-peer/index.js'
 import type { KnownPeer, MembershipMsg } from '../../actors/membership/index.js'
 import type { InboundWritesMsg } from '../../actors/inbound-writes/index.js'
 import type { QuorumCoordinatorMsg } from '../../actors/quorum-coordinator/index.js'
@@ -83,8 +83,10 @@ export async function wireHandlers (init: HandlersInit): Promise<Unwire> {
 
   // ---- gossip ----------------------------------------------------------------------------
   const pubsub = host.pubsub
-  pubsub.topicValidators.set(topic, async (_peer, msg) => {
-    const verdict = await asker.ask<GossipVerdict, GossipPeerMsg>(gossip, replyTo => ({ type: 'validate', data: msg.data, signed: msg.type === 'signed', replyTo }), c.writeTimeoutMs, 'gossip peer').catch(() => 'ignore' as const)
+  pubsub.topicValidators.set(topic, async (peer, msg) => {
+    const carrier = transport.learn(peer)
+    const author = msg.type === 'signed' ? transport.learn(msg.from) : undefined
+    const verdict = await asker.ask<GossipVerdict, GossipPeerMsg>(gossip, replyTo => ({ type: 'validate', data: msg.data, signed: msg.type === 'signed', carrier, author, replyTo }), c.writeTimeoutMs, 'gossip peer').catch(() => 'ignore' as const)
     return VERDICTS[verdict]
   })
   const selfId = host.peerId.toString()
@@ -112,11 +114,19 @@ export async function wireHandlers (init: HandlersInit): Promise<Unwire> {
 
   // ---- budgets ---------------------------------------------------------------------------
   const budgets = transport.budgets
+  const reputation = transport.reputation
   budgetMetrics(store.registry, budgets)
-  /** The account of a new inbound stream, or undefined (stream aborted, refusal counted) when its peer is at its cap. */
+  /**
+   * The account of a new inbound stream, or undefined (stream aborted) when its peer is at
+   * its cap (a refusal, counted and held against it) or below `peerDisconnectScore`.
+   */
   const admit = (stream: Stream, from: string, protocol: BudgetProtocol): ReturnType<typeof budgets.account> | undefined => {
+    if (reputation.disconnected(from)) {
+      stream.abort(new Error('peer below the disconnect score'))
+      return undefined
+    }
     if (!budgets.full(from)) return budgets.account(from, protocol)
-    budgets.refused(protocol)
+    budgets.refused(protocol, from)
     stream.abort(new Error('peer over its memory budget'))
     return undefined
   }
@@ -127,6 +137,23 @@ export async function wireHandlers (init: HandlersInit): Promise<Unwire> {
     const rec = await store.lookup(key).catch(() => undefined)
     if (rec === undefined || rec.writeId !== writeId) return undefined
     return toWire(rec, origin)
+  }
+  /**
+   * A replicate frame's writes: those within the peer's rate (`peerWriteRate`,
+   * `peerByteRate`) go to inbound writes, the rest are answered FAILED (not held: the
+   * sender gossips them) and cost the peer a `rate_limited` penalty; a frame with an
+   * invalid write costs it an `invalid_write` penalty.
+   */
+  const inboundReplicate = (writes: Write[], from: string, signal: AbortSignal): Promise<WriteResult[]> => {
+    const n = transport.rates.admit(from, writes.map(writeBytes))
+    if (n < writes.length) reputation.penalise(from, 'rate_limited')
+    const refused = Array.from({ length: writes.length - n }, () => WriteResult.FAILED)
+    if (n === 0) return Promise.resolve(refused)
+    const admitted = n === writes.length ? writes : writes.slice(0, n)
+    return asker.ask<WriteResult[], InboundWritesMsg>(inbound, replyTo => ({ type: 'writes', writes: admitted, from, via: 'replicate', signal, replyTo }), c.writeTimeoutMs + c.dialTimeoutMs, 'inbound writes').then(results => {
+      if (results.includes(WriteResult.INVALID)) reputation.penalise(from, 'invalid_write')
+      return refused.length === 0 ? results : [...results, ...refused]
+    })
   }
   await host.handle(REPLICATE_PROTOCOL, (stream: Stream, connection: Connection) => {
     const from = transport.learn(connection.remotePeer)
@@ -142,13 +169,17 @@ export async function wireHandlers (init: HandlersInit): Promise<Unwire> {
       account,
       handler: {
         // Not async: the writes (views into the frame) are handed over, not kept here.
-        writes: (writes, from, signal) => asker.ask<WriteResult[], InboundWritesMsg>(inbound, replyTo => ({ type: 'writes', writes, from, via: 'replicate', signal, replyTo }), c.writeTimeoutMs + c.dialTimeoutMs, 'inbound writes'),
+        writes: (writes, from, signal) => inboundReplicate(writes, from, signal),
         fetch,
         leave: (peerId) => membership.send({ type: 'leave', peerId }),
         // A valid frame in our enclave on the peer's own connection: it speaks REPRAM (verified).
         seen: (peerId) => membership.send({ type: 'seen', peerId, carrier: peerId }),
         members: async (peerId) => transport.exchangeWire(await asker.ask<KnownPeer[], MembershipMsg>(membership, replyTo => ({ type: 'exchange', asker: peerId, replyTo }), LEAVE_TIMEOUT_MS, 'membership').catch(() => [])),
-        refused: (reason) => metrics.replicateFrames.inc({ result: reason })
+        refused: (reason) => {
+          metrics.replicateFrames.inc({ result: reason })
+          // An undecodable frame is something no honest node sends; another enclave is a misconfiguration.
+          if (reason === 'schema') reputation.penalise(from, 'invalid_write')
+        }
       }
     })
   }, { maxInboundStreams: c.maxReplicateStreams, maxOutboundStreams: c.maxReplicateStreams })
@@ -178,7 +209,12 @@ export async function wireHandlers (init: HandlersInit): Promise<Unwire> {
   undo.push(async () => { await host.unhandle(BLOB_PROTOCOL).catch(() => {}) })
 
   // ---- connections -----------------------------------------------------------------------
-  const onConnect = (evt: CustomEvent<PeerId>): void => membership.send({ type: 'connected', peerId: transport.learn(evt.detail) })
+  const onConnect = (evt: CustomEvent<PeerId>): void => {
+    const peerId = transport.learn(evt.detail)
+    // Below the disconnect score: closed again until its score decays back.
+    if (reputation.disconnected(peerId)) transport.hangUp(peerId)
+    else membership.send({ type: 'connected', peerId })
+  }
   const onDisconnect = (evt: CustomEvent<PeerId>): void => membership.send({ type: 'disconnected', peerId: evt.detail.toString() })
   host.events.addEventListener('peer:connect', onConnect as any)
   host.events.addEventListener('peer:disconnect', onDisconnect as any)

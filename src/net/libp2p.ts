@@ -23,6 +23,7 @@ import type { RepramConfig } from '../config.js'
 import { pskFromSecret } from './pnet.js'
 import { topicFor } from './topic.js'
 import { libp2pLogger } from './libp2p-logger.js'
+import { gossipThresholds } from './reputation.js'
 
 /** Services of a REPRAM libp2p node. */
 export type RepramLibp2pServices = {
@@ -46,6 +47,8 @@ export interface CreateRepramLibp2pOptions {
    * served next to the `repram_*` ones on `/v1/metrics`. @default none: libp2p metrics off
    */
   registry?: Registry
+  /** gossipsub's application-specific score of a peer (the node's reputation of it). @default none */
+  appScore?: (peerId: string) => number
 }
 
 /**
@@ -72,7 +75,7 @@ export function meshDegrees (D: number): { D: number, Dlo: number, Dhi: number, 
 }
 
 /** Gossipsub settings shared by standalone nodes (embedding apps choose their own). */
-export function gossipsubOptions (config: RepramConfig): Parameters<typeof gossipsub>[0] {
+export function gossipsubOptions (config: RepramConfig, appScore?: (peerId: string) => number): Parameters<typeof gossipsub>[0] {
   const topic = topicFor(config.network, config.enclave)
   return {
     globalSignaturePolicy: StrictSign,
@@ -89,8 +92,10 @@ export function gossipsubOptions (config: RepramConfig): Parameters<typeof gossi
     // cannot mask the real one.
     fastMsgIdFn: fastMessageId,
     maxInboundDataLength: config.maxGossipMessageBytes + 16 * 1024,
-    // Invalid messages on our topic cost the sender score (DESIGN §4).
+    // Invalid messages on our topic cost the sender score (DESIGN §4); what this node
+    // observed of the peer (reputation.ts) is the application-specific score, weight 1.
     scoreParams: createPeerScoreParams({
+      ...(appScore === undefined ? {} : { appSpecificScore: appScore, appSpecificWeight: 1 }),
       topics: {
         [topic]: createTopicScoreParams({
           topicWeight: 1,
@@ -102,7 +107,9 @@ export function gossipsubOptions (config: RepramConfig): Parameters<typeof gossi
           invalidMessageDeliveriesDecay: 0.5
         })
       }
-    })
+    }),
+    // Below peerGraylistScore a peer's RPCs are ignored; gossip and publish thresholds in gossipsub's proportions.
+    scoreThresholds: gossipThresholds(config.peerGraylistScore)
   }
 }
 
@@ -144,7 +151,7 @@ export async function createRepramLibp2p (config: RepramConfig, opts: CreateRepr
     services: {
       identify: identify(),
       ping: ping(),
-      pubsub: gossipsub(gossipsubOptions(config))
+      pubsub: gossipsub(gossipsubOptions(config, opts.appScore))
     }
   })
   try {

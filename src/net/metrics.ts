@@ -3,6 +3,7 @@
  * only from the small enums below: never keys, values or peer-controlled strings.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+import { PENALTY_REASONS } from './reputation.js'
 
 /** The cluster metrics. */
 export interface ClusterMetrics {
@@ -21,6 +22,7 @@ export interface ClusterMetrics {
   peerExchanges: Counter<'result'>
   candidates: Counter<'result'>
   candidatesHeld: Gauge
+  peerPenalties: Counter<'reason'>
 }
 
 /** Creates and registers the cluster metrics on `registry`. */
@@ -47,6 +49,11 @@ export function createClusterMetrics (registry: Registry): ClusterMetrics {
     announces: new Counter({ name: 'repram_announces_total', help: 'Membership announces on gossip (result: sent, or skipped: this node published gossip within the announce interval)', labelNames: ['result'], registers }),
     peerExchanges: new Counter({ name: 'repram_peer_exchanges_total', help: 'Peer exchanges asked of the first peer after being alone (result: ok or failed)', labelNames: ['result'], registers }),
     candidates: new Counter({ name: 'repram_membership_candidates_total', help: 'Peers not yet verified, by result: added (an unverified candidate, heard of through a member), verified (a dial or handshake completed), dial_failed, handshake_failed, handshake_busy, expired (unheard of for memberTtl), or refused: pool_full, source_cap, range_cap, no_address, unverified_source (relayed by a peer that is not a member)', labelNames: ['result'], registers }),
-    candidatesHeld: new Gauge({ name: 'repram_membership_candidates', help: 'Unverified candidates held now (they count for nothing until verified)', registers })
+    candidatesHeld: new Gauge({ name: 'repram_membership_candidates', help: 'Unverified candidates held now (they count for nothing until verified)', registers }),
+    peerPenalties: (() => {
+      const c = new Counter({ name: 'repram_peer_penalties_total', help: `Score penalties this node gave peers, by reason (faults: invalid_write, invalid_gossip, budget; flaky signs, capped: rate_limited, ping_failed, pull_failed, replicate_failed)`, labelNames: ['reason'], registers })
+      for (const reason of PENALTY_REASONS) c.inc({ reason }, 0)
+      return c
+    })()
   }
 }

@@ -16,7 +16,8 @@
  * - **rewards** (answered replicates, answered pings), capped, so a good record offsets
  *   flakiness but not more than half of one fault.
  *
- * The score is gossipsub's application-specific score (`appSpecificScore`, weight 1), the
+ * The score (without flakiness: {@link PeerReputation.gossipScore}) is gossipsub's
+ * application-specific score (`appSpecificScore`, weight 1); the whole score is the
  * `score` of `/v1/topology`, and the membership view's `score` that the quorum
  * coordinator reads: a peer below `peerGraylistScore` is never chosen as a replica, and
  * gossipsub ignores its RPCs; below `peerDisconnectScore` its connections are closed and
@@ -175,6 +176,18 @@ export class PeerReputation {
     const p = this.peers.get(peer)
     if (p === undefined) return 0
     return scoreOf(partsAt(p, this.init.clock.now()), this.init.graylistScore)
+  }
+
+  /**
+   * What gossipsub gets as `peer`'s application-specific score: rewards − faults, without
+   * flakiness. gossipsub prunes every peer with a negative score from its mesh (it then
+   * gets relayed messages only through IHAVE gossip); a flaky link is no reason for that,
+   * and gossipsub sees delivery failures itself.
+   */
+  gossipScore (peer: string): number {
+    const p = this.peers.get(peer)
+    if (p === undefined) return 0
+    return scoreOf({ ...partsAt(p, this.init.clock.now()), flaky: 0 }, this.init.graylistScore)
   }
 
   /** `peer`'s band now. */

@@ -28,6 +28,7 @@ import { BLOB_PROTOCOL, FRAME_OVERHEAD_BYTES, REPLICATE_PROTOCOL, SYNC_PROTOCOL 
 import { ReplicateClient } from './replicate.js'
 import { BlobClient } from './blob.js'
 import { PeerBudgets } from './budget.js'
+import { PeerRateLimiter, PeerReputation } from './reputation.js'
 import { SYNC_MAX_STREAMS } from './sync.js'
 import type { NetHost } from './host.js'
 
@@ -39,13 +40,19 @@ export class Libp2pTransport implements CoordinatorTransport, MembershipTranspor
   readonly blobs: BlobClient
   /** Memory held on behalf of each peer (`peerMemoryBudgetBytes`): charged by the protocol handlers and the blob client. */
   readonly budgets: PeerBudgets
+  /** What this node observed of each peer (`reputation.ts`): sends, pings, pulls and budget refusals feed it here. */
+  readonly reputation: PeerReputation
+  /** Token buckets on the writes each peer sends (`peerWriteRate`, `peerByteRate`). */
+  readonly rates: PeerRateLimiter
   private closed = false
   /** Aborted by {@link close}: ends streams being opened. */
   private readonly halt = new AbortController()
 
-  constructor (readonly host: NetHost, private readonly config: RepramConfig) {
+  constructor (readonly host: NetHost, private readonly config: RepramConfig, reputation?: PeerReputation, clock: { now: () => number } = Date) {
     this.origin = host.peerId.toMultihash().bytes
-    this.budgets = new PeerBudgets({ capBytes: config.peerMemoryBudgetBytes })
+    this.reputation = reputation ?? new PeerReputation({ clock, graylistScore: config.peerGraylistScore, disconnectScore: config.peerDisconnectScore })
+    this.rates = new PeerRateLimiter({ writesPerSec: config.peerWriteRate, bytesPerSec: config.peerByteRate, maxWriteBytes: config.maxValueBytes + config.maxKeyBytes * 4 }, clock)
+    this.budgets = new PeerBudgets({ capBytes: config.peerMemoryBudgetBytes, onRefusal: (peer) => this.reputation.penalise(peer, 'budget') })
     this.blobs = new BlobClient({
       network: config.network,
       enclave: config.enclave,
@@ -87,8 +94,13 @@ export class Libp2pTransport implements CoordinatorTransport, MembershipTranspor
     const cl = this.client(peerId)
     const inline = this.config.gossipInlineBytes
     // Values above the inline threshold are announced: the replica pulls them over the blob protocol and acks once it holds them.
-    const results = await Promise.all(records.map(async r => await cl.send(toWire(r, this.origin, r.value.byteLength <= inline)).catch(() => WriteResult.FAILED)))
-    return results.map(r => r === WriteResult.HELD)
+    let failed = false
+    const results = await Promise.all(records.map(async r => await cl.send(toWire(r, this.origin, r.value.byteLength <= inline)).catch(() => { failed = true; return WriteResult.FAILED })))
+    const held = results.map(r => r === WriteResult.HELD)
+    // An answered batch is a sign of reliability; a send that failed (no answer, a reset stream) is a flaky sign.
+    if (held.includes(true)) this.reputation.reward(peerId, 'replicate_held')
+    if (failed && !this.closed) this.reputation.penalise(peerId, 'replicate_failed')
+    return held
   }
 
   /** Tells a peer directly that this node leaves, within `timeoutMs`. */
@@ -107,13 +119,22 @@ export class Libp2pTransport implements CoordinatorTransport, MembershipTranspor
     // no stream is opened. Without an open, monitored connection we ping, which dials.
     const conns = this.host.getConnections(peer).filter(conn => conn.status === 'open')
     for (const conn of conns) {
-      if (typeof conn.rtt === 'number' && Number.isFinite(conn.rtt)) return conn.rtt
+      if (typeof conn.rtt === 'number' && Number.isFinite(conn.rtt)) {
+        this.reputation.reward(id, 'ping_ok')
+        return conn.rtt
+      }
     }
     if (!opts.dial && conns.length === 0) return undefined
     // A ping may take up to a dial: a short interval must not turn a busy peer unhealthy.
     const signal = AbortSignal.timeout(Math.max(this.config.pingIntervalMs, this.config.dialTimeoutMs))
-    if (this.host.ping !== undefined) return await this.host.ping(peer, { signal })
-    return await this.client(id).ping()
+    try {
+      const rtt = this.host.ping !== undefined ? await this.host.ping(peer, { signal }) : await this.client(id).ping()
+      this.reputation.reward(id, 'ping_ok')
+      return rtt
+    } catch (err) {
+      if (!this.closed) this.reputation.penalise(id, 'ping_failed')
+      throw err
+    }
   }
 
   async dial (addr: string): Promise<string> {
@@ -172,6 +193,13 @@ export class Libp2pTransport implements CoordinatorTransport, MembershipTranspor
     for (const conn of this.host.getConnections(peer)) {
       if (conn.direction === 'outbound' && conn.status === 'open') void conn.close().catch(() => {})
     }
+  }
+
+  /** Closes every connection to a peer (reputation: below `peerDisconnectScore`). */
+  hangUp (id: string): void {
+    const peer = this.peerIds.get(id)
+    if (peer === undefined) return
+    for (const conn of this.host.getConnections(peer)) void conn.close().catch(() => {})
   }
 
   async exchange (id: string): Promise<KnownPeer[]> {
@@ -244,7 +272,13 @@ export class Libp2pTransport implements CoordinatorTransport, MembershipTranspor
   // ---- inbound writes, sync ----------------------------------------------------------------
 
   async pull (id: string, w: Write, signal: AbortSignal, owner: string): Promise<RepramRecord> {
-    return await this.blobs.pull(id, w, signal, owner)
+    try {
+      return await this.blobs.pull(id, w, signal, owner)
+    } catch (err) {
+      // Only a pull that failed on its own (not one we gave up on) is held against the holder.
+      if (!signal.aborted && !this.closed) this.reputation.penalise(id, 'pull_failed')
+      throw err
+    }
   }
 
   /** Opens a stream on a REPRAM protocol, bounded by `signal` and by {@link close}. */

@@ -39,6 +39,8 @@ export interface TopologyPeer {
   healthy: boolean
   /** ms since epoch. */
   last_seen: number
+  /** This node's reputation of the peer (0: nothing held for or against it; below `peerGraylistScore`: graylisted). */
+  score?: number
 }
 
 /** What every service that runs inside a node gets of it (the network layer, the attestation service). */

@@ -169,3 +169,17 @@ describe('PeerRateLimiter (token bucket per peer)', () => {
     expect(refill({ tokens: 5, at: T0 }, T0 - 1000, 10, 20)).toEqual({ tokens: 5, at: T0 })
   })
 })
+
+describe('gossipsub\'s share of the score', () => {
+  it('leaves flakiness out (gossipsub prunes any negative peer from its mesh) and keeps faults and rewards', () => {
+    const { rep } = reputation()
+    rep.penalise('flaky', 'ping_failed', 3)
+    expect(rep.score('flaky')).toBe(-3)
+    expect(rep.gossipScore('flaky')).toBe(0)
+    rep.penalise('bad', 'invalid_gossip', 5)
+    rep.penalise('bad', 'pull_failed')
+    expect(rep.gossipScore('bad')).toBe(-100)
+    rep.reward('good', 'replicate_held', 3)
+    expect(rep.gossipScore('good')).toBeCloseTo(0.3)
+  })
+})

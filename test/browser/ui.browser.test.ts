@@ -170,7 +170,7 @@ describe('the dashboard in headless Chromium against a real node', () => {
     expect(await page.locator('#att-body tr td').first().textContent()).toMatch(/^\d+$/)
   })
 
-  it('shows a second node in the peers table with its RTT and health', async () => {
+  it('shows a second node in the peers table with its RTT, health and score', async () => {
     second = await createRepramNode({ network: true, config: { profile: 'test', logLevel: 'silent', dataDir: dataDir(), peers: node.networkInfo().addresses } })
     const id = second.networkInfo().nodeId
     await until(() => node.topology().some(p => p.id === id && p.healthy && p.rtt_ms !== null), { timeoutMs: 15_000, what: 'the second node to be a healthy peer' })
@@ -182,6 +182,9 @@ describe('the dashboard in headless Chromium against a real node', () => {
     const cells = await page.locator(`#peers-body tr[data-peer-id="${id}"] td`).allTextContents()
     expect(cells[0]).toBe(`${id.slice(0, 8)}…${id.slice(-6)}`)
     expect(cells[1]).toContain('/ip4/127.0.0.1/tcp/')
+    // Topology carries each peer's reputation score: the table grows a score column by itself.
+    expect(await page.locator('#peers-head th.score').textContent()).toBe('score')
+    expect(cells[5]).toMatch(/^-?\d+\.\d\d$/)
 
     mkdirSync(join(ROOT, 'test-output'), { recursive: true })
     await page.screenshot({ path: SCREENSHOT, fullPage: true })

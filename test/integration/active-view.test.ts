@@ -66,17 +66,18 @@ describe('active view', () => {
     const count = async (t: typeof writer, result: string): Promise<number> => await metric(t.node, 'repram_announces_total', { result })
     const sent0 = await count(writer, 'sent')
     const quiet0 = await count(quiet, 'sent')
-    // Write every ~20 ms until the writer has skipped five announces (about a second).
+    // Write every ~20 ms until the quiet node has announced four times (about a second):
+    // both nodes' announce timers run on the same loop, so a busy machine delays both alike.
     let i = 0
-    while (await count(writer, 'skipped') < 5) {
+    while (await count(quiet, 'sent') - quiet0 < 4) {
       expect(i).toBeLessThan(500)
       const res = await writer.node.put(`busy/${i++}`, enc('v'), { ttl: 60 })
       expect(res.quorum).toBe(true)
       await new Promise(resolve => setTimeout(resolve, 20)) // pacing the writes, not a wait for a condition
     }
-    // At most one announce slipped in before the first write was published.
+    // Over those intervals the writer skipped (at most one announce slipped in before its first write was published).
     expect(await count(writer, 'sent') - sent0, 'writer announces').toBeLessThanOrEqual(1)
-    expect(await count(quiet, 'sent') - quiet0, 'quiet node announces').toBeGreaterThanOrEqual(3)
+    expect(await count(writer, 'skipped'), 'writer skips').toBeGreaterThanOrEqual(2)
     // At most its first periodic announce followed its join announce too closely.
     expect(await count(quiet, 'skipped'), 'quiet node skips').toBeLessThanOrEqual(1)
     // The writes were gossiped, and the writer is still a member everywhere.

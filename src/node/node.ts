@@ -160,6 +160,7 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
   private readonly reaper: Ref<TtlReaperMsg>
   private readonly watchHub: Coalescer<WatchHubMsg>
   private watchIds = 0
+  private watched = false
   private readonly asker = new Asker()
   private readonly replicator: Replicator | undefined
   private readonly localId = randomUUID()
@@ -349,6 +350,9 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
       after = parseEventId(opts.lastEventId)
       if (after === undefined) throw new BadRequestError('Last-Event-ID is not an event id of this API (<boot>-<n>)', 'invalid_event_id')
     }
+    // From the first watch on, every change is fed to the hub (its ring serves resumes). Before
+    // it, no client can hold an event id of this run, so there is nothing to record.
+    this.watched = true
     const id = ++this.watchIds
     const start = await this.asker.ask<{ boot: string, lastSeq: number, gap: boolean }, WatchHubMsg>(this.watchHub, replyTo => ({ type: 'subscribe', id, prefix, values: opts.values === true, after, sink, replyTo }), SHARD_TIMEOUT_MS, 'watch hub')
     return {
@@ -401,11 +405,12 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
 
   /** A record was stored or expired: the node's event, and the watch feed (with a thunk over the stored value). */
   private changed (type: 'record:stored' | 'record:expired', rec: RepramRecord, origin?: 'local' | 'remote'): void {
-    const e = recordEvent(rec, origin)
-    this.emit(type, e)
+    // Every write passes here: nothing is built for nobody (no listener, no watch yet).
+    if (this.listenerCount(type) > 0) this.emit(type, recordEvent(rec, origin))
+    if (!this.watched) return
     this.watchHub.send({
       type: 'change',
-      entry: { type: type === 'record:stored' ? 'stored' : 'expired', key: e.key, writeId: e.writeId, createdAt: e.createdAt, expiresAt: e.expiresAt, size: e.size },
+      entry: { type: type === 'record:stored' ? 'stored' : 'expired', key: rec.key, writeId: rec.writeId, createdAt: rec.createdAt, expiresAt: rec.expiresAt, size: rec instanceof Entry ? rec.size : rec.value.byteLength },
       readValue: type === 'record:stored' ? () => rec.value : undefined
     })
   }

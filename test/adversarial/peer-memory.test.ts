@@ -124,6 +124,8 @@ describe('a peer that announces values it never serves, with expired filler, on 
     const refused = await metric(target.node, 'repram_peer_budget_refusals_total')
     expect(refused).toBeGreaterThan(0)
     expect(streamsLost).toBeGreaterThan(0)
+    // …and each refusal is a penalty on the peer's reputation.
+    expect(await metric(target.node, 'repram_peer_penalties_total', { reason: 'budget' })).toBeGreaterThan(0)
     expect(bytesSent).toBeLessThan(100 * MiB)
 
     // The node stayed healthy: an honest peer's writes made during and after the attack reached their quorum.

@@ -10,6 +10,9 @@
  * (b) It sends writes past its rate (`peerWriteRate`): the writes past the bucket are
  *     answered FAILED (not held) and not stored, its gossip past the bucket is ignored, and
  *     each refusal is a `rate_limited` penalty.
+ * (c) It keeps sending invalid writes past the disconnect score (`peerDisconnectScore`):
+ *     the node hangs up, refuses its streams and closes it again when it dials back, and a
+ *     lone node confirms its own writes (the peer counts for nothing).
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { generateKeyPair } from '@libp2p/crypto/keys'
@@ -173,5 +176,40 @@ describe('a peer that writes past its rate', () => {
     // A flaky sign only: the peer is not graylisted for it.
     const score = (await topology(lone)).find(p => p.id === attacker.peerId.toString())?.score
     expect(score).toBeGreaterThanOrEqual(-flakyFloor(GRAYLIST))
+  }, 15_000)
+})
+
+describe('a peer below the disconnect score', () => {
+  it('is disconnected, closed again when it reconnects, refused new streams, and no longer counts toward the quorum', async () => {
+    const lone = await createNode('tcp')
+    const { attacker, id } = await outsider(lone, [])
+    await until(() => lone.node.topology().some(p => p.id === id), { what: 'the outsider to be a member' })
+    const host = lone.replicator.libp2p as RepramLibp2p
+    // Frames of writes no honest node sends, 20 points each: past the disconnect score (−160)
+    // the node refuses its streams, so a frame gets no answer.
+    let answered = 0
+    for (let i = 0; i < 12; i++) {
+      const r = await replicate(attacker, lone, [write(`evil/d${i}`, true)]).catch(() => undefined)
+      if (r === undefined) break
+      expect(r).toEqual([WriteResult.INVALID])
+      answered++
+    }
+    expect(answered).toBeGreaterThanOrEqual(8)
+    expect(answered).toBeLessThan(12)
+    // Every frame was penalised, the last one too (its answer never came: the node hung up).
+    const penalties = await metric(lone.node, 'repram_peer_penalties_total', { reason: 'invalid_write' })
+    expect(penalties).toBeGreaterThanOrEqual(9)
+    expect(penalties).toBeLessThanOrEqual(answered + 1)
+    await until(() => host.getConnections(peerIdFromString(id)).length === 0, { what: 'the node to hang up on the outsider' })
+    // It dials back: the connection is closed again, and a replicate stream on it gets nowhere.
+    const back = await attacker.dial(lone.addrs.map(a => multiaddr(a)), { signal: AbortSignal.timeout(5000) }).catch(() => undefined)
+    if (back !== undefined) {
+      const refused = await replicate(attacker, lone, [write('evil/after-reconnect')]).then(() => false, () => true)
+      expect(refused).toBe(true)
+      await until(() => host.getConnections(peerIdFromString(id)).length === 0, { what: 'the reconnection to be closed again' })
+    }
+    expect(await lone.node.get('evil/after-reconnect', { local: true })).toBeUndefined()
+    // It counts for nothing: the lone node confirms its writes by itself.
+    expect((await lone.node.put('mine', enc('v'), { ttl: 60 })).quorum).toBe(true)
   }, 15_000)
 })

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { Partition, createNode, enc, stopAll, until, type TestNode } from './fixture.js'
+import { flakyFloor } from '../../src/net/reputation.js'
+import { Partition, createNode, enc, metric, stopAll, until, type TestNode } from './fixture.js'
 
 afterEach(stopAll)
 
@@ -19,6 +20,7 @@ describe('peer health', () => {
     const c = await createNode('tcp', { ...config, peers: a.addrs }, { gater: sides.c.gater() })
     await until(() => [a, b, c].every(t => t.node.topology().length === 2 && t.node.topology().every(p => p.healthy)), { timeoutMs: 10_000, what: 'a healthy 3-node cluster' })
 
+    const scoreBefore = peerOf(a, c)?.score as number
     // Cut c off from a and b in both directions.
     await sides.a.split([a], [c])
     await sides.b.split([b], [c])
@@ -29,6 +31,12 @@ describe('peer health', () => {
     const put = await a.node.put('health/k', enc('v'), { ttl: 60 })
     expect(put).toMatchObject({ quorum: true, replicas: 2 })
     expect(await c.node.has('health/k')).toBe(false)
+    // Failed pings are flaky signs, not faults: c's score on a drops, but never to the
+    // graylist threshold, so an honest peer on a bad link is not shunned (issue 16 §3).
+    expect(await metric(a.node, 'repram_peer_penalties_total', { reason: 'ping_failed' })).toBeGreaterThan(0)
+    const score = peerOf(a, c)?.score as number
+    expect(score).toBeLessThan(scoreBefore)
+    expect(score).toBeGreaterThanOrEqual(-flakyFloor(a.node.config.peerGraylistScore))
 
     for (const s of Object.values(sides)) s.heal()
     await until(() => peerOf(a, c)?.healthy === true, { timeoutMs: 20_000, what: 'c to be healthy again on a' })

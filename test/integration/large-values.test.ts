@@ -67,5 +67,8 @@ describe('large values', () => {
     await b.node.put('tampered', value, { ttl: 60 })
     await until(async () => await metric(a.node, 'repram_gossip_writes_total', { direction: 'in', result: 'pull_failed' }) >= 1, { what: 'the pull to fail' })
     expect(await a.node.has('tampered')).toBe(false)
+    // The failed pull is held against the peer that served it, as a flaky sign for now: the pull
+    // path does not yet tell a bad hash (a fault) from a lost link.
+    await until(async () => await metric(a.node, 'repram_peer_penalties_total', { reason: 'pull_failed' }) >= 1, { what: 'the pull_failed penalty' })
   })
 })

@@ -38,3 +38,16 @@ export async function readAll (stream: NodeJS.ReadableStream): Promise<Uint8Arra
   for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array))
   return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)
 }
+
+/** Resolves with the first SIGTERM or SIGINT (then stops listening): how a long-running command learns to stop. */
+export function untilSignal (): Promise<NodeJS.Signals> {
+  return new Promise(resolve => {
+    const onSignal = (sig: NodeJS.Signals): void => {
+      process.off('SIGTERM', onSignal)
+      process.off('SIGINT', onSignal)
+      resolve(sig)
+    }
+    process.on('SIGTERM', onSignal)
+    process.on('SIGINT', onSignal)
+  })
+}

@@ -25,7 +25,7 @@ import type { McpEncryption } from '../mcp/tools.js'
 import type { RepramNode } from '../node/node.js'
 import { parseTimeout } from './client-commands.js'
 import { CliError, describeError, EXIT } from './errors.js'
-import { processIo, writeOut, type CliIo } from './io.js'
+import { processIo, untilSignal, writeOut, type CliIo } from './io.js'
 
 /** After SIGTERM/SIGINT or the end of stdin, the process exits by this deadline whatever still runs. */
 export const MCP_SHUTDOWN_DEADLINE_MS = 10_000
@@ -212,15 +212,7 @@ export async function runMcp (opts: McpOpts, io: CliIo = processIo()): Promise<n
 
   const server = createRepramMcpServer(backend, { encryption, watchMaxSeconds, info })
   const serving = await serveStdio(server, { maxMessageBytes })
-  const signalled = new Promise<string>(resolve => {
-    const onSignal = (sig: NodeJS.Signals): void => {
-      process.off('SIGTERM', onSignal)
-      process.off('SIGINT', onSignal)
-      resolve(sig)
-    }
-    process.on('SIGTERM', onSignal)
-    process.on('SIGINT', onSignal)
-  })
+  const signalled = untilSignal()
   await Promise.race([serving.closed, signalled])
 
   const deadline = setTimeout(() => {

@@ -23,7 +23,7 @@ import type { RepramHttpServer } from '../http/server.js'
 import { VERSION } from '../version.js'
 import { formatDefault } from './config-table.js'
 import { describeError, EXIT } from './errors.js'
-import { processIo, writeOut, type CliIo } from './io.js'
+import { processIo, untilSignal, writeOut, type CliIo } from './io.js'
 
 /** After a shutdown signal the process exits by this deadline whatever is still running. */
 export const HARD_SHUTDOWN_DEADLINE_MS = 10_000
@@ -122,15 +122,7 @@ export async function runStart (overrides: RepramConfigInput, opts: RunStartOpti
   }
 
   // Listen for signals before announcing the URL: a script may signal as soon as it reads it.
-  const signalled = new Promise<NodeJS.Signals>(resolve => {
-    const onSignal = (sig: NodeJS.Signals): void => {
-      process.off('SIGTERM', onSignal)
-      process.off('SIGINT', onSignal)
-      resolve(sig)
-    }
-    process.on('SIGTERM', onSignal)
-    process.on('SIGINT', onSignal)
-  })
+  const signalled = untilSignal()
 
   const log = root.child({ component: 'repram:cli' })
   const info = node.networkInfo()

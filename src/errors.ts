@@ -75,3 +75,21 @@ export class ConfigError extends RepramError {
     this.field = field
   }
 }
+
+/**
+ * A write to an owned key (docs/owned-keys.md) without its owner's valid signature:
+ * `code` is `unsigned`, `bad_signature` or `bad_delegation`. HTTP 403.
+ */
+export class OwnerSignatureError extends RepramError {
+  constructor (code: 'unsigned' | 'bad_signature' | 'bad_delegation', message: string) { super(message, code, 403); this.name = 'OwnerSignatureError' }
+}
+
+/** A signed write's client-chosen createdAt is too far from this node's clock (`signedWriteSkewMs`). HTTP 400. */
+export class ClockSkewError extends RepramError {
+  constructor (message: string) { super(message, 'clock_skew', 400); this.name = 'ClockSkewError' }
+}
+
+/** A signed write loses to the write this node holds for the key (last-writer-wins on its client-chosen createdAt). HTTP 409. */
+export class StaleWriteError extends RepramError {
+  constructor (message: string) { super(message, 'stale_write', 409); this.name = 'StaleWriteError' }
+}

@@ -15,6 +15,18 @@ export interface RepramRecord {
   readonly expiresAt: number
   /** Unique per write; breaks `createdAt` ties in last-writer-wins. */
   readonly writeId: string
+  /** The owner's proof of an owned key's write (docs/owned-keys.md); travels with the record. */
+  readonly owner?: OwnerProof
+}
+
+/** An owner's signature over a write (src/wire/owner.ts defines the signed bytes). */
+export interface OwnerProof {
+  /** Ed25519 (64 bytes) or `personal_sign` (65 bytes `r ‖ s ‖ v`) signature. */
+  readonly sig: Uint8Array
+  /** A Sign-In with Ethereum message delegating to the Ed25519 session key that made `sig`. */
+  readonly delegation?: string
+  /** The owner's `personal_sign` signature of `delegation` (65 bytes). */
+  readonly delegationSig?: Uint8Array
 }
 
 /** The limits every write is checked against. */

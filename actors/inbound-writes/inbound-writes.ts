@@ -4,6 +4,7 @@
  */
 import { WriteResult, type Write } from '../../src/wire/pb/repram.js'
 import type { RepramRecord } from '../../src/record.js'
+import { copyProof } from '../../src/wire/write.js'
 import type { WriteOutcome } from '../storage-shard/index.js'
 
 /**
@@ -49,7 +50,9 @@ export function compactAnnouncement (w: Write): Write {
     writeId: w.writeId,
     origin: new Uint8Array(0),
     size: w.size,
-    hash: w.hash === undefined ? undefined : w.hash.slice()
+    hash: w.hash === undefined ? undefined : w.hash.slice(),
+    // An owned key's proof travels with the record (copied: small, and off the frame).
+    owner: copyProof(w.owner) as Write['owner']
   }
 }
 

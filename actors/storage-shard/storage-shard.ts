@@ -5,7 +5,7 @@
  * `index.ts` owns one instance and feeds it messages.
  */
 import { createRequire } from 'node:module'
-import { compareUtf8, compareWrites, utf8Length, type RepramRecord } from '../../src/record.js'
+import { compareUtf8, compareWrites, utf8Length, type OwnerProof, type RepramRecord } from '../../src/record.js'
 import { ExpiryHeap } from './expiry-heap.js'
 import { BucketIndex } from '../anti-entropy/digest.js'
 
@@ -29,6 +29,8 @@ export class Entry implements RepramRecord {
   /** Links of the anti-entropy bucket list ({@link BucketIndex}), owned by the index. */
   bucketPrev: Entry | undefined = undefined
   bucketNext: Entry | undefined = undefined
+  /** An owned key's proof (docs/owned-keys.md), served with the record to peers. */
+  owner: OwnerProof | undefined = undefined
   private readonly data: string | Uint8Array
   constructor (
     readonly key: string,
@@ -128,6 +130,7 @@ export class ShardStore {
     const free = this.capacityBytes - this.usedBytes + oldSize
     if (size > free) return { status: 'capacity', needed: size, free }
     const entry = new Entry(rec.key, rec.value, createdAt, expiresAt, rec.writeId)
+    if (rec.owner !== undefined) entry.owner = rec.owner
     this.records.set(rec.key, entry)
     if (old === undefined) {
       this.heap.push(entry)

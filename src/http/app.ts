@@ -85,7 +85,7 @@ export function createHttpApp (node: RepramNode, opts: HttpAppOptions = {}): { a
 
   app.put('/v1/data/*', async (c) => {
     const value = await readBodyLimited(c, config.maxValueBytes)
-    const r = await writeReply(node, c.req.url, c.req.query('ttl') ?? c.req.header('x-ttl'), value)
+    const r = await writeReply(node, c.req.url, c.req.query('ttl') ?? c.req.header('x-ttl'), value, name => c.req.header(name))
     return fastResponse(r.body, r.status, r.headers)
   })
 

@@ -8,6 +8,7 @@ import { RepramError } from '../errors.js'
 import type { RepramNode } from '../node/node.js'
 import { RateLimitedError } from './middleware/rate-limit.js'
 import { keyFromUrl } from './keys.js'
+import { signedPutFrom } from './owned.js'
 
 /** A reply: status, the route's own headers (the fixed ones are added by the sender), body. */
 export interface Reply {
@@ -43,9 +44,11 @@ export async function readReply (node: RepramNode, url: string): Promise<Reply> 
 }
 
 /** `PUT /v1/data/{key}`: stores `value`; 201 with quorum, 202 without. */
-export async function writeReply (node: RepramNode, url: string, ttl: string | undefined, value: Uint8Array): Promise<Reply> {
+export async function writeReply (node: RepramNode, url: string, ttl: string | undefined, value: Uint8Array, header: (name: string) => string | undefined = () => undefined): Promise<Reply> {
   const key = keyFromUrl(url, true)
-  const r = await node.put(key, value, { ttl })
+  // An owned key's write carries its owner's signature in headers (src/http/owned.ts); plain keys ignore them.
+  const signed = key.charCodeAt(0) === 0x7e ? signedPutFrom(header) : undefined
+  const r = await node.put(key, value, signed === undefined ? { ttl } : { ttl, signed })
   return {
     status: r.quorum ? 201 : 202,
     headers: { 'Content-Type': 'application/json', 'X-Original-TTL': String(r.ttl), 'X-Expires-At': String(r.expiresAt), 'X-Write-Id': r.writeId },

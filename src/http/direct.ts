@@ -53,7 +53,7 @@ export function directDataRoutes (d: DirectRoutesInit): DirectRoutes {
       }
       if (method !== 'PUT') return await readReply(d.node, url)
       const value = await readIncomingLimited(req, header(req)('content-length'), maxValueBytes)
-      return await writeReply(d.node, url, ttlOf(url) ?? header(req)('x-ttl'), value)
+      return await writeReply(d.node, url, ttlOf(url) ?? header(req)('x-ttl'), value, header(req))
     } catch (err) {
       const r = errorReply(err)
       if (r.status === 413) d.metrics.oversized.inc()

@@ -14,7 +14,7 @@ import { lpStream } from '@libp2p/utils'
 import type { Stream } from '@libp2p/interface'
 import { BlobRequest, BlobResponse, type Write } from '../wire/pb/repram.js'
 import type { RepramRecord } from '../record.js'
-import { valueHash } from '../wire/write.js'
+import { copyProof, valueHash } from '../wire/write.js'
 import { BudgetExceededError, framedBytes, meterStream, type BudgetAccount, type PeerBudgets } from './budget.js'
 
 export { valueHash }
@@ -201,7 +201,9 @@ export class BlobClient {
       }
       if (!equalBytes(new Uint8Array(hash.digest()), w.hash)) throw new BlobError('hash', 'the value does not match its sha256')
       await stream.close({ signal: step() }).catch(() => {})
-      return { key: w.key, value, createdAt: w.createdAt, expiresAt: w.expiresAt, writeId: w.writeId }
+      return w.owner === undefined
+        ? { key: w.key, value, createdAt: w.createdAt, expiresAt: w.expiresAt, writeId: w.writeId }
+        : { key: w.key, value, createdAt: w.createdAt, expiresAt: w.expiresAt, writeId: w.writeId, owner: copyProof(w.owner) }
     } catch (err) {
       stream?.abort(err instanceof Error ? err : new Error(String(err)))
       if (err instanceof BlobError) throw err

@@ -117,7 +117,13 @@ export class ClusterReplicator implements Replicator {
         store,
         open: async (id, signal) => await transport.openSync(id, signal),
         blobs: transport.blobs,
-        apply: async (writes, from, direction, signal) => await this.asker.ask<WriteResult[], InboundWritesMsg>(actors.inbound, replyTo => ({ type: 'writes', writes, from, via: direction, signal, replyTo }), c.syncTimeoutMs, 'inbound writes'),
+        apply: async (writes, from, direction, signal) => {
+          const results = await this.asker.ask<WriteResult[], InboundWritesMsg>(actors.inbound, replyTo => ({ type: 'writes', writes, from, via: direction, signal, replyTo }), c.syncTimeoutMs, 'inbound writes')
+          // A record no honest node sends (a forged owned write, broken limits) pulled or pushed by anti-entropy costs its sender, as on replicate.
+          if (results.includes(WriteResult.INVALID)) reputation.penalise(from, 'invalid_write')
+          return results
+        },
+        penalise: (peer) => reputation.penalise(peer, 'invalid_write'),
         metrics: this.syncMetrics,
         log: this.log
       })

@@ -95,6 +95,8 @@ export interface SyncEngineInit {
   apply: (writes: Write[], from: string, direction: SyncDirection, signal: AbortSignal) => Promise<WriteResult[]>
   metrics: SyncMetrics
   log: Logger
+  /** Told of a peer whose read-through answer no honest node sends (reputation: an `invalid_write` penalty). */
+  penalise?: (peer: string) => void
 }
 
 type Lp = LengthPrefixedStream<Stream>
@@ -351,7 +353,11 @@ export class SyncEngine {
       const w = res.records[0]
       if (res.error !== undefined || w === undefined || w.key !== key) return undefined
       // Same checks as gossip: limits, maxTtl + skew, and expiry by our clock.
-      if (checkWrite(w, this.store.clock.now(), c) !== undefined) return undefined
+      const why = checkWrite(w, this.store.clock.now(), c)
+      if (why !== undefined) {
+        if (why !== 'expired') this.init.penalise?.(peer)
+        return undefined
+      }
       return w.size === undefined ? fromWire(w) : await this.init.blobs.pull(peer, w, signal)
     } finally {
       await stream.close({ signal }).catch(() => stream.abort(new Error('read-through ended')))

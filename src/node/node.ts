@@ -30,6 +30,10 @@ import { Registry } from 'prom-client'
 import { createNodeMetrics, type NodeMetrics } from './metrics.js'
 import type { LocalStore, PeerEvent, Replicator, TopologyPeer } from './store.js'
 import { AttestationService } from '../attest/service.js'
+import { ClockSkewError, OwnerSignatureError, StaleWriteError } from '../errors.js'
+import type { OwnerProof } from '../record.js'
+import { isReservedKey, ownedKeyError, verifyOwnedWrite } from '../wire/owner.js'
+import { nativeEd25519Verify, valueHash, WRITE_ID } from '../wire/write.js'
 import type { AttestationSigner } from '../attest/signer.js'
 
 /** How long the facade waits for a shard before giving up. */
@@ -59,6 +63,17 @@ export interface PutResult {
 export interface PutOptions {
   /** TTL in seconds; the default TTL when absent. Strings are parsed strictly. */
   ttl?: number | string
+  /** A write to an owned key: the createdAt and writeId its owner signed, and the proof (docs/owned-keys.md). */
+  signed?: SignedPut
+}
+
+/** What a client signed for an owned key's write (its value and TTL come with the put). */
+export interface SignedPut {
+  /** ms since epoch, on the client's clock: within `signedWriteSkewMs` of the node's. */
+  createdAt: number
+  /** 1..64 printable ASCII characters, unique per write. */
+  writeId: string
+  proof: OwnerProof
 }
 
 /** Options of {@link RepramNode.keys}. */
@@ -235,6 +250,7 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
     const c = this.config
     validateKey(key, c.maxKeyBytes)
     validateValue(value, c.maxValueBytes)
+    if (key.charCodeAt(0) === 0x7e && isReservedKey(key)) return await this.putOwned(key, value, opts)
     const ttl = resolveTtl(opts.ttl, c)
     const now = this.clock.now()
     const rec: RepramRecord = { key, value, createdAt: now, expiresAt: now + ttl * 1000, writeId: newWriteId() }
@@ -242,6 +258,40 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
     if (out.status !== 'stored') {
       if (out.status === 'capacity') throw new CapacityExceededError(`node capacity exceeded: ${out.needed} bytes needed, ${out.free} free in the key's shard`)
       throw new Error(`local write was not stored (${out.status})`)
+    }
+    this.changed('record:stored', out.record, 'local')
+    const rep = this.replicator === undefined ? { replicas: 1, quorum: true } : await this.replicator.replicate(out.record)
+    return { key, ttl, createdAt: out.record.createdAt, expiresAt: out.record.expiresAt, writeId: out.record.writeId, replicas: rep.replicas, quorum: rep.quorum }
+  }
+
+  /**
+   * A write to an owned key (docs/owned-keys.md): the client chose and signed createdAt
+   * and writeId (`opts.signed`), the TTL is applied as asked (a clamped TTL would break the
+   * signature: out of range is a 400), createdAt must be within `signedWriteSkewMs` of this
+   * node's clock, and the proof must verify. Stored as a peer's write is (last-writer-wins,
+   * never re-stamped): a write that loses to the one held is a {@link StaleWriteError}.
+   */
+  private async putOwned (key: string, value: Uint8Array, opts: PutOptions): Promise<PutResult> {
+    const c = this.config
+    const bad = ownedKeyError(key)
+    if (bad !== undefined) throw new InvalidKeyError(bad)
+    const s = opts.signed
+    if (s === undefined) throw new OwnerSignatureError('unsigned', 'this key is owned: a write needs its owner\'s signature (X-Repram-Signature and the signed X-Repram-Created-At and X-Repram-Write-Id; docs/owned-keys.md)')
+    const ttl = resolveTtl(opts.ttl, { ...c, ttlPolicy: 'reject' })
+    if (typeof s.writeId !== 'string' || !WRITE_ID.test(s.writeId)) throw new BadRequestError('a signed write\'s writeId is 1 to 64 printable ASCII characters', 'invalid_write_id')
+    const now = this.clock.now()
+    if (!Number.isSafeInteger(s.createdAt) || Math.abs(s.createdAt - now) > c.signedWriteSkewMs) {
+      throw new ClockSkewError(`a signed write's createdAt must be within ${c.signedWriteSkewMs} ms of this node's clock (now ${now})`)
+    }
+    const rec: RepramRecord = { key, value, createdAt: s.createdAt, expiresAt: s.createdAt + ttl * 1000, writeId: s.writeId, owner: s.proof }
+    if (rec.expiresAt <= now) throw new ClockSkewError(`the write expires at ${rec.expiresAt}, already past on this node's clock (now ${now})`)
+    const refusal = verifyOwnedWrite(rec, valueHash(rec), s.proof, nativeEd25519Verify)
+    if (refusal !== undefined) throw new OwnerSignatureError(refusal.reason, refusal.message)
+    const out = await this.write(rec, false)
+    if (out.status !== 'stored') {
+      if (out.status === 'capacity') throw new CapacityExceededError(`node capacity exceeded: ${out.needed} bytes needed, ${out.free} free in the key's shard`)
+      if (out.status === 'stale') throw new StaleWriteError('this node holds a newer write of this key (a later createdAt, or the same and a greater writeId)')
+      throw new ClockSkewError('the write had expired when it was stored')
     }
     this.changed('record:stored', out.record, 'local')
     const rep = this.replicator === undefined ? { replicas: 1, quorum: true } : await this.replicator.replicate(out.record)

@@ -22,6 +22,8 @@ import {
 } from './errors.js'
 import type { KdfParams } from './kdf.js'
 import { startWatch, type WatchEvent, type WatchHandle, type WatchOptions } from './watch.js'
+import { signWrite, type WriteSigner } from './owned.js'
+import { base64url } from '../wire/owner.js'
 
 /** The subset of `fetch` the client uses; inject your own for tests, proxies or instrumentation. */
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>
@@ -72,6 +74,15 @@ export interface PutOptions extends CallOptions {
    * `[minTtl, maxTtl]` and reports the applied TTL. @default the node's default TTL
    */
   ttl?: number
+  /**
+   * Signs the write for an owned key (`~ed25519:…/` or `~eth:0x…/`, docs/owned-keys.md):
+   * the client chooses createdAt and the writeId and sends the proof in headers. The TTL
+   * is then sent always (default 3600 s) and, for a delegated session key, shortened to
+   * end by the delegation's Expiration Time.
+   */
+  signer?: WriteSigner
+  /** createdAt (ms since epoch) of a signed write. @default Date.now() */
+  createdAt?: number
 }
 
 /** What a successful PUT reports. */
@@ -265,6 +276,16 @@ interface RequestSpec {
   path: string
   body?: Uint8Array
   signal?: AbortSignal
+  /** Extra request headers (a signed PUT's proof). */
+  headers?: Record<string, string>
+}
+
+/** TTL of a signed write when none is given (the node's default cannot be known before signing). */
+export const DEFAULT_SIGNED_TTL = 3600
+
+/** A write id for a signed write: 12 random bytes as 16 base64url characters, as nodes make them. */
+function newClientWriteId (): string {
+  return base64url(crypto.getRandomValues(new Uint8Array(12)))
 }
 
 class AttemptTimeout extends Error {
@@ -351,7 +372,19 @@ export class RepramClient {
     }
     const body = typeof value === 'string' ? utf8(value) : value
     if (!(body instanceof Uint8Array)) throw new InvalidRequestError('the value must be a Uint8Array or a string')
-    const res = await this.request({ method: 'PUT', path: options.ttl === undefined ? path : `${path}?ttl=${options.ttl}`, body, signal: options.signal })
+    let ttlAsked = options.ttl
+    let headers: Record<string, string> | undefined
+    if (options.signer !== undefined) {
+      const createdAt = options.createdAt ?? Date.now()
+      let ttl = options.ttl ?? DEFAULT_SIGNED_TTL
+      // A delegated write must expire by the delegation's end: shorten the TTL to fit.
+      if (options.signer.notAfter !== undefined) ttl = Math.min(ttl, Math.floor((options.signer.notAfter - createdAt) / 1000))
+      if (ttl <= 0) throw new InvalidRequestError('the signer\'s delegation has ended: sign in again')
+      const signed = await signWrite({ key, createdAt, expiresAt: createdAt + ttl * 1000, writeId: newClientWriteId() }, body, options.signer)
+      ttlAsked = ttl
+      headers = signed.headers
+    }
+    const res = await this.request({ method: 'PUT', path: ttlAsked === undefined ? path : `${path}?ttl=${ttlAsked}`, body, signal: options.signal, headers })
     const json = this.json(res) as Partial<Record<keyof PutResult, unknown>>
     const ttl = typeof json.ttl === 'number' ? json.ttl : intHeader(res.headers, 'x-original-ttl')
     const expiresAt = typeof json.expiresAt === 'number' ? json.expiresAt : intHeader(res.headers, 'x-expires-at')
@@ -605,7 +638,7 @@ export class RepramClient {
       }
       if (spec.body !== undefined) {
         init.body = asBufferSource(spec.body)
-        init.headers = { 'Content-Type': 'application/octet-stream' }
+        init.headers = { 'Content-Type': 'application/octet-stream', ...spec.headers }
       }
       const response = await this.fetchFn(base + spec.path, init)
       const body = spec.method === 'HEAD' ? new Uint8Array(0) : new Uint8Array(await response.arrayBuffer())

@@ -71,3 +71,15 @@ export {
 export { toBase64, toBase64Url, fromBase64, toHex, fromHex, utf8, fromUtf8 } from './encoding.js'
 
 export * from './attest/index.js'
+
+export {
+  generateSigningKey, ed25519Signer, eip1193Signer, signInWithEthereum, signWrite, SignerError,
+  type WriteSigner, type SessionSigner, type SignInOptions, type Eip1193Provider, type OwnerProof
+} from './owned.js'
+export {
+  writeSigningBytes, verifyOwnedWrite, ownerOfKey, ownedKeyError, isReservedKey, ed25519Namespace, ethNamespace, verifyDelegation,
+  base64url, fromBase64url, WRITE_SIGNING_DOMAIN, SESSION_RESOURCE, PREFIX_RESOURCE, ED25519_MARKER, ETH_MARKER,
+  type Owner, type SignedWriteFields, type OwnerRefusal, type Delegation
+} from '../wire/owner.js'
+export { parseSiwe, serializeSiwe, toChecksumAddress, SiweError, type SiweMessage } from '../wire/siwe.js'
+export { personalMessageHash, recoverPersonalSign, personalSign, addressOfPublicKey } from '../wire/eth.js'

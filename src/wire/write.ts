@@ -6,7 +6,9 @@
 import { utf8Length, type RepramRecord } from '../record.js'
 import type { RepramConfig } from '../config.js'
 import type { Write } from './pb/repram.js'
-import { createHash } from 'node:crypto'
+import { createHash, createPublicKey, verify as nodeVerify } from 'node:crypto'
+import { ownedKeyError, ownerOfKey, verifyOwnedWrite, type Ed25519Verify } from './owner.js'
+import type { OwnerProof } from '../record.js'
 
 /** Why a write was refused. A small enum: used as a metrics label. */
 export type WriteRejection =
@@ -19,12 +21,16 @@ export type WriteRejection =
   | 'from_future'
   | 'expired'
   | 'bad_hash'
+  // Owned keys (docs/owned-keys.md): no proof, a proof that does not verify, a bad delegation.
+  | 'unsigned'
+  | 'bad_signature'
+  | 'bad_delegation'
 
 /** The limits a peer's write is checked against. */
 export type WriteLimits = Pick<RepramConfig, 'maxKeyBytes' | 'maxValueBytes' | 'maxTtl' | 'maxClockSkewMs' | 'gossipInlineBytes'>
 
 /** Write ids are 1..64 printable ASCII characters. */
-const WRITE_ID = /^[\x21-\x7e]{1,64}$/
+export const WRITE_ID = /^[\x21-\x7e]{1,64}$/
 
 /**
  * Checks one write from a peer. Returns undefined when acceptable, else the reason.
@@ -47,24 +53,61 @@ export function checkWrite (w: Write, now: number, limits: WriteLimits): WriteRe
   if (w.expiresAt > now + maxTtlMs + limits.maxClockSkewMs) return 'ttl_too_long'
   if (w.createdAt > now + limits.maxClockSkewMs) return 'from_future'
   if (w.expiresAt <= now) return 'expired'
+  // Owned keys last: the only check that costs a signature verify (~0.1 ms Ed25519, ~1.5 ms secp256k1).
+  if (w.key.charCodeAt(0) === 0x7e && ownedKeyError(w.key) !== undefined) return 'bad_key'
+  if (w.key.charCodeAt(0) === 0x7e && ownerOfKey(w.key) !== undefined) {
+    const h = w.size === undefined ? sha256(w.value) : w.hash as Uint8Array
+    return verifyOwnedWrite(w, h, w.owner, nativeEd25519Verify)?.reason
+  }
   return undefined
+}
+
+/** sha256 of bytes (Node's native hash). */
+export function sha256 (b: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(b).digest())
+}
+
+/** DER prefix of an Ed25519 SubjectPublicKeyInfo: the 32 raw key bytes follow. */
+const ED25519_SPKI = Buffer.from('302a300506032b6570032100', 'hex')
+
+/** Node's native Ed25519 verify (~0.2 ms with the key import, against ~1.5 ms in pure JS). */
+export const nativeEd25519Verify: Ed25519Verify = (sig, message, publicKey) => {
+  if (publicKey.byteLength !== 32 || sig.byteLength !== 64) return false
+  try {
+    const key = createPublicKey({ key: Buffer.concat([ED25519_SPKI, publicKey]), format: 'der', type: 'spki' })
+    return nodeVerify(null, message, key, sig)
+  } catch {
+    return false
+  }
+}
+
+/** A copy of an owner proof that shares no memory with the frame it was decoded from. */
+export function copyProof (p: OwnerProof | undefined): OwnerProof | undefined {
+  if (p === undefined) return undefined
+  return p.delegation === undefined
+    ? { sig: p.sig.slice() }
+    : { sig: p.sig.slice(), delegation: p.delegation, delegationSig: p.delegationSig?.slice() }
 }
 
 /** Wire form of a record. */
 export function toWire (rec: RepramRecord, origin: Uint8Array, inline = true): Write {
-  return inline
+  const w: Write = inline
     ? { key: rec.key, value: rec.value as Uint8Array<ArrayBuffer>, createdAt: rec.createdAt, expiresAt: rec.expiresAt, writeId: rec.writeId, origin: origin as Uint8Array<ArrayBuffer> }
     : { key: rec.key, value: new Uint8Array(0), createdAt: rec.createdAt, expiresAt: rec.expiresAt, writeId: rec.writeId, origin: origin as Uint8Array<ArrayBuffer>, size: rec.value.byteLength, hash: valueHash(rec) }
+  if (rec.owner !== undefined) w.owner = rec.owner as Write['owner']
+  return w
 }
 
 /** Record form of an inline wire write. */
 export function fromWire (w: Write): RepramRecord {
-  return { key: w.key, value: w.value, createdAt: w.createdAt, expiresAt: w.expiresAt, writeId: w.writeId }
+  return w.owner === undefined
+    ? { key: w.key, value: w.value, createdAt: w.createdAt, expiresAt: w.expiresAt, writeId: w.writeId }
+    : { key: w.key, value: w.value, createdAt: w.createdAt, expiresAt: w.expiresAt, writeId: w.writeId, owner: copyProof(w.owner) }
 }
 
 /** Rough encoded size of a write, for batching bounds. */
 export function wireSize (rec: RepramRecord, inline: boolean): number {
-  return rec.key.length * 3 + (inline ? rec.value.byteLength : 0) + rec.writeId.length + 80
+  return rec.key.length * 3 + (inline ? rec.value.byteLength : 0) + rec.writeId.length + 80 + (rec.owner === undefined ? 0 : rec.owner.sig.byteLength + (rec.owner.delegation?.length ?? 0) * 3 + 80)
 }
 
 /** sha256 of stored values, by record object. */

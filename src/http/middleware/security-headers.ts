@@ -29,7 +29,7 @@ export const TTL_HEADERS = ['X-Original-TTL', 'X-Remaining-TTL', 'X-Expires-At',
 /** Default CORS policy of the API. */
 export const CORS_POLICY: CorsPolicy = {
   allowMethods: ['GET', 'HEAD', 'PUT', 'OPTIONS'],
-  allowHeaders: ['Content-Type', 'X-TTL', 'Last-Event-ID'],
+  allowHeaders: ['Content-Type', 'X-TTL', 'Last-Event-ID', 'X-Repram-Created-At', 'X-Repram-Write-Id', 'X-Repram-Signature', 'X-Repram-Delegation', 'X-Repram-Delegation-Signature'],
   exposeHeaders: TTL_HEADERS,
   maxAge: 600
 }

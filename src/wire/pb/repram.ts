@@ -12,6 +12,8 @@ export interface Write {
   origin: Uint8Array<ArrayBuffer>
   size?: number
   hash?: Uint8Array<ArrayBuffer>
+  jurisdictions?: JurisdictionSet
+  owner?: OwnerProof
 }
 
 export namespace Write {
@@ -64,6 +66,16 @@ export namespace Write {
           w.bytes(obj.hash)
         }
 
+        if (obj.jurisdictions != null) {
+          w.uint32(74)
+          JurisdictionSet.codec().encode(obj.jurisdictions, w)
+        }
+
+        if (obj.owner != null) {
+          w.uint32(82)
+          OwnerProof.codec().encode(obj.owner, w)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -113,6 +125,18 @@ export namespace Write {
             }
             case 8: {
               obj.hash = reader.bytes()
+              break
+            }
+            case 9: {
+              obj.jurisdictions = JurisdictionSet.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.jurisdictions
+              })
+              break
+            }
+            case 10: {
+              obj.owner = OwnerProof.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.owner
+              })
               break
             }
             default: {
@@ -186,6 +210,20 @@ export namespace Write {
               }
               break
             }
+            case 9: {
+              yield * JurisdictionSet.codec().stream(reader, reader.uint32(), `${prefix}.jurisdictions`, {
+                limits: opts.limits?.jurisdictions
+              })
+
+              break
+            }
+            case 10: {
+              yield * OwnerProof.codec().stream(reader, reader.uint32(), `${prefix}.owner`, {
+                limits: opts.limits?.owner
+              })
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -238,6 +276,27 @@ export namespace Write {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface WriteJurisdictionsCodesFieldEvent {
+    field: '$.jurisdictions.codes[]'
+    index: number
+    value: string
+  }
+
+  export interface WriteOwnerSigFieldEvent {
+    field: '$.owner.sig'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface WriteOwnerDelegationFieldEvent {
+    field: '$.owner.delegation'
+    value: string
+  }
+
+  export interface WriteOwnerDelegationSigFieldEvent {
+    field: '$.owner.delegationSig'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<Write>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Write.codec())
   }
@@ -246,13 +305,147 @@ export namespace Write {
     return decodeMessage(buf, Write.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Write>): Generator<WriteKeyFieldEvent | WriteValueFieldEvent | WriteCreatedAtFieldEvent | WriteExpiresAtFieldEvent | WriteWriteIdFieldEvent | WriteOriginFieldEvent | WriteSizeFieldEvent | WriteHashFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Write>): Generator<WriteKeyFieldEvent | WriteValueFieldEvent | WriteCreatedAtFieldEvent | WriteExpiresAtFieldEvent | WriteWriteIdFieldEvent | WriteOriginFieldEvent | WriteSizeFieldEvent | WriteHashFieldEvent | WriteJurisdictionsCodesFieldEvent | WriteOwnerSigFieldEvent | WriteOwnerDelegationFieldEvent | WriteOwnerDelegationSigFieldEvent> {
     return streamMessage(buf, Write.codec(), opts)
+  }
+}
+
+export interface OwnerProof {
+  sig: Uint8Array<ArrayBuffer>
+  delegation?: string
+  delegationSig?: Uint8Array<ArrayBuffer>
+}
+
+export namespace OwnerProof {
+  let _codec: Codec<OwnerProof>
+
+  export const codec = (): Codec<OwnerProof> => {
+    if (_codec == null) {
+      _codec = message<OwnerProof>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.sig != null && obj.sig.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.sig)
+        }
+
+        if (obj.delegation != null) {
+          w.uint32(18)
+          w.string(obj.delegation)
+        }
+
+        if (obj.delegationSig != null) {
+          w.uint32(26)
+          w.bytes(obj.delegationSig)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          sig: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.sig = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.delegation = reader.string()
+              break
+            }
+            case 3: {
+              obj.delegationSig = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.sig`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.delegation`,
+                value: reader.string()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.delegationSig`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface OwnerProofSigFieldEvent {
+    field: '$.sig'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface OwnerProofDelegationFieldEvent {
+    field: '$.delegation'
+    value: string
+  }
+
+  export interface OwnerProofDelegationSigFieldEvent {
+    field: '$.delegationSig'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<OwnerProof>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, OwnerProof.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<OwnerProof>): OwnerProof {
+    return decodeMessage(buf, OwnerProof.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<OwnerProof>): Generator<OwnerProofSigFieldEvent | OwnerProofDelegationFieldEvent | OwnerProofDelegationSigFieldEvent> {
+    return streamMessage(buf, OwnerProof.codec(), opts)
   }
 }
 
 export interface Announce {
   addrs: Uint8Array<ArrayBuffer>[]
+  jurisdiction?: string
 }
 
 export namespace Announce {
@@ -270,6 +463,11 @@ export namespace Announce {
             w.uint32(10)
             w.bytes(value)
           }
+        }
+
+        if (obj.jurisdiction != null) {
+          w.uint32(18)
+          w.string(obj.jurisdiction)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -292,6 +490,10 @@ export namespace Announce {
               }
 
               obj.addrs.push(reader.bytes())
+              break
+            }
+            case 2: {
+              obj.jurisdiction = reader.string()
               break
             }
             default: {
@@ -328,6 +530,13 @@ export namespace Announce {
 
               break
             }
+            case 2: {
+              yield {
+                field: `${prefix}.jurisdiction`,
+                value: reader.string()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -346,6 +555,11 @@ export namespace Announce {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface AnnounceJurisdictionFieldEvent {
+    field: '$.jurisdiction'
+    value: string
+  }
+
   export function encode (obj: Partial<Announce>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Announce.codec())
   }
@@ -354,8 +568,116 @@ export namespace Announce {
     return decodeMessage(buf, Announce.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Announce>): Generator<AnnounceAddrsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Announce>): Generator<AnnounceAddrsFieldEvent | AnnounceJurisdictionFieldEvent> {
     return streamMessage(buf, Announce.codec(), opts)
+  }
+}
+
+export interface JurisdictionSet {
+  codes: string[]
+}
+
+export namespace JurisdictionSet {
+  let _codec: Codec<JurisdictionSet>
+
+  export const codec = (): Codec<JurisdictionSet> => {
+    if (_codec == null) {
+      _codec = message<JurisdictionSet>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.codes != null && obj.codes.length > 0) {
+          for (const value of obj.codes) {
+            w.uint32(10)
+            w.string(value)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          codes: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              if (opts.limits?.codes != null && obj.codes.length === opts.limits.codes) {
+                throw new MaxLengthError('Decode error - repeated field "codes" had too many elements')
+              }
+
+              obj.codes.push(reader.string())
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          codes: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              if (opts.limits?.codes != null && obj.codes === opts.limits.codes) {
+                throw new MaxLengthError('Streaming decode error - repeated field "codes" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.codes[]`,
+                index: obj.codes,
+                value: reader.string()
+              }
+
+              obj.codes++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface JurisdictionSetCodesFieldEvent {
+    field: '$.codes[]'
+    index: number
+    value: string
+  }
+
+  export function encode (obj: Partial<JurisdictionSet>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, JurisdictionSet.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<JurisdictionSet>): JurisdictionSet {
+    return decodeMessage(buf, JurisdictionSet.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<JurisdictionSet>): Generator<JurisdictionSetCodesFieldEvent> {
+    return streamMessage(buf, JurisdictionSet.codec(), opts)
   }
 }
 
@@ -583,10 +905,39 @@ export namespace GossipMessage {
     index: number
   }
 
+  export interface GossipMessageWritesJurisdictionsCodesFieldEvent {
+    field: '$.writes[].jurisdictions.codes[]'
+    index: number
+    value: string
+  }
+
+  export interface GossipMessageWritesOwnerSigFieldEvent {
+    field: '$.writes[].owner.sig'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface GossipMessageWritesOwnerDelegationFieldEvent {
+    field: '$.writes[].owner.delegation'
+    value: string
+    index: number
+  }
+
+  export interface GossipMessageWritesOwnerDelegationSigFieldEvent {
+    field: '$.writes[].owner.delegationSig'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
   export interface GossipMessageAnnounceAddrsFieldEvent {
     field: '$.announce.addrs[]'
     index: number
     value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface GossipMessageAnnounceJurisdictionFieldEvent {
+    field: '$.announce.jurisdiction'
+    value: string
   }
 
   export interface GossipMessageLeaveFieldEvent {
@@ -602,7 +953,7 @@ export namespace GossipMessage {
     return decodeMessage(buf, GossipMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GossipMessage>): Generator<GossipMessageNetworkFieldEvent | GossipMessageEnclaveFieldEvent | GossipMessageWritesKeyFieldEvent | GossipMessageWritesValueFieldEvent | GossipMessageWritesCreatedAtFieldEvent | GossipMessageWritesExpiresAtFieldEvent | GossipMessageWritesWriteIdFieldEvent | GossipMessageWritesOriginFieldEvent | GossipMessageWritesSizeFieldEvent | GossipMessageWritesHashFieldEvent | GossipMessageAnnounceAddrsFieldEvent | GossipMessageLeaveFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GossipMessage>): Generator<GossipMessageNetworkFieldEvent | GossipMessageEnclaveFieldEvent | GossipMessageWritesKeyFieldEvent | GossipMessageWritesValueFieldEvent | GossipMessageWritesCreatedAtFieldEvent | GossipMessageWritesExpiresAtFieldEvent | GossipMessageWritesWriteIdFieldEvent | GossipMessageWritesOriginFieldEvent | GossipMessageWritesSizeFieldEvent | GossipMessageWritesHashFieldEvent | GossipMessageWritesJurisdictionsCodesFieldEvent | GossipMessageWritesOwnerSigFieldEvent | GossipMessageWritesOwnerDelegationFieldEvent | GossipMessageWritesOwnerDelegationSigFieldEvent | GossipMessageAnnounceAddrsFieldEvent | GossipMessageAnnounceJurisdictionFieldEvent | GossipMessageLeaveFieldEvent> {
     return streamMessage(buf, GossipMessage.codec(), opts)
   }
 }
@@ -983,6 +1334,30 @@ export namespace ReplicateRequest {
     index: number
   }
 
+  export interface ReplicateRequestWritesJurisdictionsCodesFieldEvent {
+    field: '$.writes[].jurisdictions.codes[]'
+    index: number
+    value: string
+  }
+
+  export interface ReplicateRequestWritesOwnerSigFieldEvent {
+    field: '$.writes[].owner.sig'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface ReplicateRequestWritesOwnerDelegationFieldEvent {
+    field: '$.writes[].owner.delegation'
+    value: string
+    index: number
+  }
+
+  export interface ReplicateRequestWritesOwnerDelegationSigFieldEvent {
+    field: '$.writes[].owner.delegationSig'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
   export interface ReplicateRequestFetchKeyFieldEvent {
     field: '$.fetch.key'
     value: string
@@ -1011,7 +1386,7 @@ export namespace ReplicateRequest {
     return decodeMessage(buf, ReplicateRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ReplicateRequest>): Generator<ReplicateRequestIdFieldEvent | ReplicateRequestNetworkFieldEvent | ReplicateRequestEnclaveFieldEvent | ReplicateRequestWritesKeyFieldEvent | ReplicateRequestWritesValueFieldEvent | ReplicateRequestWritesCreatedAtFieldEvent | ReplicateRequestWritesExpiresAtFieldEvent | ReplicateRequestWritesWriteIdFieldEvent | ReplicateRequestWritesOriginFieldEvent | ReplicateRequestWritesSizeFieldEvent | ReplicateRequestWritesHashFieldEvent | ReplicateRequestFetchKeyFieldEvent | ReplicateRequestFetchWriteIdFieldEvent | ReplicateRequestLeaveFieldEvent | ReplicateRequestMembersFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ReplicateRequest>): Generator<ReplicateRequestIdFieldEvent | ReplicateRequestNetworkFieldEvent | ReplicateRequestEnclaveFieldEvent | ReplicateRequestWritesKeyFieldEvent | ReplicateRequestWritesValueFieldEvent | ReplicateRequestWritesCreatedAtFieldEvent | ReplicateRequestWritesExpiresAtFieldEvent | ReplicateRequestWritesWriteIdFieldEvent | ReplicateRequestWritesOriginFieldEvent | ReplicateRequestWritesSizeFieldEvent | ReplicateRequestWritesHashFieldEvent | ReplicateRequestWritesJurisdictionsCodesFieldEvent | ReplicateRequestWritesOwnerSigFieldEvent | ReplicateRequestWritesOwnerDelegationFieldEvent | ReplicateRequestWritesOwnerDelegationSigFieldEvent | ReplicateRequestFetchKeyFieldEvent | ReplicateRequestFetchWriteIdFieldEvent | ReplicateRequestLeaveFieldEvent | ReplicateRequestMembersFieldEvent> {
     return streamMessage(buf, ReplicateRequest.codec(), opts)
   }
 }
@@ -1397,6 +1772,27 @@ export namespace ReplicateResponse {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface ReplicateResponseRecordJurisdictionsCodesFieldEvent {
+    field: '$.record.jurisdictions.codes[]'
+    index: number
+    value: string
+  }
+
+  export interface ReplicateResponseRecordOwnerSigFieldEvent {
+    field: '$.record.owner.sig'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface ReplicateResponseRecordOwnerDelegationFieldEvent {
+    field: '$.record.owner.delegation'
+    value: string
+  }
+
+  export interface ReplicateResponseRecordOwnerDelegationSigFieldEvent {
+    field: '$.record.owner.delegationSig'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export interface ReplicateResponseErrorFieldEvent {
     field: '$.error'
     value: string
@@ -1422,7 +1818,7 @@ export namespace ReplicateResponse {
     return decodeMessage(buf, ReplicateResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ReplicateResponse>): Generator<ReplicateResponseIdFieldEvent | ReplicateResponseResultsFieldEvent | ReplicateResponseRecordKeyFieldEvent | ReplicateResponseRecordValueFieldEvent | ReplicateResponseRecordCreatedAtFieldEvent | ReplicateResponseRecordExpiresAtFieldEvent | ReplicateResponseRecordWriteIdFieldEvent | ReplicateResponseRecordOriginFieldEvent | ReplicateResponseRecordSizeFieldEvent | ReplicateResponseRecordHashFieldEvent | ReplicateResponseErrorFieldEvent | ReplicateResponseMembersIdFieldEvent | ReplicateResponseMembersAddrsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ReplicateResponse>): Generator<ReplicateResponseIdFieldEvent | ReplicateResponseResultsFieldEvent | ReplicateResponseRecordKeyFieldEvent | ReplicateResponseRecordValueFieldEvent | ReplicateResponseRecordCreatedAtFieldEvent | ReplicateResponseRecordExpiresAtFieldEvent | ReplicateResponseRecordWriteIdFieldEvent | ReplicateResponseRecordOriginFieldEvent | ReplicateResponseRecordSizeFieldEvent | ReplicateResponseRecordHashFieldEvent | ReplicateResponseRecordJurisdictionsCodesFieldEvent | ReplicateResponseRecordOwnerSigFieldEvent | ReplicateResponseRecordOwnerDelegationFieldEvent | ReplicateResponseRecordOwnerDelegationSigFieldEvent | ReplicateResponseErrorFieldEvent | ReplicateResponseMembersIdFieldEvent | ReplicateResponseMembersAddrsFieldEvent> {
     return streamMessage(buf, ReplicateResponse.codec(), opts)
   }
 }
@@ -1596,6 +1992,7 @@ export interface SyncRequest {
   fetch: Fetch[]
   push: Write[]
   get?: string
+  jurisdiction?: string
 }
 
 export namespace SyncRequest {
@@ -1666,6 +2063,11 @@ export namespace SyncRequest {
         if (obj.get != null) {
           w.uint32(82)
           w.string(obj.get)
+        }
+
+        if (obj.jurisdiction != null) {
+          w.uint32(90)
+          w.string(obj.jurisdiction)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -1751,6 +2153,10 @@ export namespace SyncRequest {
             }
             case 10: {
               obj.get = reader.string()
+              break
+            }
+            case 11: {
+              obj.jurisdiction = reader.string()
               break
             }
             default: {
@@ -1892,6 +2298,13 @@ export namespace SyncRequest {
               }
               break
             }
+            case 11: {
+              yield {
+                field: `${prefix}.jurisdiction`,
+                value: reader.string()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -2002,8 +2415,37 @@ export namespace SyncRequest {
     index: number
   }
 
+  export interface SyncRequestPushJurisdictionsCodesFieldEvent {
+    field: '$.push[].jurisdictions.codes[]'
+    index: number
+    value: string
+  }
+
+  export interface SyncRequestPushOwnerSigFieldEvent {
+    field: '$.push[].owner.sig'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface SyncRequestPushOwnerDelegationFieldEvent {
+    field: '$.push[].owner.delegation'
+    value: string
+    index: number
+  }
+
+  export interface SyncRequestPushOwnerDelegationSigFieldEvent {
+    field: '$.push[].owner.delegationSig'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
   export interface SyncRequestGetFieldEvent {
     field: '$.get'
+    value: string
+  }
+
+  export interface SyncRequestJurisdictionFieldEvent {
+    field: '$.jurisdiction'
     value: string
   }
 
@@ -2015,7 +2457,7 @@ export namespace SyncRequest {
     return decodeMessage(buf, SyncRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncRequest>): Generator<SyncRequestNetworkFieldEvent | SyncRequestEnclaveFieldEvent | SyncRequestBucketsFieldEvent | SyncRequestRootFieldEvent | SyncRequestGroupsFieldEvent | SyncRequestEntriesFieldEvent | SyncRequestRecordsFieldEvent | SyncRequestFetchKeyFieldEvent | SyncRequestFetchWriteIdFieldEvent | SyncRequestPushKeyFieldEvent | SyncRequestPushValueFieldEvent | SyncRequestPushCreatedAtFieldEvent | SyncRequestPushExpiresAtFieldEvent | SyncRequestPushWriteIdFieldEvent | SyncRequestPushOriginFieldEvent | SyncRequestPushSizeFieldEvent | SyncRequestPushHashFieldEvent | SyncRequestGetFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncRequest>): Generator<SyncRequestNetworkFieldEvent | SyncRequestEnclaveFieldEvent | SyncRequestBucketsFieldEvent | SyncRequestRootFieldEvent | SyncRequestGroupsFieldEvent | SyncRequestEntriesFieldEvent | SyncRequestRecordsFieldEvent | SyncRequestFetchKeyFieldEvent | SyncRequestFetchWriteIdFieldEvent | SyncRequestPushKeyFieldEvent | SyncRequestPushValueFieldEvent | SyncRequestPushCreatedAtFieldEvent | SyncRequestPushExpiresAtFieldEvent | SyncRequestPushWriteIdFieldEvent | SyncRequestPushOriginFieldEvent | SyncRequestPushSizeFieldEvent | SyncRequestPushHashFieldEvent | SyncRequestPushJurisdictionsCodesFieldEvent | SyncRequestPushOwnerSigFieldEvent | SyncRequestPushOwnerDelegationFieldEvent | SyncRequestPushOwnerDelegationSigFieldEvent | SyncRequestGetFieldEvent | SyncRequestJurisdictionFieldEvent> {
     return streamMessage(buf, SyncRequest.codec(), opts)
   }
 }
@@ -2028,6 +2470,7 @@ export interface SyncResponse {
   records: Write[]
   results: WriteResult[]
   more?: boolean
+  jurisdiction?: string
 }
 
 export namespace SyncResponse {
@@ -2079,6 +2522,11 @@ export namespace SyncResponse {
         if (obj.more != null) {
           w.uint32(56)
           w.bool(obj.more)
+        }
+
+        if (obj.jurisdiction != null) {
+          w.uint32(66)
+          w.string(obj.jurisdiction)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -2140,6 +2588,10 @@ export namespace SyncResponse {
             }
             case 7: {
               obj.more = reader.bool()
+              break
+            }
+            case 8: {
+              obj.jurisdiction = reader.string()
               break
             }
             default: {
@@ -2235,6 +2687,13 @@ export namespace SyncResponse {
               yield {
                 field: `${prefix}.more`,
                 value: reader.bool()
+              }
+              break
+            }
+            case 8: {
+              yield {
+                field: `${prefix}.jurisdiction`,
+                value: reader.string()
               }
               break
             }
@@ -2337,6 +2796,30 @@ export namespace SyncResponse {
     index: number
   }
 
+  export interface SyncResponseRecordsJurisdictionsCodesFieldEvent {
+    field: '$.records[].jurisdictions.codes[]'
+    index: number
+    value: string
+  }
+
+  export interface SyncResponseRecordsOwnerSigFieldEvent {
+    field: '$.records[].owner.sig'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface SyncResponseRecordsOwnerDelegationFieldEvent {
+    field: '$.records[].owner.delegation'
+    value: string
+    index: number
+  }
+
+  export interface SyncResponseRecordsOwnerDelegationSigFieldEvent {
+    field: '$.records[].owner.delegationSig'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
   export interface SyncResponseResultsFieldEvent {
     field: '$.results[]'
     index: number
@@ -2348,6 +2831,11 @@ export namespace SyncResponse {
     value: boolean
   }
 
+  export interface SyncResponseJurisdictionFieldEvent {
+    field: '$.jurisdiction'
+    value: string
+  }
+
   export function encode (obj: Partial<SyncResponse>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, SyncResponse.codec())
   }
@@ -2356,7 +2844,7 @@ export namespace SyncResponse {
     return decodeMessage(buf, SyncResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncResponse>): Generator<SyncResponseErrorFieldEvent | SyncResponseInSyncFieldEvent | SyncResponseDigestsFieldEvent | SyncResponseEntriesKeyFieldEvent | SyncResponseEntriesCreatedAtFieldEvent | SyncResponseEntriesWriteIdFieldEvent | SyncResponseEntriesExpiresAtFieldEvent | SyncResponseRecordsKeyFieldEvent | SyncResponseRecordsValueFieldEvent | SyncResponseRecordsCreatedAtFieldEvent | SyncResponseRecordsExpiresAtFieldEvent | SyncResponseRecordsWriteIdFieldEvent | SyncResponseRecordsOriginFieldEvent | SyncResponseRecordsSizeFieldEvent | SyncResponseRecordsHashFieldEvent | SyncResponseResultsFieldEvent | SyncResponseMoreFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncResponse>): Generator<SyncResponseErrorFieldEvent | SyncResponseInSyncFieldEvent | SyncResponseDigestsFieldEvent | SyncResponseEntriesKeyFieldEvent | SyncResponseEntriesCreatedAtFieldEvent | SyncResponseEntriesWriteIdFieldEvent | SyncResponseEntriesExpiresAtFieldEvent | SyncResponseRecordsKeyFieldEvent | SyncResponseRecordsValueFieldEvent | SyncResponseRecordsCreatedAtFieldEvent | SyncResponseRecordsExpiresAtFieldEvent | SyncResponseRecordsWriteIdFieldEvent | SyncResponseRecordsOriginFieldEvent | SyncResponseRecordsSizeFieldEvent | SyncResponseRecordsHashFieldEvent | SyncResponseRecordsJurisdictionsCodesFieldEvent | SyncResponseRecordsOwnerSigFieldEvent | SyncResponseRecordsOwnerDelegationFieldEvent | SyncResponseRecordsOwnerDelegationSigFieldEvent | SyncResponseResultsFieldEvent | SyncResponseMoreFieldEvent | SyncResponseJurisdictionFieldEvent> {
     return streamMessage(buf, SyncResponse.codec(), opts)
   }
 }
@@ -2666,6 +3154,27 @@ export namespace BlobResponse {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface BlobResponseRecordJurisdictionsCodesFieldEvent {
+    field: '$.record.jurisdictions.codes[]'
+    index: number
+    value: string
+  }
+
+  export interface BlobResponseRecordOwnerSigFieldEvent {
+    field: '$.record.owner.sig'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface BlobResponseRecordOwnerDelegationFieldEvent {
+    field: '$.record.owner.delegation'
+    value: string
+  }
+
+  export interface BlobResponseRecordOwnerDelegationSigFieldEvent {
+    field: '$.record.owner.delegationSig'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export interface BlobResponseChunkFieldEvent {
     field: '$.chunk'
     value: Uint8Array<ArrayBuffer>
@@ -2684,7 +3193,7 @@ export namespace BlobResponse {
     return decodeMessage(buf, BlobResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<BlobResponse>): Generator<BlobResponseRecordKeyFieldEvent | BlobResponseRecordValueFieldEvent | BlobResponseRecordCreatedAtFieldEvent | BlobResponseRecordExpiresAtFieldEvent | BlobResponseRecordWriteIdFieldEvent | BlobResponseRecordOriginFieldEvent | BlobResponseRecordSizeFieldEvent | BlobResponseRecordHashFieldEvent | BlobResponseChunkFieldEvent | BlobResponseErrorFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<BlobResponse>): Generator<BlobResponseRecordKeyFieldEvent | BlobResponseRecordValueFieldEvent | BlobResponseRecordCreatedAtFieldEvent | BlobResponseRecordExpiresAtFieldEvent | BlobResponseRecordWriteIdFieldEvent | BlobResponseRecordOriginFieldEvent | BlobResponseRecordSizeFieldEvent | BlobResponseRecordHashFieldEvent | BlobResponseRecordJurisdictionsCodesFieldEvent | BlobResponseRecordOwnerSigFieldEvent | BlobResponseRecordOwnerDelegationFieldEvent | BlobResponseRecordOwnerDelegationSigFieldEvent | BlobResponseChunkFieldEvent | BlobResponseErrorFieldEvent> {
     return streamMessage(buf, BlobResponse.codec(), opts)
   }
 }

@@ -62,13 +62,14 @@ export function peerMemoryBudgetMin (maxValueBytes: number): number {
 
 /** The zod schema of the config. Field docs live in {@link CONFIG_FIELDS}. */
 export const configSchema = z.object({
-  profile: z.enum(['default', 'test', 'docker']),
+  profile: z.enum(['default', 'test', 'docker', 'public']),
   httpPort: int(0, 65535),
   httpHost: z.string().min(1),
   enclave: name,
   network: z.enum(['private', 'public']),
   peers: list,
   listen: list,
+  announce: list,
   mdns: bool,
   dataDir: z.string().min(1),
   clusterSecret: z.string().min(8, 'must be at least 8 characters').optional(),
@@ -129,7 +130,21 @@ export const configSchema = z.object({
   watchValueMaxBytes: int(0, 16 * 1024 * 1024),
   ui: bool,
   mcpHttp: bool,
-  mcpWatchMaxSeconds: int(1, 3600)
+  mcpWatchMaxSeconds: int(1, 3600),
+  dht: bool,
+  dhtMode: z.enum(['auto', 'server', 'client']),
+  dhtPrivateAddresses: bool,
+  rendezvousIntervalMs: durationMs(0, 86_400_000),
+  relayClient: bool,
+  relayServer: bool,
+  relayMaxReservations: int(1, 100_000),
+  relayMaxDurationMs: durationMs(1000, 86_400_000),
+  relayMaxBytes: int(4096, 16 * 1024 * 1024 * 1024),
+  autonat: bool,
+  dcutr: bool,
+  upnp: bool,
+  maxConnections: int(1, 100_000),
+  inboundConnectionRate: int(1, 100_000)
 }).superRefine((c, ctx) => {
   if (c.minTtl > c.maxTtl) ctx.addIssue({ code: 'custom', path: ['minTtl'], message: `minTtl (${c.minTtl}) must not exceed maxTtl (${c.maxTtl})` })
   if (c.gossipInlineBytes + c.maxKeyBytes + 256 > c.maxGossipMessageBytes) ctx.addIssue({ code: 'custom', path: ['gossipInlineBytes'], message: `gossipInlineBytes (${c.gossipInlineBytes}) plus a key must fit in maxGossipMessageBytes (${c.maxGossipMessageBytes})` })
@@ -157,13 +172,14 @@ export interface ConfigField {
 
 /** Every configurable field, its env var, its CLI flag and its reason. */
 export const CONFIG_FIELDS: readonly ConfigField[] = [
-  { key: 'profile', env: 'REPRAM_PROFILE', flag: '--profile <name>', description: 'default set: default, test (port 0, min TTL 1 s, mDNS off) or docker' },
+  { key: 'profile', env: 'REPRAM_PROFILE', flag: '--profile <name>', description: 'default set: default, test (port 0, min TTL 1 s, mDNS off), docker, or public (the open network: DHT, relay client, AutoNAT, DCUtR, connection limits, conservative quotas, mDNS off; chosen by itself when network is public and no profile is given)' },
   { key: 'httpPort', env: 'REPRAM_HTTP_PORT', flag: '--http-port <port>', description: 'HTTP API port (0 = any free port)' },
   { key: 'httpHost', env: 'REPRAM_HTTP_HOST', flag: '--http-host <host>', description: 'HTTP API bind address' },
   { key: 'enclave', env: 'REPRAM_ENCLAVE', flag: '--enclave <name>', description: 'replication scope: nodes replicate only within their enclave' },
   { key: 'network', env: 'REPRAM_NETWORK', flag: '--network <mode>', description: 'private (LAN/cluster) or public (open peer-to-peer network)' },
   { key: 'peers', env: 'REPRAM_PEERS', flag: '--peers <multiaddrs>', description: 'bootstrap multiaddrs, comma or space separated, dialled at start and re-dialled with backoff' },
   { key: 'listen', env: 'REPRAM_LISTEN', flag: '--listen <multiaddrs>', description: 'libp2p listen multiaddrs' },
+  { key: 'announce', env: 'REPRAM_ANNOUNCE', flag: '--announce <multiaddrs>', description: 'multiaddrs announced besides the listen addresses, e.g. /dns4/node.example.org/tcp/9090 of a public node behind a fixed address or a reverse proxy (libp2p announces a public listen address only once AutoNAT has verified it)' },
   { key: 'mdns', env: 'REPRAM_MDNS', flag: '--mdns <bool>', description: 'discover LAN peers by mDNS (multicasts on every interface)' },
   { key: 'dataDir', env: 'REPRAM_DATA_DIR', flag: '--data-dir <dir>', description: 'where the node identity is kept (records are never written to disk)' },
   { key: 'clusterSecret', env: 'REPRAM_CLUSTER_SECRET', flag: '--cluster-secret <secret>', description: 'private cluster secret: the pnet pre-shared key is derived from it' },
@@ -224,6 +240,20 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
   { key: 'watchValueMaxBytes', env: 'REPRAM_WATCH_VALUE_MAX_BYTES', flag: '--watch-value-max-bytes <n>', description: 'largest value carried in a watch event (GET /v1/watch?values=true); larger values are announced without it' },
   { key: 'ui', env: 'REPRAM_UI', flag: '--ui <bool>', description: 'serve the dashboard at /ui' },
   { key: 'mcpHttp', env: 'REPRAM_MCP_HTTP', flag: '--mcp-http <bool>', description: 'serve the MCP tools over streamable HTTP at /mcp (for AI agents; stdio is `repram mcp`)' },
+  { key: 'dht', env: 'REPRAM_DHT', flag: '--dht <bool>', description: 'run the Kademlia DHT (protocol /repram/kad/1.0.0, not the IPFS one): peers found beyond the bootstrap list, and enclave rendezvous' },
+  { key: 'dhtMode', env: 'REPRAM_DHT_MODE', flag: '--dht-mode <mode>', description: 'auto (a DHT server once the node has a public address, a client otherwise), server (answers DHT queries: public bootstrap nodes) or client (queries only)' },
+  { key: 'dhtPrivateAddresses', env: 'REPRAM_DHT_PRIVATE_ADDRESSES', flag: '--dht-private-addresses <bool>', description: 'keep private and loopback addresses in DHT records (a LAN or test network); off on the internet, where they only waste dials' },
+  { key: 'rendezvousIntervalMs', env: 'REPRAM_RENDEZVOUS_INTERVAL', flag: '--rendezvous-interval <duration>', description: 'with the DHT: how often the node provides its enclave key (derived from the enclave topic) and looks for other providers, which become candidates verified like any other (0 = off)' },
+  { key: 'relayClient', env: 'REPRAM_RELAY_CLIENT', flag: '--relay-client <bool>', description: 'reserve a slot on a circuit relay (v2) and advertise /p2p-circuit addresses, so a node behind a NAT can be dialled' },
+  { key: 'relayServer', env: 'REPRAM_RELAY_SERVER', flag: '--relay-server <bool>', description: 'offer a bounded circuit relay service to other nodes (public bootstrap nodes); see relayMaxReservations, relayMaxDuration, relayMaxBytes' },
+  { key: 'relayMaxReservations', env: 'REPRAM_RELAY_MAX_RESERVATIONS', flag: '--relay-max-reservations <n>', description: 'relay service: most nodes holding a reservation at once' },
+  { key: 'relayMaxDurationMs', env: 'REPRAM_RELAY_MAX_DURATION', flag: '--relay-max-duration <duration>', description: 'relay service: longest life of one relayed connection (then it is reset and redialled, or replaced by a direct one)' },
+  { key: 'relayMaxBytes', env: 'REPRAM_RELAY_MAX_BYTES', flag: '--relay-max-bytes <n>', description: 'relay service: most bytes one relayed connection carries in each direction before it is reset' },
+  { key: 'autonat', env: 'REPRAM_AUTONAT', flag: '--autonat <bool>', description: 'AutoNAT v2: ask peers to dial back this node\'s addresses, so it learns whether it is publicly reachable (status: reachability)' },
+  { key: 'dcutr', env: 'REPRAM_DCUTR', flag: '--dcutr <bool>', description: 'DCUtR: upgrade relayed connections to direct ones by hole punching' },
+  { key: 'upnp', env: 'REPRAM_UPNP', flag: '--upnp <bool>', description: 'ask the LAN gateway (UPnP) to map the listen port: opt-in, it opens a port on the router' },
+  { key: 'maxConnections', env: 'REPRAM_MAX_CONNECTIONS', flag: '--max-connections <n>', description: 'libp2p connections held at once; inbound connections above it are refused, and the least useful are pruned' },
+  { key: 'inboundConnectionRate', env: 'REPRAM_INBOUND_CONNECTION_RATE', flag: '--inbound-connection-rate <n>', description: 'inbound connections accepted per second from one IP address; more are closed at once' },
   { key: 'mcpWatchMaxSeconds', env: 'REPRAM_MCP_WATCH_MAX_SECONDS', flag: '--mcp-watch-max-seconds <n>', description: 'longest wait of the MCP tool repram_watch; longer timeout_seconds are clamped (each pending watch holds a request open)' }
 ]
 
@@ -239,6 +269,7 @@ export function profileDefaults (profile: ConfigProfile = 'default'): RepramConf
     network: 'private',
     peers: [],
     listen: ['/ip4/0.0.0.0/tcp/9090'],
+    announce: [],
     mdns: true,
     dataDir: join(homedir(), '.repram'),
     clusterSecret: undefined,
@@ -299,7 +330,21 @@ export function profileDefaults (profile: ConfigProfile = 'default'): RepramConf
     watchValueMaxBytes: 64 * 1024,
     ui: true,
     mcpHttp: false,
-    mcpWatchMaxSeconds: 300
+    mcpWatchMaxSeconds: 300,
+    dht: false,
+    dhtMode: 'auto',
+    dhtPrivateAddresses: false,
+    rendezvousIntervalMs: 30_000,
+    relayClient: false,
+    relayServer: false,
+    relayMaxReservations: 32,
+    relayMaxDurationMs: 120_000,
+    relayMaxBytes: MiB,
+    autonat: false,
+    dcutr: false,
+    upnp: false,
+    maxConnections: 300,
+    inboundConnectionRate: 5
   }
   switch (profile) {
     case 'default':
@@ -329,6 +374,29 @@ export function profileDefaults (profile: ConfigProfile = 'default'): RepramConf
       }
     case 'docker':
       return { ...base, profile: 'docker', dataDir: '/data' }
+    case 'public':
+      // The open network: strangers can connect, so fewer connections and smaller quotas.
+      return {
+        ...base,
+        profile: 'public',
+        network: 'public',
+        mdns: false,
+        dht: true,
+        relayClient: true,
+        autonat: true,
+        dcutr: true,
+        maxConnections: 100,
+        inboundConnectionRate: 2,
+        rateLimit: 20,
+        maxValueBytes: MiB,
+        maxStorageMb: 256,
+        peerMemoryBudgetBytes: 8 * MiB,
+        peerWriteRate: 2000,
+        peerByteRate: 16 * MiB,
+        maxCandidates: 128,
+        candidateDialRate: 2,
+        watchMaxClients: 100
+      }
   }
 }
 
@@ -347,9 +415,11 @@ export interface LoadConfigOptions {
 /** Builds and validates the config. Throws {@link ConfigError} naming the bad field. */
 export function loadConfig (opts: LoadConfigOptions = {}): RepramConfig {
   const env = opts.env ?? process.env
-  const profileInput = opts.overrides?.profile ?? opts.profile ?? env.REPRAM_PROFILE ?? 'default'
-  const profile = z.enum(['default', 'test', 'docker']).safeParse(profileInput)
-  if (!profile.success) throw new ConfigError('profile', `"${String(profileInput)}" is not one of default, test, docker`)
+  // `--network public` with no profile named takes the public profile's defaults.
+  const networkInput = opts.overrides?.network ?? env.REPRAM_NETWORK
+  const profileInput = opts.overrides?.profile ?? opts.profile ?? nonEmpty(env.REPRAM_PROFILE) ?? (networkInput === 'public' ? 'public' : 'default')
+  const profile = z.enum(['default', 'test', 'docker', 'public']).safeParse(profileInput)
+  if (!profile.success) throw new ConfigError('profile', `"${String(profileInput)}" is not one of default, test, docker, public`)
   const merged: Record<string, unknown> = { ...profileDefaults(profile.data) }
 
   const file = opts.file ?? env.REPRAM_CONFIG
@@ -377,6 +447,10 @@ export function loadConfig (opts: LoadConfigOptions = {}): RepramConfig {
   }
   merged.profile = profile.data
   return validateConfig(merged)
+}
+
+function nonEmpty (s: string | undefined): string | undefined {
+  return s === '' ? undefined : s
 }
 
 /** Validates a complete config object. Throws {@link ConfigError} naming the first bad field. */

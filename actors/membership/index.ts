@@ -53,6 +53,12 @@ export type MembershipMsg =
    * makes it at most a candidate; absent: a sign of life for a member only.
    */
   | { type: 'seen', peerId: string, addresses?: string[], carrier?: string }
+  /**
+   * A peer found by discovery (`source`: the DHT's enclave rendezvous), vouched by no
+   * member: a candidate in `source`'s share of the pool (and its address ranges'), verified
+   * by a rate-limited dial like any other; it is not a sign of life for a member.
+   */
+  | { type: 'discovered', peerId: string, addresses: string[], source: string }
   /** A connected peer subscribed to the enclave topic: a member is seen; anyone else is asked the REPRAM handshake. */
   | { type: 'subscribed', peerId: string }
   /** A handshake ended (`dialled`: it was a candidate's verification dial). */
@@ -374,6 +380,19 @@ export function spawnMembership (parent: Parameters<typeof spawn>[0], init: Memb
     pumpDials(s)
   }
 
+  /** A peer found by discovery: a candidate of the pseudo-source `discovery:<source>` unless already a member or a known stranger. */
+  const discovered = (s: MembershipState, peerId: string, addresses: string[], source: string): void => {
+    if (peerId === init.self || s.table.get(peerId) !== undefined) return
+    const failedAt = s.strangers.get(peerId)
+    if (failedAt !== undefined && clock.now() - failedAt < init.memberTtlMs) return
+    const result = s.pool.offer(peerId, addresses, `discovery:${source}`, clock.now())
+    if (result === 'known') return
+    counters?.candidate?.(result)
+    if (result !== 'added') return
+    counters?.candidates?.(s.pool.size)
+    pumpDials(s)
+  }
+
   /** Asks a connected peer that is not a member the REPRAM handshake (once per `memberTtl` after a failure). */
   const handshake = (s: MembershipState, peerId: string): void => {
     if (peerId === init.self || s.table.get(peerId) !== undefined || s.verifying.has(peerId)) return
@@ -455,6 +474,9 @@ export function spawnMembership (parent: Parameters<typeof spawn>[0], init: Memb
     switch (msg.type) {
       case 'seen':
         seen(s, msg.peerId, msg.addresses, msg.carrier)
+        return s
+      case 'discovered':
+        discovered(s, msg.peerId, msg.addresses, msg.source)
         return s
       case 'subscribed':
         if (s.table.get(msg.peerId) !== undefined) admit(s, msg.peerId, undefined)

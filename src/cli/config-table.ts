@@ -40,7 +40,7 @@ export function renderConfigTable (fields: readonly ConfigField[] = CONFIG_FIELD
   return ['| env | flag | default | meaning |', '|---|---|---|---|', ...rows].join('\n')
 }
 
-const PROFILES: readonly ConfigProfile[] = ['default', 'test', 'docker']
+const PROFILES: readonly ConfigProfile[] = ['default', 'test', 'docker', 'public']
 
 /** The fields on which the profiles differ, one column per profile. */
 export function renderProfileTable (fields: readonly ConfigField[] = CONFIG_FIELDS): string {

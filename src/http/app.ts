@@ -132,6 +132,7 @@ export function createHttpApp (node: RepramNode, opts: HttpAppOptions = {}): { a
       capacity_bytes: stats.capacityBytes,
       peers: info.peers,
       listen_addresses: info.addresses,
+      ...(info.publicNetwork !== undefined ? { public_network: info.publicNetwork } : {}),
       replication: config.replication,
       limits: { max_key_bytes: config.maxKeyBytes, max_value_bytes: config.maxValueBytes, min_ttl: config.minTtl, max_ttl: config.maxTtl, default_ttl: config.defaultTtl, ttl_policy: config.ttlPolicy, rate_limit: limit }
     })

@@ -34,6 +34,8 @@ import { SyncEngine, createSyncMetrics, type SyncMetrics } from './sync.js'
 import { Libp2pTransport } from './transport.js'
 import { wireHandlers, type ClusterActors, type Unwire } from './handlers.js'
 import { PeerReputation, type ScoreBand } from './reputation.js'
+import { createPublicMetrics, publicInfo, type PublicMetrics, type PublicNetworkInfo } from './public.js'
+import { Rendezvous, rendezvousKey } from './rendezvous.js'
 
 export type { ClusterActors } from './handlers.js'
 import { clusterReports } from './report.js'
@@ -56,7 +58,7 @@ export interface ClusterReplicatorInit {
 
 type RunState =
   | { code: 'stopped' }
-  | { code: 'started', store: LocalStore, host: NetHost, owned: Libp2p<any> | undefined, transport: Libp2pTransport, actors: ClusterActors, sync: SyncEngine, unwire: Unwire, halt: AbortController }
+  | { code: 'started', store: LocalStore, host: NetHost, owned: Libp2p<any> | undefined, transport: Libp2pTransport, actors: ClusterActors, sync: SyncEngine, unwire: Unwire, halt: AbortController, rendezvous: Rendezvous | undefined }
 
 /** The libp2p replication layer. One per node. */
 export class ClusterReplicator implements Replicator {
@@ -64,6 +66,7 @@ export class ClusterReplicator implements Replicator {
   private log!: Logger
   private metrics!: ClusterMetrics
   private syncMetrics!: SyncMetrics
+  private publicMetrics: PublicMetrics | undefined
   private selfId = ''
   /** The latest view membership published (frozen): read for status and read-through. */
   private view: readonly Member[] = []
@@ -127,16 +130,50 @@ export class ClusterReplicator implements Replicator {
         metrics: this.syncMetrics,
         log: this.log
       })
-      this.state = { code: 'started', store, host, owned, transport, actors, sync, halt, unwire: async () => {} }
+      this.state = { code: 'started', store, host, owned, transport, actors, sync, halt, unwire: async () => {}, rendezvous: undefined }
       this.state.unwire = await wireHandlers({ store, host, transport, actors, sync, asker: this.asker, topic: topicFor(c.network, c.enclave), metrics: this.metrics, log: this.log })
       // Peers can reach every protocol now: dial the bootstrap list.
       dispatch(actors.membership, { type: 'start' })
+      this.publicMetrics ??= createPublicMetrics(store.registry, () => this.publicNetwork())
+      this.state.rendezvous = await this.startRendezvous(store, host, actors)
       this.log.info({ peerId: this.selfId, addresses: transport.listenAddresses(), topic: topicFor(c.network, c.enclave) }, 'cluster layer started')
     } catch (err) {
       await this.teardown(false)
       if (owned !== undefined) await Promise.resolve(owned.stop()).catch(() => {})
       throw err
     }
+  }
+
+  /**
+   * The enclave rendezvous over the DHT (`rendezvous.ts`) when the node has one: providers
+   * of the enclave key go to membership as candidates of the `dht` source.
+   */
+  private async startRendezvous (store: LocalStore, host: NetHost, actors: ClusterActors): Promise<Rendezvous | undefined> {
+    const c = store.config
+    if (!c.dht || c.rendezvousIntervalMs <= 0 || host.contentRouting === undefined) return undefined
+    const metrics = this.publicMetrics
+    const rv = new Rendezvous({
+      routing: host.contentRouting,
+      key: await rendezvousKey(topicFor(c.network, c.enclave)),
+      selfId: this.selfId,
+      clock: store.clock,
+      intervalMs: c.rendezvousIntervalMs,
+      timeoutMs: Math.max(c.dialTimeoutMs * 2, Math.min(c.rendezvousIntervalMs, 30_000)),
+      maxProviders: c.maxCandidatesPerSource,
+      onProvider: (peerId, addresses) => {
+        metrics?.rendezvousProviders.inc()
+        dispatch(actors.membership, { type: 'discovered', peerId, addresses, source: 'dht' })
+      },
+      onRound: (result) => metrics?.rendezvousRounds.inc({ result })
+    })
+    rv.start()
+    return rv
+  }
+
+  /** Reachability, relay addresses and the DHT's routing table (status, metrics); undefined when stopped. */
+  publicNetwork (): PublicNetworkInfo | undefined {
+    if (this.state.code !== 'started' || this.state.host.publicSource === undefined) return undefined
+    return publicInfo(this.state.host.publicSource)
   }
 
   private spawnActors (store: LocalStore, transport: Libp2pTransport, signal: AbortSignal): ClusterActors {
@@ -235,9 +272,12 @@ export class ClusterReplicator implements Replicator {
     return await this.state.sync.readThrough(key, peers)
   }
 
-  info (): { nodeId: string, addresses: string[], peers: number } {
+  info (): { nodeId: string, addresses: string[], peers: number, publicNetwork?: PublicNetworkInfo } {
     if (this.state.code !== 'started') return { nodeId: this.selfId, addresses: [], peers: 0 }
-    return { nodeId: this.selfId, addresses: this.state.transport.listenAddresses(), peers: this.view.length }
+    const c = this.state.store.config
+    // Shown on a node of the public network, or one with any of its parts on.
+    const pub = c.network === 'public' || c.dht || c.relayClient || c.relayServer ? this.publicNetwork() : undefined
+    return { nodeId: this.selfId, addresses: this.state.transport.listenAddresses(), peers: this.view.length, ...(pub !== undefined ? { publicNetwork: pub } : {}) }
   }
 
   topology (): TopologyPeer[] {
@@ -321,6 +361,7 @@ export class ClusterReplicator implements Replicator {
     const s = this.state
     if (s.code !== 'started') return
     const { actors, transport } = s
+    await s.rendezvous?.stop()
     if (graceful) {
       // Announce the leave on gossip (for peers we are not connected to) and directly.
       const gossip = this.asker.ask<number, GossipPeerMsg>(actors.gossip, replyTo => ({ type: 'leave', replyTo }), LEAVE_TIMEOUT_MS, 'gossip peer').catch(() => 0)

@@ -182,7 +182,7 @@ export async function wireHandlers (init: HandlersInit): Promise<Unwire> {
         }
       }
     })
-  }, { maxInboundStreams: c.maxReplicateStreams, maxOutboundStreams: c.maxReplicateStreams })
+  }, { maxInboundStreams: c.maxReplicateStreams, maxOutboundStreams: c.maxReplicateStreams, runOnLimitedConnection: true })
   undo.push(async () => { await host.unhandle(REPLICATE_PROTOCOL).catch(() => {}) })
 
   // ---- sync and blob ---------------------------------------------------------------------
@@ -190,7 +190,7 @@ export async function wireHandlers (init: HandlersInit): Promise<Unwire> {
     const from = transport.learn(connection.remotePeer)
     const account = admit(stream, from, 'sync')
     if (account !== undefined) void init.sync.serve(stream, from, account)
-  }, { maxInboundStreams: SYNC_MAX_STREAMS, maxOutboundStreams: SYNC_MAX_STREAMS })
+  }, { maxInboundStreams: SYNC_MAX_STREAMS, maxOutboundStreams: SYNC_MAX_STREAMS, runOnLimitedConnection: true })
   undo.push(async () => { await host.unhandle(SYNC_PROTOCOL).catch(() => {}) })
   await host.handle(BLOB_PROTOCOL, (stream: Stream, connection: Connection) => {
     const account = admit(stream, transport.learn(connection.remotePeer), 'blob')
@@ -205,7 +205,7 @@ export async function wireHandlers (init: HandlersInit): Promise<Unwire> {
       now: () => store.clock.now(),
       lookup: async (key) => await store.lookup(key)
     })
-  }, { maxInboundStreams: SYNC_MAX_STREAMS, maxOutboundStreams: SYNC_MAX_STREAMS })
+  }, { maxInboundStreams: SYNC_MAX_STREAMS, maxOutboundStreams: SYNC_MAX_STREAMS, runOnLimitedConnection: true })
   undo.push(async () => { await host.unhandle(BLOB_PROTOCOL).catch(() => {}) })
 
   // ---- connections -----------------------------------------------------------------------

@@ -8,6 +8,8 @@ import type { ConnectionManager, Registrar, AddressManager } from '@libp2p/inter
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Ping } from '@libp2p/ping'
+import type { RendezvousRouting } from './rendezvous.js'
+import type { PublicSource } from './public.js'
 
 /** The libp2p surface used by the replicator. */
 export interface NetHost {
@@ -24,6 +26,31 @@ export interface NetHost {
   getConnections(peer?: PeerId): Connection[]
   /** libp2p ping when the node has the service; undefined otherwise. */
   ping?: (peer: PeerId, opts: { signal: AbortSignal }) => Promise<number>
+  /** Content routing (the DHT) for the enclave rendezvous, when the node has a DHT service. */
+  contentRouting?: RendezvousRouting
+  /** What status reads of the public network (addresses, DHT, relay). */
+  publicSource?: PublicSource
+}
+
+/**
+ * REPRAM's streams open on relayed (limited) connections too, within the relay's limits
+ * (docs/public-network.md): a NATed peer is reached through a relay before DCUtR upgrades.
+ */
+const LIMITED_OK = { runOnLimitedConnection: true } as const
+
+type AddressManagerLike = { getAddressesWithMetadata?: () => Array<{ multiaddr: Multiaddr, verified: boolean }> } | undefined
+
+function publicSource (getMultiaddrs: () => Multiaddr[], addressManager: AddressManagerLike, services: Record<string, unknown>): PublicSource {
+  return {
+    getMultiaddrs,
+    addressesWithMetadata: () => addressManager?.getAddressesWithMetadata?.() ?? getMultiaddrs().map(multiaddr => ({ multiaddr, verified: true })),
+    services
+  }
+}
+
+function routingOf (services: Record<string, unknown>, routing: { provide: RendezvousRouting['provide'], findProviders: RendezvousRouting['findProviders'] } | undefined): RendezvousRouting | undefined {
+  if (services.dht === undefined || routing === undefined) return undefined
+  return { provide: async (key, opts) => { await routing.provide(key, opts) }, findProviders: (key, opts) => routing.findProviders(key, opts) }
 }
 
 /** Finds a gossipsub service among a node's services: by name, else by shape. */
@@ -49,10 +76,12 @@ export function hostFromLibp2p (libp2p: Libp2p<Record<string, unknown>>, pubsubS
     getMultiaddrs: () => libp2p.getMultiaddrs(),
     handle: async (p, h, o) => { await libp2p.handle(p, h, o) },
     unhandle: async (p) => { await libp2p.unhandle(p) },
-    newStream: async (peer, protocol, opts) => await libp2p.dialProtocol(peer, protocol, opts),
+    newStream: async (peer, protocol, opts) => await libp2p.dialProtocol(peer, protocol, { ...opts, ...LIMITED_OK }),
     dial: async (target, opts) => await libp2p.dial(target, opts),
     getConnections: (peer) => libp2p.getConnections(peer),
-    ping: pinger != null && typeof pinger.ping === 'function' ? async (peer, opts) => await pinger.ping(peer, opts) : undefined
+    ping: pinger != null && typeof pinger.ping === 'function' ? async (peer, opts) => await pinger.ping(peer, opts) : undefined,
+    contentRouting: routingOf(services, libp2p.contentRouting as never),
+    publicSource: publicSource(() => libp2p.getMultiaddrs(), (libp2p as unknown as { components?: { addressManager?: AddressManagerLike } }).components?.addressManager, services)
   }
 }
 
@@ -86,9 +115,10 @@ export function hostFromComponents (components: HostComponents, pubsubService: s
     getMultiaddrs: () => components.addressManager.getAddresses(),
     handle: async (p, h, o) => { await components.registrar.handle(p, h, o) },
     unhandle: async (p) => { await components.registrar.unhandle(p) },
-    newStream: async (peer, protocol, opts) => await components.connectionManager.openStream(peer, protocol, opts),
+    newStream: async (peer, protocol, opts) => await components.connectionManager.openStream(peer, protocol, { ...opts, ...LIMITED_OK }),
     dial: async (target, opts) => await components.connectionManager.openConnection(target, opts),
     getConnections: (peer) => components.connectionManager.getConnections(peer),
-    ping: pinger != null && typeof pinger.ping === 'function' ? async (peer, opts) => await pinger.ping(peer, opts) : undefined
+    ping: pinger != null && typeof pinger.ping === 'function' ? async (peer, opts) => await pinger.ping(peer, opts) : undefined,
+    publicSource: publicSource(() => components.addressManager.getAddresses(), components.addressManager as AddressManagerLike, { dht: lookup('dht'), relay: lookup('relay') })
   }
 }

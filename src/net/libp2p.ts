@@ -24,6 +24,7 @@ import { pskFromSecret } from './pnet.js'
 import { topicFor } from './topic.js'
 import { libp2pLogger } from './libp2p-logger.js'
 import { gossipThresholds } from './reputation.js'
+import { publicParts } from './public.js'
 
 /** Services of a REPRAM libp2p node. */
 export type RepramLibp2pServices = {
@@ -83,6 +84,8 @@ export function gossipsubOptions (config: RepramConfig, appScore?: (peerId: stri
     fallbackToFloodsub: false,
     allowPublishToZeroTopicPeers: true,
     floodPublish: config.gossipFloodPublish,
+    // Behind a NAT the first connection to a peer is relayed (limited): gossip runs on it too (docs/public-network.md).
+    runOnLimitedConnection: config.relayClient,
     ...meshDegrees(config.gossipD),
     Dlazy: config.gossipDlazy,
     gossipFactor: config.gossipFactor,
@@ -121,6 +124,9 @@ export async function createRepramLibp2p (config: RepramConfig, opts: CreateRepr
   const transports: Array<(c: any) => Transport> = []
   if (useTcp) transports.push(tcp())
   if (useMemory) transports.push(memory({ latency: opts.memoryLatencyMs }))
+  // DHT, relay, DCUtR, AutoNAT, UPnP, WebSockets: only those the config asks for (public.ts).
+  const pub = publicParts(config)
+  transports.push(...pub.transports)
   const peerDiscovery: Array<(c: { logger: ComponentLogger } & Record<string, any>) => PeerDiscovery> = []
   if (config.mdns) peerDiscovery.push(mdns({ interval: Math.min(10_000, config.pingIntervalMs * 4) }) as any)
   // @libp2p/prometheus-metrics keeps its metrics in a module-wide map and clears it (and
@@ -134,13 +140,13 @@ export async function createRepramLibp2p (config: RepramConfig, opts: CreateRepr
   const created = createLibp2p({
     privateKey: opts.privateKey,
     logger: libp2pLogger(),
-    addresses: { listen: config.listen },
+    addresses: { listen: [...config.listen, ...pub.listen], appendAnnounce: config.announce },
     transports,
     connectionEncrypters: [noise()],
     streamMuxers: [guardedYamux()],
     connectionProtector: config.clusterSecret !== undefined ? preSharedKey({ psk: pskFromSecret(config.clusterSecret), timeout: config.dialTimeoutMs }) : undefined,
     peerDiscovery,
-    connectionManager: { dialTimeout: config.dialTimeoutMs },
+    connectionManager: { dialTimeout: config.dialTimeoutMs, maxConnections: config.maxConnections, inboundConnectionThreshold: config.inboundConnectionRate },
     // Membership reads each connection's RTT from the monitor instead of pinging again.
     // A ping slower than this aborts the connection: no sooner than a ping interval (a busy
     // peer is not a dead one; libp2p's floor is 5 s).
@@ -150,8 +156,12 @@ export async function createRepramLibp2p (config: RepramConfig, opts: CreateRepr
     metrics: opts.registry !== undefined ? prometheusMetrics({ registry: opts.registry, collectDefaultMetrics: false }) : undefined,
     services: {
       identify: identify(),
-      ping: ping(),
-      pubsub: gossipsub(gossipsubOptions(config, opts.appScore))
+      // One outbound ping stream per connection by default: the DHT's routing table, membership
+      // and the connection monitor ping the same peer at once, and a refused ping keeps a
+      // peer out of the DHT's routing table for good (TooManyOutboundProtocolStreamsError).
+      ping: ping({ maxOutboundStreams: 8, maxInboundStreams: 8 }),
+      pubsub: gossipsub(gossipsubOptions(config, opts.appScore)),
+      ...pub.services
     }
   })
   try {

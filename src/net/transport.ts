@@ -329,7 +329,8 @@ export class Libp2pTransport implements CoordinatorTransport, MembershipTranspor
 const HANDSHAKE_MAX_BYTES = 4096
 
 function withoutP2p (ma: Multiaddr): Multiaddr {
+  // Only a trailing /p2p/<id>: a relayed address (…/p2p/<relay>/p2p-circuit) keeps its relay's id.
   const s = ma.toString()
-  const i = s.lastIndexOf('/p2p/')
-  return i > 0 ? multiaddr(s.slice(0, i)) : ma
+  const m = /\/p2p\/[^/]+$/.exec(s)
+  return m !== null && m.index > 0 ? multiaddr(s.slice(0, m.index)) : ma
 }

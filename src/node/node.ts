@@ -28,7 +28,7 @@ import { formatEventId, parseEventId, spawnWatchHub, type ResumePoint, type Watc
 import { VERSION } from '../version.js'
 import { Registry } from 'prom-client'
 import { createNodeMetrics, type NodeMetrics } from './metrics.js'
-import type { LocalStore, PeerEvent, Replicator, TopologyPeer } from './store.js'
+import type { LocalStore, NetworkInfo, PeerEvent, Replicator, TopologyPeer } from './store.js'
 import { AttestationService } from '../attest/service.js'
 import { ClockSkewError, OwnerSignatureError, StaleWriteError } from '../errors.js'
 import type { OwnerProof } from '../record.js'
@@ -424,7 +424,7 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
   }
 
   /** Network facts for status: node id, full listen multiaddrs, peer count. */
-  networkInfo (): { nodeId: string, addresses: string[], peers: number } {
+  networkInfo (): NetworkInfo {
     return this.replicator?.info() ?? { nodeId: this.localId, addresses: [], peers: 0 }
   }
 

@@ -74,6 +74,20 @@ export interface LocalStore extends NodeContext {
   peerEvent: (type: 'peer:joined' | 'peer:left', event: PeerEvent) => void
 }
 
+/** What status shows of the network (`publicNetwork`: reachability, relay addresses, DHT; issue 17). */
+export interface NetworkInfo {
+  nodeId: string
+  addresses: string[]
+  peers: number
+  publicNetwork?: {
+    reachability: 'public' | 'private' | 'unknown'
+    relay_addresses: string[]
+    dht_routing_table: number | null
+    dht_mode: 'server' | 'client' | null
+    relay_reservations: number | null
+  }
+}
+
 /**
  * Replication seam: a network layer implements this. A single node without one
  * confirms every write alone.
@@ -83,8 +97,8 @@ export interface Replicator {
   start: (store: LocalStore) => Promise<void>
   /** Spreads a write that was stored locally; resolves at quorum or at the write timeout. */
   replicate: (record: RepramRecord) => Promise<{ replicas: number, quorum: boolean }>
-  /** Peer id, listen addresses and peers, for status. */
-  info: () => { nodeId: string, addresses: string[], peers: number }
+  /** Peer id, listen addresses and peers, for status; the public network's state when it has one. */
+  info: () => NetworkInfo
   /** Known peers with health, for `/v1/topology`. */
   topology: () => TopologyPeer[]
   /**

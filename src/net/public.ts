@@ -1,0 +1,166 @@
+/**
+ * The public network's libp2p parts (issue 17), added to a standalone node by
+ * `libp2p.ts` when the config asks for them: the Kademlia DHT under REPRAM's own protocol
+ * (`/repram/kad/1.0.0`), the circuit relay v2 transport (reservations, `/p2p-circuit`
+ * addresses) and service (bounded), DCUtR, AutoNAT v2, UPnP (opt-in) and WebSockets (for
+ * browsers, when a `/ws` address is listened on or dialled). Also what `/v1/status` and
+ * `/v1/metrics` show of them: reachability, relay addresses, the DHT's routing table.
+ *
+ * @example
+ * const parts = publicParts(loadConfig({ profile: 'public' }))
+ * // parts.transports, parts.services, parts.listen → createLibp2p({ ... })
+ */
+import { kadDHT, passthroughMapper, removePrivateAddressesMapper, type KadDHT } from '@libp2p/kad-dht'
+import { circuitRelayServer, circuitRelayTransport, type CircuitRelayService } from '@libp2p/circuit-relay-v2'
+import { dcutr } from '@libp2p/dcutr'
+import { autoNATv2 } from '@libp2p/autonat-v2'
+import { uPnPNAT } from '@libp2p/upnp-nat'
+import { webSockets } from '@libp2p/websockets'
+import { isPrivate } from '@libp2p/utils'
+import { Counter, Gauge, type Registry } from 'prom-client'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import type { RepramConfig } from '../config.js'
+
+/** The DHT protocol: REPRAM's own network, never the IPFS DHT. */
+export const DHT_PROTOCOL = '/repram/kad/1.0.0'
+
+/** Whether a node is dialable from the internet, as far as it knows. */
+export type Reachability = 'public' | 'private' | 'unknown'
+
+/** What status shows of the public network (`/v1/status` → `public_network`). */
+export interface PublicNetworkInfo {
+  reachability: Reachability
+  /** Advertised `/p2p-circuit` addresses (reservations on relays). */
+  relay_addresses: string[]
+  /** Peers in the DHT routing table; null without the DHT. */
+  dht_routing_table: number | null
+  /** The DHT's mode now; null without the DHT. */
+  dht_mode: 'server' | 'client' | null
+  /** Reservations this node's relay service holds for others; null when it offers none. */
+  relay_reservations: number | null
+}
+
+/** The libp2p options the public network adds. */
+export interface PublicParts {
+  transports: Array<(components: any) => any>
+  services: Record<string, (components: any) => unknown>
+  /** Extra listen addresses (`/p2p-circuit` for the relay client). */
+  listen: string[]
+}
+
+/** Whether any address of `addrs` is a WebSocket one. */
+export function wantsWebSockets (addrs: readonly string[]): boolean {
+  return addrs.some(a => /\/wss?(\/|$)/.test(a) || a.includes('/tls/ws'))
+}
+
+/** The transports and services the config asks for (none for a plain private node). */
+export function publicParts (config: RepramConfig): PublicParts {
+  const transports: PublicParts['transports'] = []
+  const services: PublicParts['services'] = {}
+  const listen: string[] = []
+  if (wantsWebSockets([...config.listen, ...config.peers])) transports.push(webSockets())
+  // The relay transport dials /p2p-circuit addresses; the client also listens on one (a reservation).
+  if (config.relayClient || config.dcutr) transports.push(circuitRelayTransport({ reservationCompletionTimeout: Math.max(config.dialTimeoutMs, 2000) }))
+  if (config.relayClient) listen.push('/p2p-circuit')
+  if (config.dht) {
+    services.dht = kadDHT({
+      protocol: DHT_PROTOCOL,
+      // auto: kad-dht's own rule (server once the node has a public, non-relayed address).
+      clientMode: config.dhtMode === 'auto' ? undefined : config.dhtMode === 'client',
+      // On the internet private addresses in records only waste dials; on a LAN or a test network they are the only ones.
+      peerInfoMapper: config.dhtPrivateAddresses ? passthroughMapper : removePrivateAddressesMapper,
+      // The first query waits for the self-query otherwise (1 s after start).
+      initialQuerySelfInterval: 0,
+      datastorePrefix: '/repram-dht',
+      metricsPrefix: 'libp2p_repram_kad_dht'
+    })
+  }
+  if (config.relayServer) {
+    services.relay = circuitRelayServer({
+      reservations: {
+        maxReservations: config.relayMaxReservations,
+        applyDefaultLimit: true,
+        defaultDurationLimit: config.relayMaxDurationMs,
+        defaultDataLimit: BigInt(config.relayMaxBytes)
+      }
+    })
+  }
+  if (config.autonat) services.autonat = autoNATv2()
+  if (config.dcutr) services.dcutr = dcutr()
+  if (config.upnp) services.upnp = uPnPNAT()
+  return { transports, services, listen }
+}
+
+/** The libp2p surface {@link publicInfo} reads (a full node, or a stand-in in tests). */
+export interface PublicSource {
+  getMultiaddrs: () => Multiaddr[]
+  /** Every address with whether it was verified (libp2p's address manager). */
+  addressesWithMetadata: () => Array<{ multiaddr: Multiaddr, verified: boolean }>
+  services: Record<string, unknown>
+}
+
+function isCircuit (ma: Multiaddr): boolean {
+  return ma.toString().includes('/p2p-circuit')
+}
+
+/**
+ * Reachability from the node's own addresses: `public` when a non-relayed address that
+ * is not private is verified (by AutoNAT, or announced by the operator); `unknown` when
+ * such addresses exist but none is verified yet (AutoNAT has not confirmed them, or no
+ * peer could try); `private` when every address is private, loopback or relayed.
+ */
+export function reachabilityOf (addrs: Array<{ multiaddr: Multiaddr, verified: boolean }>): Reachability {
+  const candidates = addrs.filter(a => !isCircuit(a.multiaddr) && !isPrivate(a.multiaddr))
+  if (candidates.some(a => a.verified)) return 'public'
+  return candidates.length > 0 ? 'unknown' : 'private'
+}
+
+/** What status and metrics show of the public network. */
+export function publicInfo (src: PublicSource): PublicNetworkInfo {
+  const dht = src.services.dht as (KadDHT & { routingTable?: { size: number } }) | undefined
+  const relay = src.services.relay as CircuitRelayService | undefined
+  return {
+    reachability: reachabilityOf(src.addressesWithMetadata()),
+    relay_addresses: src.getMultiaddrs().filter(isCircuit).map(ma => ma.toString()),
+    dht_routing_table: dht?.routingTable?.size ?? null,
+    dht_mode: dht !== undefined ? dht.getMode() : null,
+    relay_reservations: relay !== undefined ? relay.reservations.size : null
+  }
+}
+
+/** Counters of the enclave rendezvous. */
+export interface PublicMetrics {
+  rendezvousRounds: Counter<'result'>
+  rendezvousProviders: Counter
+}
+
+/**
+ * The public network's metrics. Gauges read at scrape time: `repram_reachability{state}`
+ * (1 for the current state), `repram_relay_addresses`, `repram_dht_routing_table_peers`,
+ * `repram_relay_reservations`; counters of the rendezvous: `repram_rendezvous_rounds_total
+ * {result}` and `repram_rendezvous_providers_total`. `read` answers undefined while the
+ * network is down.
+ */
+export function createPublicMetrics (registry: Registry, read: () => PublicNetworkInfo | undefined): PublicMetrics {
+  const registers = [registry]
+  /* eslint-disable no-new */
+  new Gauge({
+    name: 'repram_reachability',
+    help: 'Whether this node is publicly dialable (1 for the current state): public, private, unknown',
+    labelNames: ['state'] as const,
+    registers,
+    collect () {
+      const r = read()?.reachability
+      for (const s of ['public', 'private', 'unknown'] as const) this.set({ state: s }, r === s ? 1 : 0)
+    }
+  })
+  new Gauge({ name: 'repram_relay_addresses', help: 'Advertised /p2p-circuit addresses (relay reservations held by this node)', registers, collect () { this.set(read()?.relay_addresses.length ?? 0) } })
+  new Gauge({ name: 'repram_dht_routing_table_peers', help: 'Peers in the DHT routing table', registers, collect () { this.set(read()?.dht_routing_table ?? 0) } })
+  new Gauge({ name: 'repram_relay_reservations', help: 'Reservations this node\'s relay service holds for other nodes', registers, collect () { this.set(read()?.relay_reservations ?? 0) } })
+  const rounds = new Counter({ name: 'repram_rendezvous_rounds_total', help: 'Enclave rendezvous rounds over the DHT (result: found other providers, none, failed)', labelNames: ['result'] as const, registers })
+  for (const result of ['found', 'none', 'failed']) rounds.inc({ result }, 0)
+  return {
+    rendezvousRounds: rounds,
+    rendezvousProviders: new Counter({ name: 'repram_rendezvous_providers_total', help: 'Providers of the enclave key found by rendezvous rounds (each offered to membership as a candidate)', registers })
+  }
+}

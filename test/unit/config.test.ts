@@ -75,3 +75,29 @@ describe('config', () => {
     for (const f of CONFIG_FIELDS) expect(f.env).toMatch(/^REPRAM_[A-Z_]+$/)
   })
 })
+
+describe('public network settings (issue 17)', () => {
+  it('--network public with no profile named takes the public profile: DHT, relay client, AutoNAT, DCUtR on; mDNS off; smaller quotas', () => {
+    const c = loadConfig({ env: {}, overrides: { network: 'public' } })
+    expect(c).toMatchObject({ profile: 'public', network: 'public', mdns: false, dht: true, relayClient: true, relayServer: false, autonat: true, dcutr: true, upnp: false, maxConnections: 100, inboundConnectionRate: 2 })
+    expect(c.maxValueBytes).toBeLessThan(profileDefaults('default').maxValueBytes)
+    expect(c.rateLimit).toBeLessThan(profileDefaults('default').rateLimit)
+    expect(loadConfig({ env: { REPRAM_NETWORK: 'public' } }).profile).toBe('public')
+    // A named profile wins, and mDNS is on only when asked.
+    expect(loadConfig({ env: { REPRAM_NETWORK: 'public', REPRAM_PROFILE: 'default' } })).toMatchObject({ profile: 'default', network: 'public', dht: false })
+    expect(loadConfig({ env: { REPRAM_PROFILE: 'public', REPRAM_MDNS: 'true' } }).mdns).toBe(true)
+    expect(profileDefaults('default')).toMatchObject({ dht: false, relayClient: false, relayServer: false, autonat: false, dcutr: false, upnp: false })
+  })
+
+  it('checks the public network settings at their edges and names the field', () => {
+    const load = (o: Record<string, string>): unknown => loadConfig({ env: {}, overrides: o })
+    expect(loadConfig({ env: {}, overrides: { maxConnections: '1', inboundConnectionRate: '1', relayMaxBytes: '4096', relayMaxReservations: '1', relayMaxDurationMs: '1s', rendezvousIntervalMs: '0' } })).toMatchObject({ maxConnections: 1, inboundConnectionRate: 1, relayMaxBytes: 4096, relayMaxReservations: 1, relayMaxDurationMs: 1000, rendezvousIntervalMs: 0 })
+    expect(() => load({ maxConnections: '0' })).toThrow(/maxConnections/)
+    expect(() => load({ inboundConnectionRate: '0' })).toThrow(/inboundConnectionRate.*REPRAM_INBOUND_CONNECTION_RATE/)
+    expect(() => load({ relayMaxBytes: '4095' })).toThrow(/relayMaxBytes/)
+    expect(() => load({ relayMaxDurationMs: '999ms' })).toThrow(/relayMaxDurationMs/)
+    expect(() => load({ dhtMode: 'sometimes' })).toThrow(/dhtMode/)
+    expect(() => load({ profile: 'internet' })).toThrow(/default, test, docker, public/)
+    expect(loadConfig({ env: { REPRAM_PEERS: '/dns4/boot.example.org/tcp/9090/p2p/12D3KooWBZDaHRUb3HtyQsPrW9YrAq3xpyFTJtYUqRtzmqJqm9Pj,/dnsaddr/bootstrap.example.org,/dns6/boot6.example.org/tcp/9090' } }).peers).toHaveLength(3)
+  })
+})

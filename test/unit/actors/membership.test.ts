@@ -582,3 +582,57 @@ describe('Membership verification (issue 16 §2)', () => {
     expect(idsOf(h.latest())).toEqual(['p1'])
   })
 })
+
+describe('Membership: peers found by discovery (the DHT rendezvous, issue 17)', () => {
+  it('takes a discovered peer as a candidate of its source, verifies it by a dial, then admits it', async () => {
+    const h = membership()
+    h.send({ type: 'discovered', peerId: 'd1', addresses: ['/ip4/10.0.3.1/tcp/4001'], source: 'dht' })
+    await until(() => idsOf(h.latest()).includes('d1'), { what: 'd1 admitted' })
+    expect(h.calls.verified).toEqual([['d1', ['/ip4/10.0.3.1/tcp/4001']]])
+    expect(h.counted).toEqual(expect.arrayContaining(['candidate:added', 'candidate:verified']))
+  })
+
+  it('counts a discovered peer for nothing until its dial verifies it, and drops it when the dial fails', async () => {
+    const h = membership()
+    h.answers.verify = async () => false
+    h.send({ type: 'discovered', peerId: 'forged', addresses: ['/ip4/10.0.4.1/tcp/1'], source: 'dht' })
+    await until(() => h.counted.includes('candidate:dial_failed'), { what: 'the failed dial' })
+    expect(h.latest()).toEqual([])
+    expect(await h.exchange('asker')).toEqual([])
+  })
+
+  it('caps discovered peers per source and per address range, and dials them at the configured rate', async () => {
+    const h = membership({ candidates: { perSource: 4, perRange: 2, dialRate: 1 } })
+    const pending: Array<() => void> = []
+    h.answers.verify = async () => await new Promise<boolean>(resolve => { pending.push(() => resolve(false)) })
+    // Three from one /24: two taken, then the range is full.
+    for (let i = 0; i < 3; i++) h.send({ type: 'discovered', peerId: `same-range-${i}`, addresses: [`/ip4/10.7.7.${i + 1}/tcp/1`], source: 'dht' })
+    // Then distinct ranges: the dht source's share (4) fills.
+    for (let i = 0; i < 4; i++) h.send({ type: 'discovered', peerId: `other-${i}`, addresses: [`/ip4/10.8.${i}.1/tcp/1`], source: 'dht' })
+    await h.drained()
+    expect(h.counted.filter(c => c === 'candidate:added')).toHaveLength(4)
+    expect(h.counted.filter(c => c === 'candidate:range_cap')).toHaveLength(1)
+    expect(h.counted.filter(c => c === 'candidate:source_cap')).toHaveLength(2)
+    // A burst of 2 dials (2x the rate of 1/s); the next waits for a token.
+    expect(h.calls.verified).toHaveLength(2)
+    h.clock.advance(1000)
+    await h.drained()
+    expect(h.calls.verified).toHaveLength(3)
+    for (const p of pending) p()
+    expect(h.latest()).toEqual([])
+  })
+
+  it('ignores a discovered peer that is already a member or refused the handshake within memberTtl', async () => {
+    const h = membership()
+    h.send({ type: 'seen', peerId: 'p1', carrier: 'p1' })
+    h.send({ type: 'discovered', peerId: 'p1', addresses: ['/ip4/10.0.5.1/tcp/1'], source: 'dht' })
+    h.answers.verify = async () => false
+    h.open.add('stranger')
+    h.send({ type: 'subscribed', peerId: 'stranger' })
+    await until(() => h.counted.includes('candidate:handshake_failed'), { what: 'the stranger handshake' })
+    h.send({ type: 'discovered', peerId: 'stranger', addresses: ['/ip4/10.0.6.1/tcp/1'], source: 'dht' })
+    await h.drained()
+    expect(h.counted).not.toContain('candidate:added')
+    expect(h.calls.verified.map(([id]) => id)).toEqual(['stranger'])
+  })
+})

@@ -125,7 +125,10 @@ export function spawnQuorumCoordinator (parent: Parameters<typeof spawn>[0], ini
     // not once per target, per size check and per encoding.
     const records = writes.map(w => {
       const r = w.record
-      return { key: r.key, value: r.value, createdAt: r.createdAt, expiresAt: r.expiresAt, writeId: r.writeId }
+      // An owned key's proof goes with the copy: replicas and gossip receivers check it.
+      return r.owner === undefined
+        ? { key: r.key, value: r.value, createdAt: r.createdAt, expiresAt: r.expiresAt, writeId: r.writeId }
+        : { key: r.key, value: r.value, createdAt: r.createdAt, expiresAt: r.expiresAt, writeId: r.writeId, owner: r.owner }
     })
     const view = s.view
     // A graylisted member counts for nothing: neither a replica nor toward the quorum size.

@@ -374,7 +374,8 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
       system: this.system,
       crashes: this.crashes,
       merge: async (rec) => await this.merge(rec),
-      lookup: async (key) => await this.get(key, { local: true }),
+      // The stored record itself (not a view): an owned key's proof goes with it to peers.
+      lookup: async (key) => await this.asker.ask<RepramRecord | undefined, StorageShardMsg>(this.shardFor(key), replyTo => ({ type: 'get', key, replyTo }), SHARD_TIMEOUT_MS, 'storage shard'),
       digest: async (groups) => combine(await this.askShards<Uint32Array>(replyTo => ({ type: 'digest', groups, replyTo }))),
       buckets: async (buckets) => (await this.askShards<RepramRecord[]>(replyTo => ({ type: 'buckets', buckets, replyTo }))).flat(),
       peerEvent: (type, e) => this.emit(type, e)

@@ -108,6 +108,17 @@ describe('owned keys on a 3-node cluster', () => {
     await until(async () => (await values(`${wallet.namespace}direct`)).every(v => v === 'from a wallet'), { what: 'the eth write on every node' })
   })
 
+  it('hands the owned record, proof included, to a node that joins later (anti-entropy)', async () => {
+    const late = await createNode('tcp', { replication: 3, peers: nodes[0].addrs }, { clock })
+    try {
+      await until(async () => dec((await late.node.get(key, { local: true }))?.value) === 'v1', { timeoutMs: 10_000, what: 'anti-entropy to bring the owned record' })
+      const rec = await (late.replicator as any).state.store.lookup(key)
+      expect(rec.owner.sig.byteLength).toBe(64)
+    } finally {
+      await late.node.stop()
+    }
+  })
+
   it('refuses a stranger\'s overwrite over HTTP on every node with 403 {error, message}, and changes nothing', async () => {
     const stranger = ed25519Signer(STRANGER)
     for (const s of servers) {

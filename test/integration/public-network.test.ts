@@ -110,3 +110,16 @@ describe('public network on loopback', () => {
     expect(a.replicator.libp2p!.getConnections()).toHaveLength(1)
   })
 })
+
+describe('WebSockets between Node nodes', () => {
+  it('a node dials another node\'s /ws listener (Node 20 has no global WebSocket: the polyfill gives ws\'s) and they replicate', async () => {
+    const a = await createNode('tcp', { listen: ['/ip4/127.0.0.1/tcp/0/ws'] })
+    const wsAddr = a.addrs.find(x => x.includes('/ws/'))
+    expect(wsAddr).toBeDefined()
+    const b = await createNode('tcp', { peers: [wsAddr as string] })
+    await until(() => a.node.topology().length === 1 && b.node.topology().length === 1, { what: 'membership over WebSockets' })
+    expect(b.replicator.libp2p!.getConnections()[0].remoteAddr.toString()).toContain('/ws')
+    expect((await b.node.put('ws/k', enc('over ws'), { ttl: 60 })).quorum).toBe(true)
+    expect(dec((await a.node.get('ws/k'))?.value)).toBe('over ws')
+  })
+})

@@ -69,12 +69,12 @@ export function nodeUrl (flag: string | undefined, io: CliIo): string {
   return url.href.replace(/\/+$/, '')
 }
 
-async function send (t: Target, method: string, path: string, body?: Uint8Array): Promise<Response> {
+async function send (t: Target, method: string, path: string, body?: Uint8Array, extra?: Record<string, string>): Promise<Response> {
   try {
     return await fetch(t.baseUrl + path, {
       method,
       body: body as Uint8Array<ArrayBuffer> | undefined,
-      headers: body === undefined ? undefined : { 'Content-Type': 'application/octet-stream' },
+      headers: body === undefined ? extra : { 'Content-Type': 'application/octet-stream', ...extra },
       signal: AbortSignal.timeout(t.timeoutMs)
     })
   } catch (err) {
@@ -123,10 +123,11 @@ export function registerClientCommands (program: Command, io: CliIo, crypto: Cry
     .argument('<key>', 'the key (any UTF-8, "/" allowed)')
     .argument('[value]', 'the value as UTF-8 text; "-" or omitted: read raw bytes from stdin')
     .option('--ttl <seconds>', 'time to live in seconds (the node clamps it to its [min, max] TTL; default: the node\'s default TTL)')
+    .option('--sign-key <file>', 'sign the write with this key (repram keygen --sign): needed for an owned key, ~ed25519:<public key>/… or ~eth:0x<address>/… (docs/owned-keys.md); the TTL is then 3600 s unless --ttl says otherwise')
     .option('-q, --quiet', 'print nothing on success')
   clientOptions(put)
   crypto.addEncryptionOptions(put)
-  put.action(async (key: string, value: string | undefined, opts: ClientOpts & { ttl?: string, quiet?: boolean }) => {
+  put.action(async (key: string, value: string | undefined, opts: ClientOpts & { ttl?: string, quiet?: boolean, signKey?: string }) => {
     const t = target(opts, io)
     let bytes: Uint8Array
     if (value === undefined || value === '-') {
@@ -136,8 +137,11 @@ export function registerClientCommands (program: Command, io: CliIo, crypto: Cry
       bytes = new TextEncoder().encode(value)
     }
     bytes = await crypto.encryptForCli(opts as Record<string, unknown>, key, bytes)
-    const query = opts.ttl === undefined ? '' : `?ttl=${encodeURIComponent(opts.ttl)}`
-    const res = await send(t, 'PUT', `/v1/data/${encodeKeyPath(key)}${query}`, bytes)
+    // An owned key's write is signed over what is sent (the sealed bytes, when encrypted).
+    const signed = opts.signKey === undefined ? undefined : await (await import('./sign-key.js')).signForCli(opts.signKey, key, bytes, opts.ttl)
+    const ttl = signed?.ttl ?? opts.ttl
+    const query = ttl === undefined ? '' : `?ttl=${encodeURIComponent(ttl)}`
+    const res = await send(t, 'PUT', `/v1/data/${encodeKeyPath(key)}${query}`, bytes, signed?.headers)
     await ensureOk(res)
     const body = await json(res, t)
     if (opts.quiet !== true) await writeOut(io.stdout, JSON.stringify(body) + '\n')

@@ -8,6 +8,7 @@
  * repram keygen --out bob.key               # prints Bob's public key, writes the pair (0600)
  * repram keygen --pq --out bob-pq.key       # post-quantum (X-Wing) pair
  * repram keygen --symmetric --out team.key  # a 256-bit key for --key-file
+ * repram keygen --sign --out me.key          # an Ed25519 signing key; prints the namespace it owns
  * repram put inbox/bob/1 'hi Bob' --ttl 600 --encrypt --recipient x25519:3rT…
  * repram get inbox/bob/1 --decrypt --private-key-file bob.key
  * repram put notes/1 - --ttl 600 --encrypt --passphrase-file pass.txt --flag-compliance < notes.txt
@@ -22,6 +23,7 @@ import {
   type RecipientPrivateKey, type RecipientPublicKey, type SealOptions
 } from '../sdk/index.js'
 import { CliError, EXIT } from './errors.js'
+import { newSigningKeyFile } from './sign-key.js'
 
 /** The encryption options as commander parses them (camelCase). */
 export interface CryptoCliOptions {
@@ -229,7 +231,7 @@ export async function decryptForCli (rawOpts: Record<string, unknown>, storageKe
 }
 
 /** Options of `repram keygen`. */
-interface KeygenOptions { pq?: boolean, symmetric?: boolean, out?: string, force?: boolean }
+interface KeygenOptions { pq?: boolean, symmetric?: boolean, sign?: boolean, out?: string, force?: boolean }
 
 /**
  * Register `repram keygen [--pq | --symmetric] [--out FILE] [--force]`:
@@ -241,14 +243,15 @@ interface KeygenOptions { pq?: boolean, symmetric?: boolean, out?: string, force
  */
 export function registerKeygenCommand (program: Command): void {
   program.command('keygen')
-    .description('generate a recipient key pair (X25519, or X-Wing with --pq) or, with --symmetric, a 256-bit key')
+    .description('generate a recipient key pair (X25519, or X-Wing with --pq), with --symmetric a 256-bit key, or with --sign an Ed25519 signing key for owned keys')
     .option('--pq', 'post-quantum hybrid recipient key pair (X-Wing: ML-KEM-768 + X25519)')
     .option('--symmetric', 'a 256-bit key for --key-file instead of a key pair')
+    .option('--sign', 'an Ed25519 signing key for owned keys (put --sign-key): it owns the namespace ~ed25519:<public key>/ it prints')
     .option('--out <file>', 'write the secret to this file (mode 0600) and print only what may be shared')
     .option('--force', 'overwrite --out if it exists')
     .action(async (opts: KeygenOptions) => {
       const out = program.configureOutput().writeOut ?? ((s: string) => { process.stdout.write(s) })
-      if (opts.pq === true && opts.symmetric === true) throw usage('--pq and --symmetric exclude each other')
+      if ([opts.pq, opts.symmetric, opts.sign].filter(o => o === true).length > 1) throw usage('--pq, --symmetric and --sign exclude each other')
       const save = async (text: string): Promise<void> => {
         if (opts.out === undefined) return
         try {
@@ -263,6 +266,13 @@ export function registerKeygenCommand (program: Command): void {
         await save(text)
         if (opts.out === undefined) out(text)
         else out(`wrote a 256-bit key to ${opts.out}\n`)
+        return
+      }
+      if (opts.sign === true) {
+        const file = newSigningKeyFile()
+        const json = JSON.stringify(file, null, 2) + '\n'
+        await save(json)
+        out(opts.out === undefined ? json : file.namespace + '\n')
         return
       }
       const pair = await generateRecipientKeyPair({ pq: opts.pq === true })

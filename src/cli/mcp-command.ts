@@ -9,6 +9,7 @@
  *   `REPRAM_PEERS` joins it to a cluster;
  * - remote: with `--url` or `REPRAM_URL`, the tools use that node's HTTP API through the SDK.
  *
+ * Owned keys: `--sign-key` / `REPRAM_MCP_SIGN_KEY_FILE` (repram keygen --sign) signs repram_store writes under the key's namespace.
  * Client-side encryption: `--key-file` / `REPRAM_MCP_KEY_FILE`, or `--passphrase-file` /
  * `REPRAM_MCP_PASSPHRASE_FILE` / `REPRAM_MCP_PASSPHRASE`: `repram_store` writes envelopes
  * and `repram_retrieve` opens them, so the node never sees the plaintext.
@@ -23,6 +24,7 @@ import type { RepramHttpServer } from '../http/server.js'
 import type { McpBackend } from '../mcp/backend.js'
 import type { McpEncryption } from '../mcp/tools.js'
 import type { RepramNode } from '../node/node.js'
+import type { WriteSigner } from '../sdk/owned.js'
 import { parseTimeout } from './client-commands.js'
 import { CliError, describeError, EXIT } from './errors.js'
 import { processIo, untilSignal, writeOut, type CliIo } from './io.js'
@@ -54,6 +56,7 @@ interface McpOpts {
   timeout?: string
   keyFile?: string
   passphraseFile?: string
+  signKey?: string
   watchMaxSeconds?: string
   maxStorageMb?: string
   http?: boolean
@@ -68,6 +71,7 @@ export function registerMcpCommand (program: Command, io: CliIo, setCode: (code:
     .addOption(new Option('--timeout <duration>', 'remote mode: give up on one request to the node after this long (e.g. 5s, 500ms) [env REPRAM_MCP_TIMEOUT; default 30s]'))
     .addOption(new Option('--key-file <file>', 'encrypt stored values with the 256-bit key in this file (32 raw bytes, base64, or JWK; see repram keygen --symmetric) [env REPRAM_MCP_KEY_FILE]'))
     .addOption(new Option('--passphrase-file <file>', 'encrypt stored values with the passphrase in this file (Argon2id per record) [env REPRAM_MCP_PASSPHRASE_FILE; or the passphrase itself in REPRAM_MCP_PASSPHRASE]'))
+    .addOption(new Option('--sign-key <file>', 'sign repram_store writes to owned keys with this signing key (repram keygen --sign); repram_store then takes "owned": true to store under its namespace [env REPRAM_MCP_SIGN_KEY_FILE]'))
     .addOption(new Option('--watch-max-seconds <n>', 'longest wait of repram_watch [env REPRAM_MCP_WATCH_MAX_SECONDS; default 300]'))
     .addOption(new Option('--max-storage-mb <n>', 'embedded node: its capacity in MiB [env REPRAM_MAX_STORAGE_MB; default 64]'))
     .addOption(new Option('--http', 'embedded node: also serve its HTTP API (REPRAM_HTTP_HOST/REPRAM_HTTP_PORT, default 127.0.0.1 and any free port); its URL is printed on stderr'))
@@ -143,11 +147,14 @@ export async function runMcp (opts: McpOpts, io: CliIo = processIo()): Promise<n
   }
 
   let encryption: McpEncryption | undefined
+  let signer: WriteSigner | undefined
   let watchMaxSeconds: number | undefined
   let timeoutMs: number
   const url = opts.url ?? nonEmpty(io.env.REPRAM_URL)
   try {
     encryption = await loadEncryption(opts, io.env)
+    const signKey = opts.signKey ?? nonEmpty(io.env.REPRAM_MCP_SIGN_KEY_FILE)
+    if (signKey !== undefined) signer = await (await import('./sign-key.js')).readSigningKeyFile(signKey)
     const watchMax = opts.watchMaxSeconds ?? nonEmpty(io.env.REPRAM_MCP_WATCH_MAX_SECONDS)
     if (watchMax !== undefined) watchMaxSeconds = positiveInt(watchMax, '--watch-max-seconds')
     timeoutMs = parseTimeout(opts.timeout ?? nonEmpty(io.env.REPRAM_MCP_TIMEOUT) ?? '30s')
@@ -210,7 +217,8 @@ export async function runMcp (opts: McpOpts, io: CliIo = processIo()): Promise<n
     info.mode = 'embedded'
   }
 
-  const server = createRepramMcpServer(backend, { encryption, watchMaxSeconds, info })
+  if (signer !== undefined) info.owned_namespace = signer.namespace
+  const server = createRepramMcpServer(backend, { encryption, watchMaxSeconds, info, signer })
   const serving = await serveStdio(server, { maxMessageBytes })
   const signalled = untilSignal()
   await Promise.race([serving.closed, signalled])

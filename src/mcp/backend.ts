@@ -13,6 +13,9 @@
  */
 import type { RepramNode, RecordEvent } from '../node/node.js'
 import type { RepramClient } from '../sdk/client.js'
+import { DEFAULT_SIGNED_TTL } from '../sdk/client.js'
+import { signWrite, type WriteSigner } from '../sdk/owned.js'
+import { newWriteId } from '../record.js'
 
 /** A live record's timing facts. */
 export interface RecordMeta {
@@ -70,6 +73,12 @@ export interface McpBackend {
   readonly kind: 'node' | 'remote'
   /** Stores `value` under `key`; `ttl` in seconds, any finite number (the node truncates and clamps it), or the node's default. */
   put: (key: string, value: Uint8Array, ttl?: number) => Promise<StoreOutcome>
+  /**
+   * Stores `value` under an owned `key` (docs/owned-keys.md), signed by `signer`; `ttl` as
+   * for `put`, but a signed TTL cannot be clamped by the node: the embedded node's range
+   * is applied here, a remote node refuses one out of its range.
+   */
+  putSigned?: (key: string, value: Uint8Array, ttl: number | undefined, signer: WriteSigner) => Promise<StoreOutcome>
   /** The live record under `key`, or null. */
   get: (key: string) => Promise<StoredRecord | null>
   /** The live record's timing under `key`, or null (no value transferred). */
@@ -125,6 +134,15 @@ export function nodeBackend (node: RepramNode): McpBackend {
     kind: 'node',
     async put (key, value, ttl) {
       const r = await node.put(key, value, { ttl })
+      return { key: r.key, ttl: r.ttl, expiresAt: r.expiresAt, quorum: r.quorum }
+    },
+    async putSigned (key, value, ttl, signer) {
+      const c = node.config
+      const t = Math.min(c.maxTtl, Math.max(c.minTtl, ttl === undefined ? DEFAULT_SIGNED_TTL : clientTtl(ttl)))
+      const createdAt = node.clock.now()
+      const writeId = newWriteId()
+      const { proof } = await signWrite({ key, createdAt, expiresAt: createdAt + t * 1000, writeId }, value, signer)
+      const r = await node.put(key, value, { ttl: t, signed: { createdAt, writeId, proof } })
       return { key: r.key, ttl: r.ttl, expiresAt: r.expiresAt, quorum: r.quorum }
     },
     async get (key) {
@@ -200,6 +218,10 @@ export function clientBackend (client: RepramClient): McpBackend {
     kind: 'remote',
     async put (key, value, ttl) {
       const r = await client.put(key, value, { ttl: ttl === undefined ? undefined : clientTtl(ttl) })
+      return { key: r.key, ttl: r.ttl, expiresAt: r.expiresAt, quorum: r.status === 201 }
+    },
+    async putSigned (key, value, ttl, signer) {
+      const r = await client.put(key, value, { ttl: ttl === undefined ? undefined : clientTtl(ttl), signer })
       return { key: r.key, ttl: r.ttl, expiresAt: r.expiresAt, quorum: r.status === 201 }
     },
     async get (key) {

@@ -22,6 +22,7 @@ import { looksLikeEnvelope } from '../sdk/flags.js'
 import type { KdfParams } from '../sdk/kdf.js'
 import { toBase64 } from '../sdk/encoding.js'
 import type { McpBackend, StoredRecord, WriteSeen } from './backend.js'
+import type { WriteSigner } from '../sdk/owned.js'
 import { DEFAULT_WATCH_SECONDS, MAX_WATCH_SECONDS } from './constants.js'
 
 /** Client-side encryption of stored values: one 256-bit key, or a passphrase (Argon2id per record). */
@@ -41,6 +42,11 @@ export interface RepramToolsOptions {
   signal?: AbortSignal
   /** Facts about this MCP server added to `repram_status` under `mcp` (mode, url…). */
   info?: Record<string, unknown>
+  /**
+   * Signs `repram_store` writes to keys under its namespace (owned keys, docs/owned-keys.md);
+   * with it, `repram_store` takes `owned: true` to store under that namespace. @default none
+   */
+  signer?: WriteSigner
 }
 
 /** The tool names, in the order they are registered. */
@@ -82,6 +88,16 @@ export function registerRepramTools (server: McpServer, backend: McpBackend, opt
   if (!(watchMax > 0) || !(watchDefault > 0)) throw new RangeError('watchMaxSeconds and watchDefaultSeconds must be above 0')
   // Only with a key configured, so the default schemas stay the reference's.
   const encrypted: Record<string, z.ZodOptional<z.ZodBoolean>> = enc === undefined ? {} : { encrypted: z.boolean().optional().describe(ENCRYPTED_FIELD) }
+  // Owned keys: only with a signing key configured, for the same reason.
+  const signer = options.signer
+  const owned: Record<string, z.ZodOptional<z.ZodBoolean>> = signer === undefined ? {} : { owned: z.boolean().optional().describe(`Store under this server's owned namespace ${signer.namespace} (the key is appended to it): only this server's signing key can write there; anyone can read. A key that already starts with the namespace is signed too.`) }
+  /** The key to store under, and whether the write is signed. */
+  const ownedKey = (key: string | undefined, flag: unknown): { key: string, signed: boolean } => {
+    if (flag !== undefined && typeof flag !== 'boolean') throw new ToolInputError('"owned" must be true or false')
+    if (flag === true && signer === undefined) throw new ToolInputError('"owned": true needs a signing key configured for this MCP server (repram mcp --sign-key)')
+    const k = flag === true && signer !== undefined && !(key ?? '').startsWith(signer.namespace) ? signer.namespace + (key ?? randomUUID()) : key ?? randomUUID()
+    return { key: k, signed: signer !== undefined && k.startsWith(signer.namespace) }
+  }
 
   /** The bytes to store for `data` under `key`: an envelope when encryption applies. */
   const encode = async (key: string, data: string, useEncryption: boolean): Promise<Uint8Array> => {
@@ -119,14 +135,16 @@ export function registerRepramTools (server: McpServer, backend: McpBackend, opt
       data: z.string().describe('The data to store. Can be any string — plain text, JSON, base64-encoded binary, etc.'),
       ttl_seconds: z.number().optional().describe('Time-to-live in seconds. The data will be automatically deleted after this duration. The node clamps it into its [minimum, maximum] TTL (300 and 86400 by default; see repram_status). Default: the node\'s default TTL (3600, 1 hour).'),
       key: z.string().optional().describe('Optional custom key. If omitted, a UUID v4 key is generated automatically. Use a custom key when you need a predictable rendezvous point with another agent.'),
-      ...encrypted
+      ...encrypted,
+      ...owned
     })
   }, async (args) => await run('repram_store', async () => {
     const a = args as { data: string, ttl_seconds?: number, key?: string, encrypted?: boolean }
     requireEncFlag(a.encrypted)
-    const key = a.key ?? randomUUID()
+    const { key, signed } = ownedKey(a.key, (args as { owned?: unknown }).owned)
     const value = await encode(key, a.data, useEnc(a.encrypted))
-    const r = await backend.put(key, value, a.ttl_seconds)
+    if (signed && backend.putSigned === undefined) throw new ToolInputError('this server\'s backend cannot sign writes')
+    const r = signed && signer !== undefined && backend.putSigned !== undefined ? await backend.putSigned(key, value, a.ttl_seconds, signer) : await backend.put(key, value, a.ttl_seconds)
     const out: Record<string, unknown> = { key: r.key, ttl_seconds: r.ttl, expires_at: iso(r.expiresAt) }
     if (!r.quorum) out.replicated = false
     if (useEnc(a.encrypted)) out.encrypted = true

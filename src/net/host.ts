@@ -38,6 +38,16 @@ export interface NetHost {
  */
 const LIMITED_OK = { runOnLimitedConnection: true } as const
 
+/**
+ * An open connection to stream on: a direct one first, else a relayed (limited) one.
+ * libp2p's own dial never reuses a limited connection (it opens another relayed
+ * connection on every `dialProtocol`), so streams go on the connection we have.
+ */
+function openConnection (conns: Connection[]): Connection | undefined {
+  const open = conns.filter(c => c.status === 'open')
+  return open.find(c => c.limits === undefined) ?? open[0]
+}
+
 type AddressManagerLike = { getAddressesWithMetadata?: () => Array<{ multiaddr: Multiaddr, verified: boolean }> } | undefined
 
 function publicSource (getMultiaddrs: () => Multiaddr[], addressManager: AddressManagerLike, services: Record<string, unknown>): PublicSource {
@@ -76,7 +86,10 @@ export function hostFromLibp2p (libp2p: Libp2p<Record<string, unknown>>, pubsubS
     getMultiaddrs: () => libp2p.getMultiaddrs(),
     handle: async (p, h, o) => { await libp2p.handle(p, h, o) },
     unhandle: async (p) => { await libp2p.unhandle(p) },
-    newStream: async (peer, protocol, opts) => await libp2p.dialProtocol(peer, protocol, { ...opts, ...LIMITED_OK }),
+    newStream: async (peer, protocol, opts) => {
+      const conn = openConnection(libp2p.getConnections(peer))
+      return conn !== undefined ? await conn.newStream(protocol, { ...opts, ...LIMITED_OK }) : await libp2p.dialProtocol(peer, protocol, { ...opts, ...LIMITED_OK })
+    },
     dial: async (target, opts) => await libp2p.dial(target, opts),
     getConnections: (peer) => libp2p.getConnections(peer),
     ping: pinger != null && typeof pinger.ping === 'function' ? async (peer, opts) => await pinger.ping(peer, opts) : undefined,
@@ -115,7 +128,10 @@ export function hostFromComponents (components: HostComponents, pubsubService: s
     getMultiaddrs: () => components.addressManager.getAddresses(),
     handle: async (p, h, o) => { await components.registrar.handle(p, h, o) },
     unhandle: async (p) => { await components.registrar.unhandle(p) },
-    newStream: async (peer, protocol, opts) => await components.connectionManager.openStream(peer, protocol, { ...opts, ...LIMITED_OK }),
+    newStream: async (peer, protocol, opts) => {
+      const conn = openConnection(components.connectionManager.getConnections(peer))
+      return conn !== undefined ? await conn.newStream(protocol, { ...opts, ...LIMITED_OK }) : await components.connectionManager.openStream(peer, protocol, { ...opts, ...LIMITED_OK })
+    },
     dial: async (target, opts) => await components.connectionManager.openConnection(target, opts),
     getConnections: (peer) => components.connectionManager.getConnections(peer),
     ping: pinger != null && typeof pinger.ping === 'function' ? async (peer, opts) => await pinger.ping(peer, opts) : undefined,

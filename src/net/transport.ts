@@ -128,7 +128,10 @@ export class Libp2pTransport implements CoordinatorTransport, MembershipTranspor
     // A ping may take up to a dial: a short interval must not turn a busy peer unhealthy.
     const signal = AbortSignal.timeout(Math.max(this.config.pingIntervalMs, this.config.dialTimeoutMs))
     try {
-      const rtt = this.host.ping !== undefined ? await this.host.ping(peer, { signal }) : await this.client(id).ping()
+      // libp2p's ping dials, and its dial never reuses a relayed (limited) connection: over
+      // one, ping on our own replicate stream instead of opening another relayed connection.
+      const relayedOnly = conns.length > 0 && conns.every(conn => conn.limits !== undefined)
+      const rtt = this.host.ping !== undefined && !relayedOnly ? await this.host.ping(peer, { signal }) : await this.client(id).ping()
       this.reputation.reward(id, 'ping_ok')
       return rtt
     } catch (err) {

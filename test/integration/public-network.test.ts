@@ -123,3 +123,41 @@ describe('WebSockets between Node nodes', () => {
     expect(dec((await a.node.get('ws/k'))?.value)).toBe('over ws')
   })
 })
+
+describe('circuit relay on loopback', () => {
+  it('two nodes reachable only through a relay reserve on it, find each other over the DHT, and replicate over the limited relayed connection', async () => {
+    const relay = await createNode('tcp', { ...DHT, enclave: 'relay', relayServer: true, relayMaxReservations: 2 })
+    const hidden = { ...DHT, dhtMode: 'client', enclave: 'b', relayClient: true, listen: [] as string[], peers: relay.addrs } as const
+    const t0 = Date.now()
+    const [n1, n2] = await Promise.all([createNode('tcp', hidden), createNode('tcp', hidden)])
+    // Each reserved a slot and advertises a /p2p-circuit address through the relay, and no other.
+    await until(() => [n1, n2].every(n => (n.node.networkInfo().publicNetwork?.relay_addresses.length ?? 0) > 0), { what: 'relay reservations' })
+    for (const n of [n1, n2]) {
+      expect(n.node.networkInfo().addresses.every(a => a.includes(`/p2p/${relay.node.networkInfo().nodeId}/p2p-circuit/`))).toBe(true)
+      expect(n.node.networkInfo().publicNetwork?.reachability).toBe('private')
+    }
+    expect(relay.node.networkInfo().publicNetwork?.relay_reservations).toBe(2)
+    await until(() => n1.node.topology().length === 1 && n2.node.topology().length === 1, { timeoutMs: 20_000, what: 'the two hidden nodes to meet through the relay' })
+    if (process.env.REPRAM_TEST_TIMING !== undefined) console.log('relayed enclave formed in', Date.now() - t0, 'ms')
+    const conns = n1.replicator.libp2p!.getConnections(n2.replicator.libp2p!.peerId)
+    expect(conns.length).toBeGreaterThan(0)
+    expect(conns.every(c => c.remoteAddr.toString().includes('/p2p-circuit') && c.limits !== undefined)).toBe(true)
+    const put = await n1.node.put('relayed/k', enc('through the relay'), { ttl: 60 })
+    expect(put.quorum).toBe(true)
+    expect(dec((await n2.node.get('relayed/k'))?.value)).toBe('through the relay')
+    // The relay is no member of enclave b and holds none of its records.
+    expect(relay.node.topology()).toEqual([])
+    expect(await relay.node.get('relayed/k')).toBeUndefined()
+  })
+  it('a relayed connection carries at most relayMaxBytes: a small write crosses it (201), one past the cap does not (202)', async () => {
+    const relay = await createNode('tcp', { ...DHT, enclave: 'relay', relayServer: true, relayMaxBytes: 256 * 1024 })
+    const hidden = { ...DHT, dhtMode: 'client', enclave: 'b', relayClient: true, listen: [] as string[], peers: relay.addrs, maxValueBytes: 1024 * 1024 } as const
+    const [n1, n2] = await Promise.all([createNode('tcp', hidden), createNode('tcp', hidden)])
+    await until(() => n1.node.topology().length === 1 && n2.node.topology().length === 1, { timeoutMs: 20_000, what: 'the two hidden nodes to meet through the relay' })
+    expect((await n1.node.put('small', enc('fits'), { ttl: 60 })).quorum).toBe(true)
+    const big = new Uint8Array(512 * 1024).fill(7)
+    const put = await n1.node.put('big', big, { ttl: 60 })
+    expect(put).toMatchObject({ quorum: false, replicas: 1 })
+    expect(await n2.node.has('big')).toBe(false)
+  })
+})

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives, when missing: Chromium (the SDK's
-# browser test), iproute2 (network namespaces), curl, script (bsdutils), unshare
+# browser test), iproute2 (network namespaces), nftables (the NAT routers of the public
+# network test), curl, script (bsdutils), unshare
 # (util-linux) and systemd-analyze (the hardened unit check). Run by `npm test` (pretest)
 # and by .ci/run, so `npm install && npm test` works on a fresh machine. Needs root and
 # apt-get to install; otherwise it names what to install and fails.
@@ -8,6 +9,7 @@ set -uo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
+command -v nft >/dev/null 2>&1 || need+=(nftables)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v script >/dev/null 2>&1 || need+=(bsdutils)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)

@@ -327,7 +327,9 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
       }
     }
     if (rec === undefined) return undefined
-    return { key: rec.key, value: rec.value, createdAt: rec.createdAt, expiresAt: rec.expiresAt, writeId: rec.writeId, ttl: Math.round((rec.expiresAt - rec.createdAt) / 1000) }
+    const view: RecordView = { key: rec.key, value: rec.value, createdAt: rec.createdAt, expiresAt: rec.expiresAt, writeId: rec.writeId, ttl: Math.round((rec.expiresAt - rec.createdAt) / 1000) }
+    // An owned key's proof goes with the record: peers' lookups (sync, read-through, blob) serve it.
+    return rec.owner === undefined ? view : { ...view, owner: rec.owner }
   }
 
   /** Whether a live record exists under `key`. */
@@ -374,8 +376,7 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
       system: this.system,
       crashes: this.crashes,
       merge: async (rec) => await this.merge(rec),
-      // The stored record itself (not a view): an owned key's proof goes with it to peers.
-      lookup: async (key) => await this.asker.ask<RepramRecord | undefined, StorageShardMsg>(this.shardFor(key), replyTo => ({ type: 'get', key, replyTo }), SHARD_TIMEOUT_MS, 'storage shard'),
+      lookup: async (key) => await this.get(key, { local: true }),
       digest: async (groups) => combine(await this.askShards<Uint32Array>(replyTo => ({ type: 'digest', groups, replyTo }))),
       buckets: async (buckets) => (await this.askShards<RepramRecord[]>(replyTo => ({ type: 'buckets', buckets, replyTo }))).flat(),
       peerEvent: (type, e) => this.emit(type, e)

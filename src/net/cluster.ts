@@ -164,7 +164,9 @@ export class ClusterReplicator implements Replicator {
         metrics?.rendezvousProviders.inc()
         dispatch(actors.membership, { type: 'discovered', peerId, addresses, source: 'dht' })
       },
-      onRound: (result) => metrics?.rendezvousRounds.inc({ result })
+      onRound: (result) => metrics?.rendezvousRounds.inc({ result }),
+      // A relay client provides once it has a relayed address that peers behind other NATs can dial.
+      ready: () => !c.relayClient || host.getMultiaddrs().some(ma => ma.toString().includes('/p2p-circuit'))
     })
     rv.start()
     return rv

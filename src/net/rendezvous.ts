@@ -46,6 +46,12 @@ export interface RendezvousInit {
   /** A provider other than this node, with its addresses. */
   onProvider: (peerId: string, addresses: string[]) => void
   onRound?: (result: RendezvousResult, providers: number) => void
+  /**
+   * Whether this node's addresses are worth providing yet (a relay client waits for its
+   * relayed address: a record without it sends every peer behind another NAT into a
+   * failed dial, and failed candidate dials back off). Lookups run regardless. @default always
+   */
+  ready?: () => boolean
 }
 
 type State = { code: 'running', timer: TimerHandle | undefined, halt: AbortController } | { code: 'stopped' }
@@ -90,7 +96,7 @@ export class Rendezvous {
     let found = 0
     let failed = false
     try {
-      await routing.provide(key, { signal })
+      if (this.init.ready?.() ?? true) await routing.provide(key, { signal })
     } catch {
       failed = true
     }

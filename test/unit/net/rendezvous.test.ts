@@ -32,7 +32,7 @@ function routing (providers: string[], opts: { failProvide?: boolean, failFind?:
   return r
 }
 
-function start (r: RendezvousRouting, over: { maxProviders?: number } = {}): { clock: ManualClock, rv: Rendezvous, got: string[], rounds: RendezvousResult[] } {
+function start (r: RendezvousRouting, over: { maxProviders?: number, ready?: () => boolean } = {}): { clock: ManualClock, rv: Rendezvous, got: string[], rounds: RendezvousResult[] } {
   const clock = new ManualClock()
   const got: string[] = []
   const rounds: RendezvousResult[] = []
@@ -40,7 +40,7 @@ function start (r: RendezvousRouting, over: { maxProviders?: number } = {}): { c
     clock,
     got,
     rounds,
-    rv: new Rendezvous({ routing: r, key: null as unknown as CID, selfId: SELF, clock, intervalMs: 1000, timeoutMs: 500, maxProviders: over.maxProviders ?? 10, onProvider: (id, addrs) => { got.push(`${id}@${addrs.join()}`) }, onRound: (res) => { rounds.push(res) } })
+    rv: new Rendezvous({ routing: r, key: null as unknown as CID, selfId: SELF, clock, intervalMs: 1000, timeoutMs: 500, maxProviders: over.maxProviders ?? 10, onProvider: (id, addrs) => { got.push(`${id}@${addrs.join()}`) }, onRound: (res) => { rounds.push(res) }, ready: over.ready })
   }
 }
 
@@ -90,6 +90,23 @@ describe('enclave rendezvous', () => {
     await until(() => alone.rounds.length === 1, { what: 'the failed round' })
     expect(alone.rounds).toEqual(['failed'])
     await Promise.all([rv.stop(), alone.rv.stop()])
+  })
+
+  it('looks up without providing until the node is ready (a relay client without its relayed address yet)', async () => {
+    const r = routing(OTHERS)
+    let ready = false
+    const { clock, rv, got, rounds } = start(r, { ready: () => ready })
+    rv.start()
+    clock.advance(0)
+    await until(() => rounds.length === 1, { what: 'the first round' })
+    expect(r.provided).toHaveLength(0)
+    expect(r.found).toBe(1)
+    expect(got).toHaveLength(3)
+    ready = true
+    clock.advance(1000)
+    await until(() => rounds.length === 2, { what: 'the second round' })
+    expect(r.provided).toHaveLength(1)
+    await rv.stop()
   })
 
   it('stop aborts a round in flight and arms no further round', async () => {

@@ -25,7 +25,7 @@ import { fromHex, hex, personalSign } from '../../src/wire/eth.js'
 import { base64url, writeSigningBytes } from '../../src/wire/owner.js'
 import { ed25519Signer, eip1193Signer, signInWithEthereum, type Eip1193Provider, type WriteSigner } from '../../src/sdk/owned.js'
 import { RepramClient } from '../../src/sdk/client.js'
-import { createNode, dec, enc, listenAddr, metric, stopAll, until, type TestNode } from './fixture.js'
+import { createCluster, createNode, dec, enc, listenAddr, metric, stopAll, until, type TestNode } from './fixture.js'
 
 /** Wall time plus an offset the test moves: the nodes' timers stay real. */
 let offset = 0
@@ -116,6 +116,27 @@ describe('owned keys on a 3-node cluster', () => {
       expect(rec.owner.sig.byteLength).toBe(64)
     } finally {
       await late.node.stop()
+    }
+  })
+
+  it('reads an owned record through from a peer with its proof, and refuses (and penalises) a peer\'s forged one', async () => {
+    const [a, b] = await createCluster(2, { transport: 'memory', config: { readThroughPeers: 1, syncIntervalMs: 0 } })
+    try {
+      await until(async () => await metric(a.node, 'repram_sync_rounds_total') >= 1 && await metric(b.node, 'repram_sync_rounds_total') >= 1, { what: 'join rounds' })
+      const now = Date.now()
+      // Planted on b alone (merge bypasses the checks a peer's write gets): one signed, one forged.
+      const good = forged(`${owner.namespace}rt/good`, 'signed', OWNER, now)
+      const bad = forged(`${owner.namespace}rt/bad`, 'forged', STRANGER, now)
+      for (const w of [good, bad]) await b.node.merge({ key: w.key, value: w.value, createdAt: w.createdAt, expiresAt: w.expiresAt, writeId: w.writeId, owner: w.owner })
+      expect(dec((await a.node.get(good.key))?.value)).toBe('signed')
+      expect((await a.node.get(good.key, { local: true }))?.owner?.sig.byteLength).toBe(64)
+      const before = await metric(a.node, 'repram_peer_penalties_total', { reason: 'invalid_write' })
+      expect(await a.node.get(bad.key)).toBeUndefined()
+      expect(await a.node.get(bad.key, { local: true })).toBeUndefined()
+      expect(await metric(a.node, 'repram_peer_penalties_total', { reason: 'invalid_write' })).toBe(before + 1)
+    } finally {
+      await a.node.stop()
+      await b.node.stop()
     }
   })
 

@@ -116,7 +116,7 @@ async function startNode (nsName: string, ip: string, args: string[]): Promise<P
     if (child.exitCode !== null) throw new Error(`repram start exited ${child.exitCode}: ${p.out}`)
     p.p2p = [...p.out.matchAll(/^p2p (\S+)$/gm)].map(m => m[1])
     return /listening on http/.test(p.out) && p.p2p.length > 0
-  }, { timeoutMs: 20_000, what: `repram start in ${nsName}` })
+  }, { timeoutMs: 60_000, what: `repram start in ${nsName}` })
   return p
 }
 

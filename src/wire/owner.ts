@@ -31,6 +31,7 @@
  * ```
  */
 import { ed25519 } from '@noble/curves/ed25519.js'
+import { sha256 } from '@noble/hashes/sha2.js'
 import type { OwnerProof } from '../record.js'
 import { hex, recoverPersonalSign } from './eth.js'
 import { parseDateTime, parseSiwe, SiweError, type SiweMessage } from './siwe.js'
@@ -214,6 +215,21 @@ export const nobleEd25519Verify: Ed25519Verify = (sig, message, publicKey) => {
   try { return ed25519.verify(sig, message, publicKey, { zip215: false }) } catch { return false }
 }
 
+/** Signatures verified valid, by signature, signer and sha256 of the signed bytes: a gossip copy is checked by the topic validator, then again on its way to the store. */
+const verified = new Set<string>()
+/** Most valid signatures remembered (oldest forgotten first). */
+const VERIFIED_MEMO = 4096
+
+/** `check()` once per (signature, signer, bytes): a valid answer is remembered, an invalid one is not. */
+function once (sig: Uint8Array, signer: string, bytes: Uint8Array, check: () => boolean): boolean {
+  const id = hex(sig) + signer + hex(sha256(bytes))
+  if (verified.has(id)) return true
+  if (!check()) return false
+  if (verified.size >= VERIFIED_MEMO) verified.delete(verified.values().next().value as string)
+  verified.add(id)
+  return true
+}
+
 /**
  * Checks an owned write's proof. Undefined when `w.key` is not owned or the proof is
  * valid; else the refusal. `valueSha256` is sha256 of the value (an announced write's
@@ -228,11 +244,11 @@ export function verifyOwnedWrite (w: SignedWriteFields, valueSha256: Uint8Array,
   const bad: OwnerRefusal = { reason: 'bad_signature', message: 'the signature is not the owner\'s over this write' }
   if (owner.kind === 'ed25519') {
     if (proof.delegation !== undefined || proof.delegationSig !== undefined) return { reason: 'bad_delegation', message: 'an ~ed25519: key takes no delegation: sign with the key itself' }
-    return proof.sig.byteLength === 64 && verify(proof.sig, bytes, owner.publicKey) ? undefined : bad
+    return proof.sig.byteLength === 64 && once(proof.sig, owner.namespace, bytes, () => verify(proof.sig, bytes, owner.publicKey)) ? undefined : bad
   }
   if (proof.delegation === undefined) {
     if (proof.delegationSig !== undefined) return { reason: 'bad_delegation', message: 'a delegation signature without its delegation' }
-    return recoverPersonalSign(bytes, proof.sig) === owner.address ? undefined : bad
+    return once(proof.sig, owner.address, bytes, () => recoverPersonalSign(bytes, proof.sig) === owner.address) ? undefined : bad
   }
   if (proof.delegationSig === undefined) return { reason: 'bad_delegation', message: 'a delegation without the owner\'s signature of it' }
   const d = verifyDelegation(proof.delegation, proof.delegationSig)
@@ -241,5 +257,5 @@ export function verifyOwnedWrite (w: SignedWriteFields, valueSha256: Uint8Array,
   if (!w.key.startsWith(d.prefix)) return { reason: 'bad_delegation', message: 'the delegation does not cover this key (its prefix)' }
   if (w.createdAt < d.notBefore) return { reason: 'bad_delegation', message: 'the write was made before the delegation\'s window opened' }
   if (w.expiresAt > d.notAfter) return { reason: 'bad_delegation', message: 'the write would outlive the delegation\'s Expiration Time' }
-  return proof.sig.byteLength === 64 && verify(proof.sig, bytes, d.sessionKey) ? undefined : bad
+  return proof.sig.byteLength === 64 && once(proof.sig, hex(d.sessionKey), bytes, () => verify(proof.sig, bytes, d.sessionKey)) ? undefined : bad
 }

@@ -15,6 +15,7 @@
  */
 import { dispatch, stop as stopActor, type Ref } from 'nact'
 import { multiaddr } from '@multiformats/multiaddr'
+import { anySignal } from 'any-signal'
 import type { ConnectionGater, Libp2p, PrivateKey } from '@libp2p/interface'
 import type { LocalStore, Replicator, TopologyPeer } from '../node/store.js'
 import type { RepramRecord } from '../record.js'
@@ -314,13 +315,16 @@ export class ClusterReplicator implements Replicator {
   /** One anti-entropy round with a peer, bounded by `syncTimeoutMs` and by stop. */
   private async syncRound (peerId: string, reason: RoundReason): Promise<void> {
     if (this.state.code !== 'started') return
-    const signal = AbortSignal.any([AbortSignal.timeout(this.state.store.config.syncTimeoutMs), this.state.halt.signal])
+    // any-signal, cleared below: AbortSignal.any over the node-long halt signal leaks (nodejs/node#55351).
+    const signal = anySignal([AbortSignal.timeout(this.state.store.config.syncTimeoutMs), this.state.halt.signal])
     try {
       const r = await this.state.sync.round(peerId, signal)
       if (!r.inSync) this.log.debug({ peer: peerId, reason, pulled: r.pulled, pushed: r.pushed, bytesIn: r.bytesIn, bytesOut: r.bytesOut }, 'sync round repaired')
     } catch (err) {
       this.syncMetrics.rounds.inc({ result: 'failed' })
       this.log.debug({ peer: peerId, reason, err: (err as Error)?.message }, 'sync round failed')
+    } finally {
+      signal.clear()
     }
   }
 

@@ -14,6 +14,7 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { toString as bytesToString } from 'uint8arrays/to-string'
 import { lpStream } from '@libp2p/utils'
+import { anySignal } from 'any-signal'
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import type { RepramConfig } from '../config.js'
 import type { RepramRecord } from '../record.js'
@@ -155,7 +156,8 @@ export class Libp2pTransport implements CoordinatorTransport, MembershipTranspor
   async verify (id: string, addresses: string[] | undefined): Promise<boolean> {
     const peer = this.peerId(id)
     if (peer === undefined || this.closed) return false
-    const signal = AbortSignal.any([AbortSignal.timeout(this.config.dialTimeoutMs), this.halt.signal])
+    // any-signal, not AbortSignal.any: the halt signal lives as long as the node (nodejs/node#55351).
+    const signal = anySignal([AbortSignal.timeout(this.config.dialTimeoutMs), this.halt.signal])
     let dialled: Connection | undefined
     let ok = false
     try {
@@ -180,6 +182,7 @@ export class Libp2pTransport implements CoordinatorTransport, MembershipTranspor
     } catch {
       ok = false
     } finally {
+      signal.clear()
       if (!ok && dialled !== undefined) void dialled.close().catch(() => {})
     }
     return ok
@@ -289,7 +292,12 @@ export class Libp2pTransport implements CoordinatorTransport, MembershipTranspor
     if (this.closed) throw new Error('transport closed')
     const peer = this.peerId(id)
     if (peer === undefined) throw new Error('bad peer id')
-    return await this.host.newStream(peer, protocol, { signal: AbortSignal.any([signal, this.halt.signal]), maxOutboundStreams: protocol === REPLICATE_PROTOCOL ? this.config.maxReplicateStreams : SYNC_MAX_STREAMS })
+    const bounded = anySignal([signal, this.halt.signal])
+    try {
+      return await this.host.newStream(peer, protocol, { signal: bounded, maxOutboundStreams: protocol === REPLICATE_PROTOCOL ? this.config.maxReplicateStreams : SYNC_MAX_STREAMS })
+    } finally {
+      bounded.clear()
+    }
   }
 
   /** Opens a sync stream (anti-entropy, read-through). */

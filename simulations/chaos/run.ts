@@ -49,7 +49,7 @@ export function markdown (results: ScenarioResult[], meta: Record<string, string
     out.push(renderMarkdown({ head: ['check', 'result', 'detail'], rows: r.checks.map(c => [c.what, c.ok ? 'ok' : 'FAIL', c.detail]) }), '')
     out.push(renderMarkdown({ head: ['figure', 'value'], rows: Object.entries(r.figures).map(([k, v]) => [k, String(v)]) }), '')
     out.push('Timeline (s):', '', ...r.timeline.map(([t, e]) => `- ${t.toFixed(1)}: ${e}`), '')
-    if (r.rss !== undefined) out.push(`![RSS](${r.name}-rss.svg)`, '')
+    if (r.rss !== undefined) out.push(`![RSS](${r.name}-rss.svg)`, '', `![V8 heap and external memory](${r.name}-heap.svg)`, '')
   }
   return out.join('\n')
 }
@@ -118,6 +118,12 @@ async function main (): Promise<number> {
   for (const r of results) {
     if (r.rss === undefined) continue
     files[`${r.name}-rss.svg`] = lineChart({ title: 'RSS per node', xLabel: 's', yLabel: 'MiB', series: Object.entries(r.rss).map(([name, s]) => ({ name, points: s.map(p => [p.t, p.rssMiB] as [number, number]) })) })
+    const heapSeries = Object.entries(r.rss).flatMap(([name, s]) => [
+      { name: `${name} heap used`, points: s.filter(p => Number.isFinite(p.heapUsedMiB)).map(p => [p.t, p.heapUsedMiB] as [number, number]) },
+      { name: `${name} heap total`, points: s.filter(p => Number.isFinite(p.heapTotalMiB)).map(p => [p.t, p.heapTotalMiB] as [number, number]) },
+      { name: `${name} external`, points: s.filter(p => Number.isFinite(p.externalMiB)).map(p => [p.t, p.externalMiB] as [number, number]) }
+    ])
+    files[`${r.name}-heap.svg`] = lineChart({ title: 'V8 heap (used, reserved) and external memory per node', xLabel: 's', yLabel: 'MiB', series: heapSeries })
   }
   await writeResults(dir, files)
   console.log(renderText(summary(results)))

@@ -57,6 +57,8 @@ export interface CliClusterOptions {
   extraArgs?: string[]
   /** Capacity per node. @default 2048 */
   maxStorageMb?: number
+  /** Node.js options for each node process, before the script (e.g. `--heapsnapshot-signal=SIGUSR2`). */
+  nodeArgs?: string[]
   /** Each node's stdout/stderr goes to `<logDir>/<logPrefix>nodeN.log` when set. */
   logDir?: string
   logPrefix?: string
@@ -109,7 +111,7 @@ export async function startCliCluster (opts: CliClusterOptions): Promise<CliClus
     ]
     // Heap room for the capacity (values up to 16 KiB live on the V8 heap), as the node's own warning advises.
     const heap = `--max-old-space-size=${(opts.maxStorageMb ?? 2048) + 1024}`
-    const child = spawn(process.execPath, [heap, '--import', watch, bin, 'start', ...args], { cwd: opts.root, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [heap, ...(opts.nodeArgs ?? []), '--import', watch, bin, 'start', ...args], { cwd: opts.root, env, stdio: ['ignore', 'pipe', 'pipe'] })
     trackProcess(child)
     const p: Proc = { child, out: '', p2p: [], dataDir }
     const file = opts.logDir !== undefined ? createWriteStream(join(opts.logDir, `${opts.logPrefix ?? ''}node${i + 1}.log`), { flags: 'a' }) : undefined
@@ -192,6 +194,22 @@ export interface NodeSample {
   cpu: number
   /** Records held, from `/v1/status` (NaN if it did not answer in time). */
   records: number
+  /** V8 heap in use and reserved, and memory outside the heap (Buffers), from `/v1/status` (NaN if it did not answer). */
+  heapUsedMiB: number
+  heapTotalMiB: number
+  externalMiB: number
+  /** V8 heap spaces (`new`, `old`, `large_object`, …): MiB in use and reserved, from `/v1/metrics` (only when asked for). */
+  spaces?: Record<string, { usedMiB: number, totalMiB: number }>
+}
+
+/** Reads prom-client's `nodejs_heap_space_size_{used,total}_bytes{space=…}` gauges off a `/v1/metrics` text. */
+export function heapSpaces (metrics: string): Record<string, { usedMiB: number, totalMiB: number }> {
+  const out: Record<string, { usedMiB: number, totalMiB: number }> = {}
+  for (const m of metrics.matchAll(/^\w*nodejs_heap_space_size_(used|total)_bytes\{space="([a-z_]+)"\} (\d+(?:\.\d+)?(?:e\+?\d+)?)$/gm)) {
+    const e = out[m[2]] ?? (out[m[2]] = { usedMiB: NaN, totalMiB: NaN })
+    e[m[1] === 'used' ? 'usedMiB' : 'totalMiB'] = Number(m[3]) / 1024 / 1024
+  }
+  return out
 }
 
 /** Clock ticks per second of `/proc/<pid>/stat` (USER_HZ; 100 on every mainstream Linux). */
@@ -215,14 +233,14 @@ async function procStat (pid: number): Promise<{ rssKiB: number, cpuTicks: numbe
  * `/proc` is read for nodes with a pid (no HTTP, so a saturated node is still measured);
  * others report `memory.rss` from `/v1/status`.
  */
-export function sampleNodes (nodes: TargetNode[], intervalMs: number, t0: number): { samples: Map<string, NodeSample[]>, stop: () => Promise<void> } {
+export function sampleNodes (nodes: TargetNode[], intervalMs: number, t0: number, opts: { heapSpaces?: boolean } = {}): { samples: Map<string, NodeSample[]>, stop: () => Promise<void> } {
   const samples = new Map<string, NodeSample[]>(nodes.map(n => [n.name, []]))
   const lastTicks = new Map<string, { ticks: number, at: number }>()
   let running = true
   const once = async (): Promise<void> => {
     const t = (performance.now() - t0) / 1000
     await Promise.all(nodes.map(async n => {
-      const status = await getJson<{ memory?: { rss?: number }, records?: number }>(`${n.url}/v1/status`, Math.min(CONTROL_TIMEOUT_MS, intervalMs)).catch(() => undefined)
+      const status = await getJson<{ memory?: { rss?: number, heap_used?: number, heap_total?: number, external?: number }, records?: number }>(`${n.url}/v1/status`, Math.min(CONTROL_TIMEOUT_MS, intervalMs)).catch(() => undefined)
       let rssMiB = (status?.memory?.rss ?? NaN) / 1024 / 1024
       let cpu = NaN
       if (n.pid !== undefined) {
@@ -235,7 +253,11 @@ export function sampleNodes (nodes: TargetNode[], intervalMs: number, t0: number
           lastTicks.set(n.name, { ticks: s.cpuTicks, at: now })
         }
       }
-      samples.get(n.name)?.push({ t, rssMiB, cpu, records: status?.records ?? NaN })
+      const mib = (b: number | undefined): number => (b ?? NaN) / 1024 / 1024
+      const spaces = opts.heapSpaces === true
+        ? await fetch(`${n.url}/v1/metrics`, { signal: AbortSignal.timeout(Math.min(CONTROL_TIMEOUT_MS, intervalMs)) }).then(async r => heapSpaces(await r.text())).catch(() => undefined)
+        : undefined
+      samples.get(n.name)?.push({ t, rssMiB, cpu, records: status?.records ?? NaN, heapUsedMiB: mib(status?.memory?.heap_used), heapTotalMiB: mib(status?.memory?.heap_total), externalMiB: mib(status?.memory?.external), ...(spaces !== undefined ? { spaces } : {}) })
     }))
   }
   const loop = (async () => {

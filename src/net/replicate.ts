@@ -8,6 +8,7 @@
 import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
 import type { Stream } from '@libp2p/interface'
 import { ReplicateRequest, ReplicateResponse, WriteResult, type PeerInfo, type Write } from '../wire/pb/repram.js'
+import { proofBytes } from '../wire/write.js'
 import { REPLICATE_BATCH_MAX, REPLICATE_SERVER_CONCURRENCY } from './constants.js'
 import { framedBytes, meterStream, type BudgetAccount } from './budget.js'
 
@@ -60,7 +61,7 @@ export class ReplicateClient {
   send (write: Write): Promise<WriteResult> {
     if (this.closed) return Promise.reject(new Error('replicate client closed'))
     return new Promise((resolve, reject) => {
-      this.queue.push({ write, bytes: write.key.length * 3 + write.value.byteLength + 128, resolve, reject })
+      this.queue.push({ write, bytes: write.key.length * 3 + write.value.byteLength + 128 + proofBytes(write), resolve, reject })
       if (!this.flushScheduled) {
         this.flushScheduled = true
         // The coordinator sends a whole batch synchronously: a microtask is enough to

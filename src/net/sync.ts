@@ -31,7 +31,7 @@ import type { Logger } from '../logger.js'
 import { compareWrites, type RepramRecord } from '../record.js'
 import { SYNC_BUCKETS, SYNC_GROUPS, GROUP_SIZE, digestBytes, digestWords } from '../../actors/anti-entropy/digest.js'
 import { SyncRequest, SyncResponse, WriteResult, type Fetch, type SyncEntry, type Write } from '../wire/pb/repram.js'
-import { checkWrite, fromWire, toWire } from '../wire/write.js'
+import { checkWrite, fromWire, proofBytes, toWire } from '../wire/write.js'
 import type { BlobClient } from './blob.js'
 import { BudgetExceededError, framedBytes, meterStream, type BudgetAccount } from './budget.js'
 import { Counter, type Registry } from 'prom-client'
@@ -308,7 +308,7 @@ export class SyncEngine {
     for (const r of records) {
       const w = this.outbound(r, this.store.clock.now())
       if (w === undefined) continue
-      const size = w.key.length * 3 + w.value.byteLength + 64
+      const size = w.key.length * 3 + w.value.byteLength + 64 + proofBytes(w)
       if (batch.length > 0 && (bytes + size > SYNC_FRAME_BYTES || batch.length >= SYNC_FRAME_ITEMS)) await flush()
       batch.push(w)
       bytes += size
@@ -460,7 +460,7 @@ export class SyncEngine {
     for (const r of recs) {
       const w = this.outbound(r, this.store.clock.now())
       if (w === undefined) continue
-      const size = w.key.length * 3 + w.value.byteLength + 64
+      const size = w.key.length * 3 + w.value.byteLength + 64 + proofBytes(w)
       if (batch.length > 0 && (bytes + size > SYNC_FRAME_BYTES || batch.length >= SYNC_FRAME_ITEMS)) {
         await reply({ records: batch, more: true })
         this.init.metrics.records.inc({ direction: 'served', result: 'sent' }, batch.length)

@@ -92,6 +92,12 @@ export const nativeEd25519Verify: Ed25519Verify = (sig, message, publicKey) => {
   }
 }
 
+/** Encoded bytes of a write's owner proof (0 without one): frame bounds count it (a delegation is ~500 bytes). */
+export function proofBytes (w: { owner?: OwnerProof }): number {
+  const p = w.owner
+  return p === undefined ? 0 : p.sig.byteLength + (p.delegation === undefined ? 0 : p.delegation.length * 3) + (p.delegationSig?.byteLength ?? 0) + 16
+}
+
 /** A copy of an owner proof that shares no memory with the frame it was decoded from. */
 export function copyProof (p: OwnerProof | undefined): OwnerProof | undefined {
   if (p === undefined) return undefined

@@ -14,8 +14,8 @@ import {
   verifyDelegation, verifyOwnedWrite, writeSigningBytes
 } from '../../src/wire/owner.js'
 import { parseSiwe, serializeSiwe, toChecksumAddress, type SiweMessage } from '../../src/wire/siwe.js'
-import { checkWrite, nativeEd25519Verify } from '../../src/wire/write.js'
-import type { Write } from '../../src/wire/pb/repram.js'
+import { checkWrite, nativeEd25519Verify, proofBytes } from '../../src/wire/write.js'
+import { Write } from '../../src/wire/pb/repram.js'
 
 const enc = new TextEncoder()
 const VECTORS = JSON.parse(readFileSync(new URL('./vectors/owned-write-v1.json', import.meta.url), 'utf8'))
@@ -270,6 +270,17 @@ describe('verifyOwnedWrite refuses', () => {
     const other = delegation(session, 'chat/', m => { m.address = toChecksumAddress('0x' + '12'.repeat(20)) })
     expect(verifyOwnedWrite(ok.w, ok.h, { sig, ...other })?.reason).toBe('bad_delegation')
     expect(typeof verifyDelegation(d.delegation, d.delegationSig)).toBe('object')
+  })
+
+  it('counts a proof, delegation included, in the size estimates that bound replicate and sync frames', () => {
+    const d = delegation(session, 'chat/')
+    const { w, bytes } = write(eth + 'chat/1')
+    const wire: Write = { ...w, value: enc.encode('v') as Uint8Array<ArrayBuffer>, origin: new Uint8Array(0), owner: { sig: ed25519.sign(bytes, session), delegation: d.delegation, delegationSig: d.delegationSig } as Write['owner'] }
+    const encoded = Write.encode(wire).byteLength
+    expect(proofBytes(wire)).toBeGreaterThan(d.delegation.length)
+    // Both estimates (sync: + 64, replicate: + 128) cover the encoded write.
+    expect(w.key.length * 3 + 1 + 64 + proofBytes(wire)).toBeGreaterThanOrEqual(encoded)
+    expect(proofBytes({})).toBe(0)
   })
 
   it('through checkWrite, as every peer path applies it: a forged write is refused, a malformed owned key is a bad key, plain keys pay nothing', () => {

@@ -43,6 +43,11 @@ const FRAME_SLACK_BYTES = 16 * 1024
 /** A failed pull. `reason` is a small enum (metrics label). */
 export class BlobError extends Error {
   override readonly name = 'BlobError'
+  /**
+   * `hash`: the peer confirmed the announced write (size and sha256) and then sent bytes
+   * that do not make it: no honest holder does that. The others can happen to an honest
+   * peer (it no longer holds the write, a slow link, a forged announcement it never made).
+   */
   constructor (readonly reason: 'not_found' | 'mismatch' | 'hash' | 'busy' | 'budget' | 'timeout' | 'stream', message: string) {
     super(message)
   }
@@ -194,16 +199,17 @@ export class BlobClient {
         const buf = await lp.read({ signal: step() })
         this.init.onBytes?.(buf.byteLength)
         const chunk = BlobResponse.decode(buf).chunk
-        if (chunk.byteLength === 0 || got + chunk.byteLength > size) throw new BlobError('mismatch', 'chunks do not add up to the announced size')
+        if (chunk.byteLength === 0 || got + chunk.byteLength > size) throw new BlobError('hash', 'chunks do not add up to the announced size')
         value.set(chunk, got)
         hash.update(chunk)
         got += chunk.byteLength
       }
       if (!equalBytes(new Uint8Array(hash.digest()), w.hash)) throw new BlobError('hash', 'the value does not match its sha256')
       await stream.close({ signal: step() }).catch(() => {})
-      return w.owner === undefined
+      // The announcement's jurisdictions travel with the pulled value.
+      return withJurisdictions(w.owner === undefined
         ? { key: w.key, value, createdAt: w.createdAt, expiresAt: w.expiresAt, writeId: w.writeId }
-        : { key: w.key, value, createdAt: w.createdAt, expiresAt: w.expiresAt, writeId: w.writeId, owner: copyProof(w.owner) }
+        : { key: w.key, value, createdAt: w.createdAt, expiresAt: w.expiresAt, writeId: w.writeId, owner: copyProof(w.owner) }, w)
     } catch (err) {
       stream?.abort(err instanceof Error ? err : new Error(String(err)))
       if (err instanceof BlobError) throw err

@@ -27,7 +27,7 @@ import { ANNOUNCE_MAX_ADDRS } from '../../actors/gossip-peer/index.js'
 import { PEER_EXCHANGE_MAX } from '../../actors/membership/index.js'
 import { BLOB_PROTOCOL, FRAME_OVERHEAD_BYTES, REPLICATE_PROTOCOL, SYNC_PROTOCOL } from './constants.js'
 import { ReplicateClient } from './replicate.js'
-import { BlobClient } from './blob.js'
+import { BlobClient, BlobError } from './blob.js'
 import { PeerBudgets } from './budget.js'
 import { PeerRateLimiter, PeerReputation } from './reputation.js'
 import { SYNC_MAX_STREAMS } from './sync.js'
@@ -282,7 +282,12 @@ export class Libp2pTransport implements CoordinatorTransport, MembershipTranspor
       return await this.blobs.pull(id, w, signal, owner)
     } catch (err) {
       // Only a pull that failed on its own (not one we gave up on) is held against the holder.
-      if (!signal.aborted && !this.closed) this.reputation.penalise(id, 'pull_failed')
+      // A fault when no honest holder does it: it confirmed the write and then sent other bytes
+      // (`hash`), or it contradicts its own announcement (`mismatch` from the announcer itself).
+      // Otherwise a flaky sign: it may no longer hold the write, the link may be bad, or a third
+      // peer may have forged the announcement.
+      const fault = err instanceof BlobError && (err.reason === 'hash' || (err.reason === 'mismatch' && owner === id))
+      if (!signal.aborted && !this.closed) this.reputation.penalise(id, fault ? 'invalid_write' : 'pull_failed')
       throw err
     }
   }

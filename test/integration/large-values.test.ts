@@ -67,8 +67,9 @@ describe('large values', () => {
     await b.node.put('tampered', value, { ttl: 60 })
     await until(async () => await metric(a.node, 'repram_gossip_writes_total', { direction: 'in', result: 'pull_failed' }) >= 1, { what: 'the pull to fail' })
     expect(await a.node.has('tampered')).toBe(false)
-    // The failed pull is held against the peer that served it, as a flaky sign for now: the pull
-    // path does not yet tell a bad hash (a fault) from a lost link.
-    await until(async () => await metric(a.node, 'repram_peer_penalties_total', { reason: 'pull_failed' }) >= 1, { what: 'the pull_failed penalty' })
+    // The peer that served it confirmed the write (size and sha256) and then sent other bytes:
+    // a fault held against it (invalid_write), not the flaky sign a lost link earns.
+    await until(async () => await metric(a.node, 'repram_peer_penalties_total', { reason: 'invalid_write' }) >= 1, { what: 'the invalid_write penalty' })
+    expect(await metric(a.node, 'repram_peer_penalties_total', { reason: 'pull_failed' })).toBe(0)
   })
 })

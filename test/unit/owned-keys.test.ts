@@ -190,6 +190,21 @@ describe('write signatures (committed vectors: test/unit/vectors/owned-write-v1.
     expect(verifyOwnedWrite(c, h, { sig }, nativeEd25519Verify)).toBeUndefined()
   })
 
+  it('a delegated write: the SIWE delegation, its personal_sign, the session key\'s signature, and its window', () => {
+    const d = VECTORS.delegated
+    expect(parseSiwe(d.delegation).resources).toEqual([`urn:repram:session:ed25519:${base64url(fromHex(d.sessionPublicKey))}`, 'urn:repram:prefix:chat%2F'])
+    expect(hex(personalSign(enc.encode(d.delegation), fromHex(VECTORS.ethPrivateKey)))).toBe(d.delegationSignature)
+    const terms = verifyDelegation(d.delegation, fromHex(d.delegationSignature))
+    expect(terms).toMatchObject({ address: VECTORS.ethAddress, prefix: `~eth:${VECTORS.ethAddress}/chat/`, notBefore: Date.parse('2026-01-01T00:00:00Z'), notAfter: Date.parse('2026-01-01T01:00:00Z') })
+    const h = sha256(enc.encode(d.value))
+    expect(hex(writeSigningBytes(d, h))).toBe(d.signingBytes)
+    const sig = ed25519.sign(writeSigningBytes(d, h), fromHex(d.sessionSecretKey))
+    expect(hex(sig)).toBe(d.signature)
+    const proof = { sig, delegation: d.delegation, delegationSig: fromHex(d.delegationSignature) }
+    expect(verifyOwnedWrite(d, h, proof, nativeEd25519Verify)).toBeUndefined()
+    expect(verifyOwnedWrite(d, h, proof, nobleEd25519Verify)).toBeUndefined()
+  })
+
   it('lays the bytes out as documented: domain, u32 key length, key, sha256, two u64, u8 writeId length, writeId', () => {
     const bytes = writeSigningBytes({ key: 'k', createdAt: 2 ** 32 + 5, expiresAt: 7, writeId: 'ab' }, new Uint8Array(32).fill(0xee))
     expect(hex(bytes)).toBe(hex(enc.encode('repram-owned-write/1\n')) + '00000001' + '6b' + 'ee'.repeat(32) + '0000000100000005' + '0000000000000007' + '02' + '6162')

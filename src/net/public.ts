@@ -60,7 +60,8 @@ export function publicParts (config: RepramConfig): PublicParts {
   const listen: string[] = []
   if (wantsWebSockets([...config.listen, ...config.peers])) transports.push(webSockets())
   // The relay transport dials /p2p-circuit addresses; the client also listens on one (a reservation).
-  if (config.relayClient || config.dcutr) transports.push(circuitRelayTransport({ reservationCompletionTimeout: Math.max(config.dialTimeoutMs, 2000) }))
+  // Reservations keep libp2p's completion timeout (10 s): tied to a short dial timeout they failed under load and were not retried soon.
+  if (config.relayClient || config.dcutr) transports.push(circuitRelayTransport())
   if (config.relayClient) listen.push('/p2p-circuit')
   if (config.dht) {
     services.dht = kadDHT({

@@ -66,6 +66,8 @@ function bridge (n: string, name: string, addr: string): void {
 
 /** Hosts per LAN: 2 (REPRAM_NAT_HOSTS_PER_LAN=5 measures the issue's figure, 10 nodes behind two NATs). */
 const PER_LAN = Math.max(1, Math.min(9, Number(process.env.REPRAM_NAT_HOSTS_PER_LAN ?? 2)))
+/** Extra `repram start` flags for the hosts, for experiments (e.g. `--max-candidates-per-range 64`). */
+const EXTRA = (process.env.REPRAM_NAT_EXTRA_ARGS ?? '').split(/\s+/).filter(a => a !== '')
 const HOSTS: Array<readonly [string, number, number]> = [1, 2].flatMap(lan => Array.from({ length: PER_LAN }, (_, i) => [`h${lan}${i + 1}`, lan, 11 + i] as const))
 const hostAddr = (lan: number, h: number): string => `198.19.${lan}.${h}`
 
@@ -156,11 +158,19 @@ describe('nodes behind two NATs, given only a public bootstrap-and-relay node', 
     const reach = (from: string, url: string): number => Number(spawnSync('ip', ['netns', 'exec', ns(from), 'curl', '-s', '-m', '1', '-o', '/dev/null', '-w', '%{http_code}', url], { encoding: 'utf8' }).stdout)
     expect(reach('h11', `${relay.url}/v1/health`)).toBe(200)
     const t0 = Date.now()
-    const hosts = await Promise.all(HOSTS.map(async ([name, lan, h]) => await startNode(ns(name), hostAddr(lan, h), ['--enclave', 'nat', '--dht-mode', 'client', '--dial-timeout', '1s', '--peers', boot as string])))
+    const hosts = await Promise.all(HOSTS.map(async ([name, lan, h]) => await startNode(ns(name), hostAddr(lan, h), ['--enclave', 'nat', '--dht-mode', 'client', '--peers', boot as string, ...EXTRA])))
     await until(() => hosts.every(p => {
       const t = http(p, 'GET', '/v1/topology')
       return t.status === 200 && (JSON.parse(t.body) as { peers: unknown[] }).peers.length === hosts.length - 1
-    }), { timeoutMs: 90_000, intervalMs: 250, what: 'the hosts behind two NATs to form one enclave' })
+    }), { timeoutMs: 90_000, intervalMs: 250, what: 'the hosts behind two NATs to form one enclave' }).catch((err: Error) => {
+      // What each host had reached, for the failure message.
+      const seen = hosts.map(p => {
+        const st = json<{ peers: number, public_network?: { relay_addresses: string[] } }>(p, '/v1/status')
+        const m = http(p, 'GET', '/v1/metrics').body.split('\n').filter(l => /^repram_(membership_candidates_total|rendezvous_rounds_total)\{/.test(l) && !/ 0$/.test(l)).map(l => l.replace(/^repram_/, '')).join(' ')
+        return `${p.ns.slice(-3)}: ${st.peers} peers, ${st.public_network?.relay_addresses.length ?? 0} relay addrs; ${m}`
+      })
+      throw new Error(`${err.message}\n${seen.join('\n')}`)
+    })
     const formedMs = Date.now() - t0
     expect(reach('r', `${hosts[0].url}/v1/health`)).toBe(0)
     expect(reach('h21', `${hosts[0].url}/v1/health`)).toBe(0)

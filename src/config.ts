@@ -13,6 +13,7 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { ConfigError } from './errors.js'
+import { JURISDICTION_CODE } from './wire/jurisdiction.js'
 
 /** Parses `250ms`, `5s`, `2m`, `1h` or a bare number of seconds into milliseconds. */
 export function parseDuration (input: string | number): number {
@@ -66,6 +67,7 @@ export const configSchema = z.object({
   httpPort: int(0, 65535),
   httpHost: z.string().min(1),
   enclave: name,
+  jurisdiction: z.string().trim().toLowerCase().regex(JURISDICTION_CODE, 'must be a jurisdiction code: 2-16 of a-z 0-9 -, starting with a letter (e.g. eu, us, us-east)').optional(),
   network: z.enum(['private', 'public']),
   peers: list,
   listen: list,
@@ -176,6 +178,7 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
   { key: 'httpPort', env: 'REPRAM_HTTP_PORT', flag: '--http-port <port>', description: 'HTTP API port (0 = any free port)' },
   { key: 'httpHost', env: 'REPRAM_HTTP_HOST', flag: '--http-host <host>', description: 'HTTP API bind address' },
   { key: 'enclave', env: 'REPRAM_ENCLAVE', flag: '--enclave <name>', description: 'replication scope: nodes replicate only within their enclave' },
+  { key: 'jurisdiction', env: 'REPRAM_JURISDICTION', flag: '--jurisdiction <code>', description: 'the jurisdiction this node is in (a short lower-case code: eu, us, us-east; default none): writes that name jurisdictions (X-Jurisdiction) are stored and replicated only by nodes in one of them; declared in the node\'s signed announces, its status and its deletion attestations' },
   { key: 'network', env: 'REPRAM_NETWORK', flag: '--network <mode>', description: 'private (LAN/cluster) or public (open peer-to-peer network)' },
   { key: 'peers', env: 'REPRAM_PEERS', flag: '--peers <multiaddrs>', description: 'bootstrap multiaddrs, comma or space separated, dialled at start and re-dialled with backoff' },
   { key: 'listen', env: 'REPRAM_LISTEN', flag: '--listen <multiaddrs>', description: 'libp2p listen multiaddrs' },
@@ -266,6 +269,7 @@ export function profileDefaults (profile: ConfigProfile = 'default'): RepramConf
     httpPort: 8080,
     httpHost: '0.0.0.0',
     enclave: 'default',
+    jurisdiction: undefined,
     network: 'private',
     peers: [],
     listen: ['/ip4/0.0.0.0/tcp/9090'],

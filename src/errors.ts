@@ -46,6 +46,25 @@ export class CapacityExceededError extends RepramError {
   constructor (message: string) { super(message, 'capacity_exceeded', 507); this.name = 'CapacityExceededError' }
 }
 
+/** `X-Jurisdiction` (or the `jurisdictions` option) is not a list of jurisdiction codes. */
+export class InvalidJurisdictionError extends RepramError {
+  constructor (message: string) { super(message, 'invalid_jurisdiction', 400); this.name = 'InvalidJurisdictionError' }
+}
+
+/**
+ * The write names jurisdictions this node is not in, while members in them are known:
+ * this node must not hold it, so it stores nothing. Send the write to a node in one of
+ * them (`/v1/topology` shows each peer's jurisdiction). 421 Misdirected Request.
+ */
+export class NotInJurisdictionError extends RepramError {
+  constructor (message: string) { super(message, 'not_in_jurisdiction', 421); this.name = 'NotInJurisdictionError' }
+}
+
+/** The write names jurisdictions that neither this node nor any healthy, verified member is in: nobody may store it. */
+export class NoJurisdictionMemberError extends RepramError {
+  constructor (message: string) { super(message, 'no_jurisdiction_member', 422); this.name = 'NoJurisdictionMemberError' }
+}
+
 /** The node is stopping or stopped. */
 export class NodeStoppedError extends RepramError {
   constructor (message = 'the node is shutting down') { super(message, 'shutting_down', 503); this.name = 'NodeStoppedError' }

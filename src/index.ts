@@ -19,5 +19,6 @@ export { loadConfig, validateConfig, profileDefaults, parseDuration, CONFIG_FIEL
 export { systemClock, ManualClock, type Clock } from './clock.js'
 export { compareUtf8, compareWrites, resolveTtl, validateKey, type RepramRecord, type RecordLimits } from './record.js'
 export { VERSION } from './version.js'
+export { parseJurisdictions, isJurisdictionCode, formatJurisdictions, jurisdictionSetError, admits, JURISDICTION_CODE, MAX_JURISDICTIONS } from './wire/jurisdiction.js'
 export * from './net/index.js'
 export * from './attest/index.js'

@@ -15,6 +15,12 @@ export interface RepramRecord {
   readonly expiresAt: number
   /** Unique per write; breaks `createdAt` ties in last-writer-wins. */
   readonly writeId: string
+  /**
+   * The jurisdictions this write may live in, canonical (sorted, unique, 1-8 codes; see
+   * `src/wire/jurisdiction.ts`); absent: anywhere in the enclave. Only nodes in one of them
+   * store or replicate it (docs/compliance.md "Jurisdictions").
+   */
+  readonly jurisdictions?: readonly string[]
   /** The owner's proof of an owned key's write (docs/owned-keys.md); travels with the record. */
   readonly owner?: OwnerProof
 }

@@ -9,6 +9,16 @@
  * Each bucket also threads its entries on an intrusive doubly linked list (two pointers
  * per record), so listing a bucket costs the size of the bucket, not of the shard.
  *
+ * Jurisdictions (docs/compliance.md "Jurisdictions"): a node holds only records it may
+ * hold, so two nodes compare only what both may hold, else their digests would differ
+ * forever over records one side must never take. Digests are therefore asked *for a peer*
+ * ({@link PeerScope}): everything, less the restricted records whose set does not name the
+ * peer's jurisdiction. The index keeps, besides the digests of every record, the digests
+ * of the restricted ones (dense, allocated on the first) and, per jurisdiction named,
+ * those of the restricted records naming it (sparse: one entry per non-empty bucket), so a
+ * peer's view is `all ⊕ restricted ⊕ named(peer)` in O(buckets). A node that never holds
+ * a restricted record pays nothing.
+ *
  * @example
  * const index = new BucketIndex<MyEntry>()
  * index.add(entry)
@@ -22,11 +32,25 @@ export const GROUP_SIZE = 64
 /** Groups per node. */
 export const SYNC_GROUPS = SYNC_BUCKETS / GROUP_SIZE
 
+/**
+ * Whom digests and listings are for: a peer in `jurisdiction` (null: it declares none).
+ * Records restricted to jurisdictions that do not include it are left out.
+ */
+export interface PeerScope { jurisdiction: string | null }
+
+/** Whether a record with `set` is in a peer's scope (`undefined` scope: every record). */
+export function inScope (set: readonly string[] | undefined, scope: PeerScope | undefined): boolean {
+  if (scope === undefined || set === undefined || set.length === 0) return true
+  return scope.jurisdiction !== null && set.includes(scope.jurisdiction)
+}
+
 /** What the index needs of an entry: its identity and two link fields it owns. */
 export interface BucketLinked {
   readonly key: string
   readonly writeId: string
   readonly expiresAt: number
+  /** The record's jurisdictions (canonical); undefined or empty: unrestricted. */
+  readonly jurisdictions?: readonly string[]
   bucketPrev: this | undefined
   bucketNext: this | undefined
 }
@@ -86,12 +110,18 @@ export class BucketIndex<E extends BucketLinked> {
   private readonly heads: Array<E | undefined> = new Array(SYNC_BUCKETS).fill(undefined)
   rootLo = 0
   rootHi = 0
+  /** `[lo, hi]` per bucket over the restricted records only; allocated with the first one. */
+  private restricted: Uint32Array | undefined
+  private restrictedCount = 0
+  /** Per jurisdiction: bucket → `[lo, hi]` over the restricted records that name it. */
+  private readonly named = new Map<string, Map<number, Uint32Array>>()
 
   /** Adds an entry (it must not be in the index). */
   add (e: E): void {
     const b = bucketOf(e.key)
     const h = recordHash(e.key, e.writeId, e.expiresAt)
     this.xor(b, h[0], h[1])
+    if (e.jurisdictions !== undefined && e.jurisdictions.length > 0) this.scope(b, h[0], h[1], e.jurisdictions, 1)
     const head = this.heads[b]
     e.bucketPrev = undefined
     e.bucketNext = head
@@ -105,6 +135,7 @@ export class BucketIndex<E extends BucketLinked> {
     if (e.bucketPrev === undefined && this.heads[b] !== e) return
     const h = recordHash(e.key, e.writeId, e.expiresAt)
     this.xor(b, h[0], h[1])
+    if (e.jurisdictions !== undefined && e.jurisdictions.length > 0) this.scope(b, h[0], h[1], e.jurisdictions, -1)
     if (e.bucketPrev !== undefined) e.bucketPrev.bucketNext = e.bucketNext
     else this.heads[b] = e.bucketNext
     if (e.bucketNext !== undefined) e.bucketNext.bucketPrev = e.bucketPrev
@@ -112,17 +143,17 @@ export class BucketIndex<E extends BucketLinked> {
     e.bucketNext = undefined
   }
 
-  /** Entries of one bucket. */
+  /** Entries of one bucket (of every scope: filter with {@link inScope}). */
   * entries (bucket: number): IterableIterator<E> {
     for (let e = this.heads[bucket]; e !== undefined; e = e.bucketNext) yield e
   }
 
-  /** Root then every group digest: `[rootLo, rootHi, g0lo, g0hi, …]`. */
-  groups (): Uint32Array {
+  /** Root then every group digest: `[rootLo, rootHi, g0lo, g0hi, …]`, over the records in `scope` (default: all). */
+  groups (scope?: PeerScope): Uint32Array {
     const out = new Uint32Array(2 + SYNC_GROUPS * 2)
-    out[0] = this.rootLo
-    out[1] = this.rootHi
-    const d = this.digests
+    const d = this.scoped(scope)
+    let rootLo = 0
+    let rootHi = 0
     for (let g = 0; g < SYNC_GROUPS; g++) {
       let lo = 0
       let hi = 0
@@ -132,17 +163,62 @@ export class BucketIndex<E extends BucketLinked> {
       }
       out[2 + g * 2] = lo >>> 0
       out[3 + g * 2] = hi >>> 0
+      rootLo ^= lo
+      rootHi ^= hi
+    }
+    out[0] = rootLo >>> 0
+    out[1] = rootHi >>> 0
+    return out
+  }
+
+  /** Bucket digests of the given groups, group after group: `GROUP_SIZE * 2` numbers each, over the records in `scope`. */
+  buckets (groups: readonly number[], scope?: PeerScope): Uint32Array {
+    const out = new Uint32Array(groups.length * GROUP_SIZE * 2)
+    const d = this.scoped(scope)
+    groups.forEach((g, i) => {
+      if (g >= 0 && g < SYNC_GROUPS) out.set(d.subarray(g * GROUP_SIZE * 2, (g + 1) * GROUP_SIZE * 2), i * GROUP_SIZE * 2)
+    })
+    return out
+  }
+
+  /** Bucket digests over the records in `scope`: the index's own array when nothing is left out. */
+  private scoped (scope: PeerScope | undefined): Uint32Array {
+    if (scope === undefined || this.restricted === undefined) return this.digests
+    const out = this.digests.slice()
+    xorInto(out, this.restricted)
+    const named = scope.jurisdiction === null ? undefined : this.named.get(scope.jurisdiction)
+    if (named !== undefined) {
+      for (const [b, d] of named) {
+        out[b * 2] ^= d[0]
+        out[b * 2 + 1] ^= d[1]
+      }
     }
     return out
   }
 
-  /** Bucket digests of the given groups, group after group: `GROUP_SIZE * 2` numbers each. */
-  buckets (groups: readonly number[]): Uint32Array {
-    const out = new Uint32Array(groups.length * GROUP_SIZE * 2)
-    groups.forEach((g, i) => {
-      if (g >= 0 && g < SYNC_GROUPS) out.set(this.digests.subarray(g * GROUP_SIZE * 2, (g + 1) * GROUP_SIZE * 2), i * GROUP_SIZE * 2)
-    })
-    return out
+  /** Adds (`n` 1) or removes (-1) a restricted record's hash in the restricted and per-jurisdiction digests. */
+  private scope (b: number, lo: number, hi: number, set: readonly string[], n: 1 | -1): void {
+    this.restricted ??= new Uint32Array(SYNC_BUCKETS * 2)
+    this.restricted[b * 2] ^= lo
+    this.restricted[b * 2 + 1] ^= hi
+    for (const j of set) {
+      let m = this.named.get(j)
+      if (m === undefined) this.named.set(j, m = new Map())
+      let d = m.get(b)
+      if (d === undefined) m.set(b, d = new Uint32Array(2))
+      d[0] ^= lo
+      d[1] ^= hi
+      if (d[0] === 0 && d[1] === 0) {
+        m.delete(b)
+        if (m.size === 0) this.named.delete(j)
+      }
+    }
+    this.restrictedCount += n
+    if (this.restrictedCount === 0) {
+      // No restricted record left: back to the path that costs nothing.
+      this.restricted = undefined
+      this.named.clear()
+    }
   }
 
   private xor (b: number, lo: number, hi: number): void {

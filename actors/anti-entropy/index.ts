@@ -16,7 +16,7 @@ import { SyncSchedule } from './schedule.js'
 
 export { SyncSchedule, shuffle, convergenceBoundMs } from './schedule.js'
 export { MAX_CONCURRENT_ROUNDS, MAX_PENDING_TRIGGERS } from './constants.js'
-export { BucketIndex, bucketOf, recordHash, SYNC_BUCKETS, SYNC_GROUPS, GROUP_SIZE, digestBytes, digestWords, xorInto } from './digest.js'
+export { BucketIndex, bucketOf, recordHash, inScope, SYNC_BUCKETS, SYNC_GROUPS, GROUP_SIZE, digestBytes, digestWords, xorInto, type PeerScope } from './digest.js'
 
 /** Why a round ran: a small enum (metrics label). */
 export type RoundReason = 'triggered' | 'periodic'

@@ -1,7 +1,7 @@
 /**
  * The Attestor actor (DESIGN §6): on the expiry of a flagged record it signs a deletion
- * attestation `{keyHash, writeId, createdAt, expiredAt, deletedAt, nodeId, cycle}` with the
- * node's key and files it in the open cycle. One timer on the injected clock closes each
+ * attestation `{keyHash, writeId, createdAt, expiredAt, deletedAt, nodeId, cycle}` (plus the
+ * node's `jurisdiction` when it declares one: version 2) with the node's key and files it in the open cycle. One timer on the injected clock closes each
  * cycle at its end; closed cycles are handed to `onClosed` (the WebSocket stream) and kept
  * in a ring buffer of `retained` cycles.
  *
@@ -68,6 +68,8 @@ export interface AttestorCounters {
 export interface AttestorInit {
   clock: Clock
   signer: AttestationSigner
+  /** The node's declared jurisdiction: set, its attestations carry it (version 2). @default none (version 1) */
+  jurisdiction?: string
   cycleMs: number
   retained: number
   maxPerCycle: number
@@ -153,6 +155,7 @@ export function spawnAttestor (parent: Parameters<typeof spawn>[0], init: Attest
       nodeId: signer.nodeId,
       cycle: s.ledger.open.cycle
     }
+    if (init.jurisdiction !== undefined) body.jurisdiction = init.jurisdiction
     let sig: Uint8Array | Promise<Uint8Array>
     try {
       sig = signer.sign(canonicalAttestationBytes(body))

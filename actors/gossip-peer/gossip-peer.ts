@@ -7,6 +7,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import type { RepramRecord } from '../../src/record.js'
 import { GossipMessage, type Write } from '../../src/wire/pb/repram.js'
 import { checkWrite, type WriteLimits, type WriteRejection } from '../../src/wire/write.js'
+import { isJurisdictionCode } from '../../src/wire/jurisdiction.js'
 import { ANNOUNCE_MAX_ADDRS } from './constants.js'
 
 /** A write waiting for its gossip message. */
@@ -90,6 +91,7 @@ export function checkGossip (data: Uint8Array, signed: boolean, now: number, lim
     return { verdict: 'reject', reason: 'schema' }
   }
   if (m.network !== limits.network || m.enclave !== limits.enclave) return { verdict: 'reject', reason: 'enclave' }
+  if (m.announce?.jurisdiction !== undefined && !isJurisdictionCode(m.announce.jurisdiction)) return { verdict: 'reject', reason: 'schema' }
   let live = m.writes
   let expired = 0
   for (const w of m.writes) {

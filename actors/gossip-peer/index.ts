@@ -3,13 +3,18 @@
  * (`/repram/<network>/<enclave>/1`). It owns everything gossip decides:
  * - **validation** (`validate`, asked by the topic validator for every received message):
  *   {@link checkGossip} (what no honest node sends rejects the message; a write that merely
- *   expired in transit is dropped alone and counted), then the duplicate rule: a message
+ *   expired in transit is dropped alone and counted), then the jurisdiction rule (a message
+ *   whose writes all name jurisdictions this node is not in is ignored: neither stored nor
+ *   forwarded, no penalty), then the duplicate rule: a message
  *   whose live writes were all accepted before is ignored (not forwarded again);
  * - **receive** (`received`, an accepted message): a leave goes to membership; any other
  *   message is a sign of life (with the announced addresses); its writes go to the
  *   inbound-writes actor, the one path into the store;
  * - **batching and publish** (`publish`): writes share one signed message per
- *   `batchDelayMs` or per `batchSize` writes / `maxMessageBytes`; announces and the leave
+ *   `batchDelayMs` or per `batchSize` writes / `maxMessageBytes`; a write restricted to
+ *   jurisdictions goes, instead of the enclave topic, to the topic of each of them (only
+ *   nodes in a jurisdiction subscribe to its topic, so no node outside ever receives it
+ *   from an honest publisher); announces (with this node's jurisdiction) and the leave
  *   notice (`announce`, `leave`); every write message that reached peers is reported to
  *   membership (`published`), since a signed message is a sign of life for everyone who
  *   gets it (announces are timed by membership, which asked for them).
@@ -18,8 +23,9 @@
 import { dispatch, spawn, type Ref } from 'nact'
 import type { Clock, TimerHandle } from '../../src/clock.js'
 import type { RepramRecord } from '../../src/record.js'
-import { GossipMessage, type Write } from '../../src/wire/pb/repram.js'
-import { toWire, wireSize } from '../../src/wire/write.js'
+import { GossipMessage, type Announce, type Write } from '../../src/wire/pb/repram.js'
+import { toWire, wireJurisdictions, wireSize } from '../../src/wire/write.js'
+import { admits } from '../../src/wire/jurisdiction.js'
 import { assertNever, handleBatch, type Batch, type ReplyTo, type Sender } from '../runtime/ask.js'
 import { batchCrash, supervise, type CrashReporter } from '../runtime/supervise.js'
 import { SeenCache } from '../runtime/seen-cache.js'
@@ -60,15 +66,22 @@ export type GossipPeerMsg =
 
 /** What the gossip peer tells membership. */
 export type GossipMembershipMsg =
-  /** A sign of life from `peerId`, delivered by `carrier` (membership verifies a peer only on its own connection). */
-  | { type: 'seen', peerId: string, addresses?: string[], carrier?: string }
+  /**
+   * A sign of life from `peerId`, delivered by `carrier` (membership verifies a peer only on
+   * its own connection). `jurisdiction`: what its announce declares (signed by it; null:
+   * none); absent when the message was no announce.
+   */
+  | { type: 'seen', peerId: string, addresses?: string[], carrier?: string, jurisdiction?: string | null }
   | { type: 'leave', peerId: string }
   | { type: 'published' }
 
 /** How the gossip peer reaches the topic. */
 export interface GossipTransport {
-  /** Publishes an encoded message on the topic; resolves with the recipient count. */
-  publish: (data: Uint8Array) => Promise<number>
+  /**
+   * Publishes an encoded message on the enclave topic, or on the topic of `jurisdiction`
+   * (writes restricted to it); resolves with the recipient count.
+   */
+  publish: (data: Uint8Array, jurisdiction?: string) => Promise<number>
 }
 
 /**
@@ -94,6 +107,8 @@ export interface GossipCounters {
   rejectedWrite?: (result: 'invalid') => void
   /** Writes dropped alone, the rest of their message kept: they expired in transit (no fault of the sender). */
   droppedWrites?: (reason: 'expired_in_transit', n: number) => void
+  /** Writes of a message ignored because every write in it names jurisdictions this node is not in. */
+  outOfJurisdiction?: (n: number) => void
 }
 
 /** What the gossip peer is built from. */
@@ -105,6 +120,8 @@ export interface GossipPeerInit {
   inlineBytes: number
   /** This node's peer id as multihash bytes (the `origin` of its writes). */
   origin: Uint8Array
+  /** This node's declared jurisdiction, sent in its announces (null: none). @default null */
+  jurisdiction?: string | null
   clock: Clock
   transport: GossipTransport
   inbound: Sender<InboundWritesMsg>
@@ -118,7 +135,8 @@ export interface GossipPeerInit {
 interface GossipState {
   /** Verified members (from the membership view). */
   members: Set<string>
-  batcher: GossipBatcher
+  /** Writes waiting for a message, per topic: '' the enclave topic, else a jurisdiction's. */
+  batchers: Map<string, GossipBatcher>
   timer: TimerHandle | undefined
   halted: boolean
   /** WriteIds of accepted messages: a message of only these is a duplicate. */
@@ -129,19 +147,37 @@ interface GossipState {
 
 const ACTOR = 'gossip-peer'
 
+/** The topics of an unrestricted write: the enclave topic alone. */
+const ENCLAVE_TOPIC: readonly string[] = ['']
+
 /** Spawns the gossip peer under `parent`. */
 export function spawnGossipPeer (parent: Parameters<typeof spawn>[0], init: GossipPeerInit): Ref<GossipPeerMsg> {
   const { limits, clock, counters } = init
+  const own = init.jurisdiction ?? null
   let self: Ref<GossipPeerMsg> | undefined
 
   const encode = (m: Omit<GossipMessage, 'network' | 'enclave'>): Uint8Array => GossipMessage.encode({ network: limits.network, enclave: limits.enclave, ...m })
 
-  const publish = (m: Omit<GossipMessage, 'network' | 'enclave'>): Promise<number> => init.transport.publish(encode(m))
+  const publish = (m: Omit<GossipMessage, 'network' | 'enclave'>, topic = ''): Promise<number> => init.transport.publish(encode(m), topic === '' ? undefined : topic)
 
-  const send = (batch: QueuedWrite[]): void => {
+  const batcher = (s: GossipState, topic: string): GossipBatcher => {
+    let b = s.batchers.get(topic)
+    if (b === undefined) s.batchers.set(topic, b = new GossipBatcher({ maxWrites: limits.batchSize, maxBytes: limits.maxMessageBytes - MESSAGE_SLACK_BYTES }))
+    return b
+  }
+
+  /** Sends what every topic has queued; the batchers of jurisdiction topics are dropped once empty. */
+  const flushAll = (s: GossipState): void => {
+    for (const [topic, b] of s.batchers) {
+      send(b.take(), topic)
+      if (topic !== '') s.batchers.delete(topic)
+    }
+  }
+
+  const send = (batch: QueuedWrite[], topic: string): void => {
     if (batch.length === 0) return
     const writes = batch.map(q => toWire(q.record, init.origin, q.inline))
-    publish({ writes }).then(n => {
+    publish({ writes }, topic).then(n => {
       // Published writes keep this node alive for every member: membership may skip an
       // announce. (An announce is timed by membership itself, when it asks for it.)
       if (n > 0) init.membership.send({ type: 'published' })
@@ -173,7 +209,14 @@ export function spawnGossipPeer (parent: Parameters<typeof spawn>[0], init: Goss
     if (relayedStranger(s, m, carrier, author)) {
       // Not forwarded: every node would otherwise check the signature of every forged
       // announce. A member that relayed it still vouches for a candidate here.
-      init.membership.send({ type: 'seen', peerId: author as string, addresses: m.announce === undefined ? undefined : announcedAddresses(m.announce.addrs), carrier })
+      init.membership.send({ type: 'seen', peerId: author as string, addresses: m.announce === undefined ? undefined : announcedAddresses(m.announce.addrs), carrier, ...(m.announce === undefined ? {} : { jurisdiction: m.announce.jurisdiction ?? null }) })
+      counters.message('in', 'ignore')
+      return 'ignore'
+    }
+    if (live.length > 0 && !live.some(w => admits(wireJurisdictions(w), own))) {
+      // Every write is for jurisdictions this node is not in (a publisher that used the
+      // enclave topic): not stored, not forwarded further, and no fault of the sender.
+      counters.outOfJurisdiction?.(live.length)
       counters.message('in', 'ignore')
       return 'ignore'
     }
@@ -221,7 +264,7 @@ export function spawnGossipPeer (parent: Parameters<typeof spawn>[0], init: Goss
       init.membership.send({ type: 'leave', peerId: from })
       return
     }
-    init.membership.send({ type: 'seen', peerId: from, addresses: m.announce === undefined ? undefined : announcedAddresses(m.announce.addrs), ...(carrier === undefined ? {} : { carrier }) })
+    init.membership.send({ type: 'seen', peerId: from, addresses: m.announce === undefined ? undefined : announcedAddresses(m.announce.addrs), ...(carrier === undefined ? {} : { carrier }), ...(m.announce === undefined ? {} : { jurisdiction: m.announce.jurisdiction ?? null }) })
     // Writes that expired between validation and delivery are dropped alone too.
     const now = clock.now()
     const writes = checked.live.filter(w => !droppable(w, now))
@@ -242,27 +285,36 @@ export function spawnGossipPeer (parent: Parameters<typeof spawn>[0], init: Goss
         return s
       case 'publish': {
         if (s.halted) return s
+        let queued = false
         for (const record of msg.records) {
           const inline = record.value.byteLength <= init.inlineBytes
-          for (const batch of s.batcher.add({ record, inline, bytes: wireSize(record, inline) })) send(batch)
+          const w = { record, inline, bytes: wireSize(record, inline) }
+          for (const topic of record.jurisdictions ?? ENCLAVE_TOPIC) {
+            const b = batcher(s, topic)
+            for (const batch of b.add(w)) send(batch, topic)
+            if (b.length > 0) queued = true
+          }
         }
-        if (s.batcher.length > 0 && s.timer === undefined) {
+        if (queued && s.timer === undefined) {
           s.timer = clock.setTimeout(() => { if (self !== undefined) dispatch(self, { type: 'flush' }) }, init.batchDelayMs)
         }
         return s
       }
       case 'flush':
         s.timer = undefined
-        send(s.batcher.take())
+        flushAll(s)
         return s
-      case 'announce':
+      case 'announce': {
         if (s.halted) return s
-        publish({ writes: [], announce: { addrs: msg.addresses as Array<Uint8Array<ArrayBuffer>> } }).catch(() => {})
+        const announce: Announce = { addrs: msg.addresses as Array<Uint8Array<ArrayBuffer>> }
+        if (init.jurisdiction !== undefined && init.jurisdiction !== null) announce.jurisdiction = init.jurisdiction
+        publish({ writes: [], announce }).catch(() => {})
         return s
+      }
       case 'leave':
         if (s.timer !== undefined) clock.clearTimeout(s.timer)
         s.timer = undefined
-        send(s.batcher.take())
+        flushAll(s)
         publish({ writes: [], leave: true }).then(msg.replyTo, () => msg.replyTo(0))
         return s
       case 'halt':
@@ -279,7 +331,7 @@ export function spawnGossipPeer (parent: Parameters<typeof spawn>[0], init: Goss
   self = spawn(parent, handle, ACTOR, {
     initialState: {
       members: new Set<string>(),
-      batcher: new GossipBatcher({ maxWrites: limits.batchSize, maxBytes: limits.maxMessageBytes - MESSAGE_SLACK_BYTES }),
+      batchers: new Map(),
       timer: undefined,
       halted: false,
       gossiped: new SeenCache(SEEN_GOSSIP_TTL_MS, SEEN_GOSSIP_MAX, () => clock.now()),

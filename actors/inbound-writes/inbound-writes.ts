@@ -10,12 +10,19 @@ import type { WriteOutcome } from '../storage-shard/index.js'
 /**
  * Result of one inbound write, for metrics: a store outcome or why it never got there.
  * `invalid`: no honest node sends it; `expired_in_transit`: valid, but it expired before
- * it was checked here (dropped alone, the rest of its frame kept).
+ * it was checked here (dropped alone, the rest of its frame kept); `out_of_jurisdiction`: the
+ * write names jurisdictions this node is not in (not stored, no fault of the sender).
  */
-export type InboundResult = WriteOutcome['status'] | 'invalid' | 'expired_in_transit' | 'failed' | 'pulled' | 'pull_failed'
+export type InboundResult = WriteOutcome['status'] | 'invalid' | 'expired_in_transit' | 'failed' | 'pulled' | 'pull_failed' | 'out_of_jurisdiction'
 
 /** A member that may hold an announced value. */
-export interface Holder { id: string, healthy: boolean, active: boolean }
+export interface Holder {
+  id: string
+  healthy: boolean
+  active: boolean
+  /** Its declared jurisdiction (null: none; absent: not known): a restricted value is asked only of members that may hold it. */
+  jurisdiction?: string | null
+}
 
 /** The wire result of a store outcome: a stale copy is still held (the newer one is). */
 export function resultOf (out: WriteOutcome): WriteResult {
@@ -51,6 +58,8 @@ export function compactAnnouncement (w: Write): Write {
     origin: new Uint8Array(0),
     size: w.size,
     hash: w.hash === undefined ? undefined : w.hash.slice(),
+    // Decoded strings: nothing of the frame is held.
+    jurisdictions: w.jurisdictions,
     // An owned key's proof travels with the record (copied: small, and off the frame).
     owner: copyProof(w.owner) as Write['owner']
   }

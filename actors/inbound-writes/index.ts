@@ -25,7 +25,8 @@ import { dispatch, spawn, type Ref } from 'nact'
 import type { Clock } from '../../src/clock.js'
 import type { RepramRecord } from '../../src/record.js'
 import { WriteResult, type Write } from '../../src/wire/pb/repram.js'
-import { checkWrite, fromWire, type WriteLimits } from '../../src/wire/write.js'
+import { checkWrite, fromWire, wireJurisdictions, type WriteLimits } from '../../src/wire/write.js'
+import { admits } from '../../src/wire/jurisdiction.js'
 import { assertNever, handleBatch, type Batch, type ReplyTo } from '../runtime/ask.js'
 import { batchCrash, supervise, type CrashReporter } from '../runtime/supervise.js'
 import { SeenCache } from '../runtime/seen-cache.js'
@@ -63,6 +64,13 @@ export interface InboundTransport {
 /** What the actor is built from. */
 export interface InboundWritesInit {
   limits: WriteLimits
+  /**
+   * This node's declared jurisdiction (null: none). A write restricted to jurisdictions
+   * that do not include it is not stored (nor its value pulled): answered `FAILED` and
+   * counted `out_of_jurisdiction`, never held against its sender (its view of this node
+   * may be stale). @default null
+   */
+  jurisdiction?: string | null
   clock: Clock
   /** The store's last-writer-wins merge (the node's `merge`). */
   merge: (record: RepramRecord) => Promise<WriteOutcome>
@@ -85,6 +93,7 @@ export function spawnInboundWrites (parent: Parameters<typeof spawn>[0], init: I
   let self: Ref<InboundWritesMsg> | undefined
   const count = init.count ?? (() => {})
   const random = init.random ?? Math.random
+  const jurisdiction = init.jurisdiction ?? null
 
   const merge = async (rec: RepramRecord, via: InboundVia): Promise<WriteResult> => {
     try {
@@ -126,6 +135,11 @@ export function spawnInboundWrites (parent: Parameters<typeof spawn>[0], init: I
       count(via, why === 'expired' ? 'expired_in_transit' : 'invalid')
       return why === 'expired' ? WriteResult.EXPIRED : WriteResult.INVALID
     }
+    // Outside the write's jurisdictions: not stored, its value not pulled (docs/compliance.md "Jurisdictions").
+    if (!admits(wireJurisdictions(w), jurisdiction)) {
+      count(via, 'out_of_jurisdiction')
+      return WriteResult.FAILED
+    }
     // A copy this node already holds (direct, then gossip) is not merged again. The id is
     // recorded once the copy is held (`held`), so a direct copy that failed does not stop
     // its gossip copy (the coordinator's fallback) from being merged.
@@ -134,7 +148,9 @@ export function spawnInboundWrites (parent: Parameters<typeof spawn>[0], init: I
     // An announced large value: the sender first (it holds it), then, for direct and
     // gossip copies, other members (they may have pulled it already). Every try has the
     // blob client's timeouts; the whole is bounded by `signal`.
-    const peers = via === 'gossip' || via === 'replicate' ? [from, ...holdersFor(s.holders, from, PULL_OTHERS, random)] : [from]
+    const set = wireJurisdictions(w)
+    const holders = set === undefined ? s.holders : s.holders.filter(h => admits(set, h.jurisdiction))
+    const peers = via === 'gossip' || via === 'replicate' ? [from, ...holdersFor(holders, from, PULL_OTHERS, random)] : [from]
     return pullAndMerge(compactAnnouncement(w), peers, from, via, signal)
   }
 

@@ -51,8 +51,14 @@ export type MembershipMsg =
    * REPRAM on its own connection (a replicate frame, its own gossip message), which
    * verifies it; another member when relayed (gossip) or named (peer exchange), which
    * makes it at most a candidate; absent: a sign of life for a member only.
+   * `jurisdiction`: what its own signed announce declares (null: none), kept once it is a member.
    */
-  | { type: 'seen', peerId: string, addresses?: string[], carrier?: string }
+  | { type: 'seen', peerId: string, addresses?: string[], carrier?: string, jurisdiction?: string | null }
+  /**
+   * A member stated its jurisdiction (null: none) on its own connection (a sync stream):
+   * the member's own word, like its signed announce; never a third party's.
+   */
+  | { type: 'declared', peerId: string, jurisdiction: string | null }
   /**
    * A peer found by discovery (`source`: the DHT's enclave rendezvous), vouched by no
    * member: a candidate in `source`'s share of the pool (and its address ranges'), verified
@@ -450,6 +456,14 @@ export function spawnMembership (parent: Parameters<typeof spawn>[0], init: Memb
     pumpDials(s)
   }
 
+  /**
+   * A member's own statement of its jurisdiction: kept in the table; a change is published
+   * at once (it decides where restricted writes go and how their quorum is counted).
+   */
+  const declare = (s: MembershipState, peerId: string, jurisdiction: string | null): void => {
+    if (s.table.declare(peerId, jurisdiction) === 'updated') publish(s)
+  }
+
   const gone = (s: MembershipState, peerId: string, reason: 'left' | 'expired'): void => {
     transport.forget(peerId)
     init.onEvent({ type: 'left', peerId, reason })
@@ -474,6 +488,10 @@ export function spawnMembership (parent: Parameters<typeof spawn>[0], init: Memb
     switch (msg.type) {
       case 'seen':
         seen(s, msg.peerId, msg.addresses, msg.carrier)
+        if (msg.jurisdiction !== undefined) declare(s, msg.peerId, msg.jurisdiction)
+        return s
+      case 'declared':
+        declare(s, msg.peerId, msg.jurisdiction)
         return s
       case 'discovered':
         discovered(s, msg.peerId, msg.addresses, msg.source)

@@ -29,6 +29,11 @@ export interface Member {
   active: boolean
   /** Among the `activePeers` members this node itself keeps connected (it dials them). */
   preferred: boolean
+  /**
+   * The jurisdiction it declared itself (its signed announce, its own sync stream): a code,
+   * null when it declares none; absent until it has said.
+   */
+  jurisdiction?: string | null
 }
 
 /**
@@ -160,6 +165,14 @@ export class MembershipTable {
     m.lastSeen = Math.max(m.lastSeen, now)
     if (addresses !== undefined && addresses.length > 0 && !sameList(m.addresses, addresses)) { m.addresses = addresses; changed = true }
     return changed ? 'updated' : 'none'
+  }
+
+  /** A member's own statement of its jurisdiction: 'updated' when it changed what we knew. */
+  declare (id: string, jurisdiction: string | null): MemberChange {
+    const m = this.members.get(id)
+    if (m === undefined || m.jurisdiction === jurisdiction) return 'none'
+    m.jurisdiction = jurisdiction
+    return 'updated'
   }
 
   /** A ping answered: the member is seen and healthy again. */

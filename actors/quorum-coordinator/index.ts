@@ -19,9 +19,10 @@ import type { Clock } from '../../src/clock.js'
 import type { RepramRecord } from '../../src/record.js'
 import { assertNever, type ReplyTo, type Sender } from '../runtime/ask.js'
 import { supervise, type CrashReporter } from '../runtime/supervise.js'
-import { allDirect, directCount, pickTargets, stillPossible, quorumSize, type PendingWrite, type QuorumOutcome, type QuorumResult, type Replica } from './quorum.js'
+import { allDirect, byJurisdictions, directCount, pickTargets, stillPossible, quorumSize, type PendingWrite, type QuorumOutcome, type QuorumResult, type Replica } from './quorum.js'
+import { admits } from '../../src/wire/jurisdiction.js'
 
-export { allDirect, eligible, directCount, pickTargets, stillPossible, quorumSize, type QuorumResult, type QuorumOutcome, type PendingWrite, type Replica } from './quorum.js'
+export { allDirect, byJurisdictions, eligible, directCount, pickTargets, stillPossible, quorumSize, type QuorumResult, type QuorumOutcome, type PendingWrite, type Replica } from './quorum.js'
 export { QUORUM_OUTCOMES } from './constants.js'
 
 /** One write waiting for its quorum answer. */
@@ -121,16 +122,31 @@ export function spawnQuorumCoordinator (parent: Parameters<typeof spawn>[0], ini
       for (const w of writes) w.replyTo({ replicas: 1, quorum: false, outcome: 'shutdown' })
       return
     }
+    // Writes restricted to jurisdictions are sent to, gossiped to and counted against the
+    // members in those jurisdictions only (a member of unknown jurisdiction is in none).
+    const scopes = byJurisdictions(writes)
+    if (scopes === undefined) {
+      beginIn(s, writes, s.view)
+      return
+    }
+    for (const group of scopes) {
+      const set = group[0].record.jurisdictions
+      beginIn(s, group, set === undefined ? s.view : s.view.filter(m => admits(set, m.jurisdiction)))
+    }
+  }
+
+  /** Begins writes that share one jurisdiction set, over `view`: the members that may hold them. */
+  const beginIn = (s: CoordinatorState, writes: BeginWrite[], view: readonly Replica[]): void => {
     // Stored entries copy their value out on every read of `.value`: read it once here,
     // not once per target, per size check and per encoding.
     const records = writes.map(w => {
       const r = w.record
       // An owned key's proof goes with the copy: replicas and gossip receivers check it.
-      return r.owner === undefined
+      const copy: RepramRecord = r.owner === undefined
         ? { key: r.key, value: r.value, createdAt: r.createdAt, expiresAt: r.expiresAt, writeId: r.writeId }
         : { key: r.key, value: r.value, createdAt: r.createdAt, expiresAt: r.expiresAt, writeId: r.writeId, owner: r.owner }
+      return r.jurisdictions === undefined ? copy : { ...copy, jurisdictions: r.jurisdictions }
     })
-    const view = s.view
     // A graylisted member counts for nothing: neither a replica nor toward the quorum size.
     let counted = 0
     for (const m of view) if ((m.score ?? 0) >= graylist) counted++

@@ -14,7 +14,32 @@ export interface QuorumResult { replicas: number, quorum: boolean, outcome: Quor
  * What the coordinator reads of a member. `score`: this node's reputation of it
  * (`src/net/reputation.ts`; absent: 0, nothing observed).
  */
-export interface Replica { id: string, healthy: boolean, rttMs: number | null, active?: boolean, score?: number }
+export interface Replica {
+  id: string
+  healthy: boolean
+  rttMs: number | null
+  active?: boolean
+  score?: number
+  /** Its declared jurisdiction (null: none; absent: not known yet, so in none). */
+  jurisdiction?: string | null
+}
+
+/**
+ * Writes grouped by their jurisdiction set (one group per distinct set, unrestricted
+ * writes together), in first-seen order; undefined when none is restricted (the common
+ * case: no grouping, no allocation).
+ */
+export function byJurisdictions<W extends { record: { jurisdictions?: readonly string[] } }> (writes: readonly W[]): W[][] | undefined {
+  if (writes.every(w => w.record.jurisdictions === undefined)) return undefined
+  const groups = new Map<string, W[]>()
+  for (const w of writes) {
+    const k = w.record.jurisdictions?.join(',') ?? ''
+    let g = groups.get(k)
+    if (g === undefined) groups.set(k, g = [])
+    g.push(w)
+  }
+  return [...groups.values()]
+}
 
 /** Whether a member may be a replica: healthy, and its score not below `graylistScore`. */
 export function eligible (m: Replica, graylistScore: number): boolean {

@@ -9,6 +9,7 @@ import { assertNever, handleBatch, type Batch, type ReplyTo } from '../runtime/a
 import { batchCrash, supervise, type CrashReporter } from '../runtime/supervise.js'
 import type { RepramRecord } from '../../src/record.js'
 import type { TtlReaperMsg } from '../ttl-reaper/index.js'
+import type { PeerScope } from '../anti-entropy/digest.js'
 import { ShardStore, type RemovalListener, type WriteOutcome } from './storage-shard.js'
 
 export { ShardStore, Entry, type WriteOutcome, type RemovalListener } from './storage-shard.js'
@@ -24,10 +25,13 @@ export type StorageShardMsg =
   | { type: 'sweep' }
   | { type: 'stats', replyTo: ReplyTo<ShardStats> }
   | { type: 'snapshot', replyTo: ReplyTo<RepramRecord[]> }
-  /** Anti-entropy: after a sweep, `[rootLo, rootHi, group digests…]`, or the bucket digests of `groups`. */
-  | { type: 'digest', groups?: number[], replyTo: ReplyTo<Uint32Array> }
-  /** Anti-entropy: live records of these buckets. */
-  | { type: 'buckets', buckets: number[], replyTo: ReplyTo<RepramRecord[]> }
+  /**
+   * Anti-entropy: after a sweep, `[rootLo, rootHi, group digests…]`, or the bucket digests
+   * of `groups`; over the records `scope` (a peer's jurisdiction) may hold, all by default.
+   */
+  | { type: 'digest', groups?: number[], scope?: PeerScope, replyTo: ReplyTo<Uint32Array> }
+  /** Anti-entropy: live records of these buckets (those in `scope`, all by default). */
+  | { type: 'buckets', buckets: number[], scope?: PeerScope, replyTo: ReplyTo<RepramRecord[]> }
   /** Several messages handled in one turn (see `Coalescer`). */
   | { type: 'batch', batch: Batch<StorageShardMsg> }
 
@@ -99,10 +103,10 @@ export function spawnStorageShard (parent: Parameters<typeof spawn>[0], init: St
           state.reported = Infinity
           report(state)
         }
-        msg.replyTo(msg.groups === undefined ? state.store.index.groups() : state.store.index.buckets(msg.groups))
+        msg.replyTo(msg.groups === undefined ? state.store.index.groups(msg.scope) : state.store.index.buckets(msg.groups, msg.scope))
         return state
       case 'buckets':
-        msg.replyTo(state.store.bucketRecords(msg.buckets, clock.now()))
+        msg.replyTo(state.store.bucketRecords(msg.buckets, clock.now(), msg.scope))
         return state
       case 'batch':
         return handleBatch(state, msg.batch, handle, batchCrash(`shard-${index}`, init.crashed))

@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module'
 import { compareUtf8, compareWrites, utf8Length, type OwnerProof, type RepramRecord } from '../../src/record.js'
 import { ExpiryHeap } from './expiry-heap.js'
-import { BucketIndex } from '../anti-entropy/digest.js'
+import { BucketIndex, inScope, type PeerScope } from '../anti-entropy/digest.js'
 
 /**
  * sorted-btree is CommonJS with its class on `exports.default`; Node's ESM and vitest
@@ -37,7 +37,9 @@ export class Entry implements RepramRecord {
     value: Uint8Array,
     readonly createdAt: number,
     readonly expiresAt: number,
-    readonly writeId: string
+    readonly writeId: string,
+    /** Where this write may live (canonical); undefined: anywhere. Shared, never copied: the set is immutable. */
+    readonly jurisdictions?: readonly string[]
   ) {
     if (value.byteLength <= COMPACT_VALUE_MAX) this.data = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1')
     // A view into a bigger buffer (a socket chunk, a gossip batch) would pin all of it.
@@ -129,7 +131,7 @@ export class ShardStore {
     const oldSize = old === undefined ? 0 : utf8Length(old.key) + old.size
     const free = this.capacityBytes - this.usedBytes + oldSize
     if (size > free) return { status: 'capacity', needed: size, free }
-    const entry = new Entry(rec.key, rec.value, createdAt, expiresAt, rec.writeId)
+    const entry = new Entry(rec.key, rec.value, createdAt, expiresAt, rec.writeId, rec.jurisdictions)
     if (rec.owner !== undefined) entry.owner = rec.owner
     this.records.set(rec.key, entry)
     if (old === undefined) {
@@ -182,11 +184,11 @@ export class ShardStore {
     return out
   }
 
-  /** Live records of the given anti-entropy buckets (see {@link BucketIndex}). */
-  bucketRecords (buckets: readonly number[], now: number): Entry[] {
+  /** Live records of the given anti-entropy buckets (see {@link BucketIndex}), those in `scope` only (default: all). */
+  bucketRecords (buckets: readonly number[], now: number, scope?: PeerScope): Entry[] {
     const out: Entry[] = []
     for (const b of buckets) {
-      for (const e of this.index.entries(b)) if (e.expiresAt > now) out.push(e)
+      for (const e of this.index.entries(b)) if (e.expiresAt > now && inScope(e.jurisdictions, scope)) out.push(e)
     }
     return out
   }

@@ -9,6 +9,6 @@
 export { AttestationService, type AttestationServiceHost, type AttestationServiceOptions } from './service.js'
 export { ephemeralSigner, identitySigner, signerFromPrivateKey, type AttestationSigner } from './signer.js'
 export { createAttestorMetrics, type AttestorMetrics } from './metrics.js'
-export { ATTESTATION_DOMAIN, canonicalAttestationBytes, canonicalAttestationString, type Attestation, type AttestationBody } from '../sdk/attest/canonical.js'
+export { ATTESTATION_DOMAIN, ATTESTATION_DOMAIN_V2, canonicalAttestationBytes, canonicalAttestationString, type Attestation, type AttestationBody } from '../sdk/attest/canonical.js'
 /** @deprecated renamed {@link AttestationService}; kept so existing imports work. */
 export { AttestationService as Attestor } from './service.js'

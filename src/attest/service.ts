@@ -71,6 +71,7 @@ export class AttestationService {
     const ref = spawnAttestor(this.host.system, {
       clock: this.host.clock,
       signer,
+      jurisdiction: c.jurisdiction,
       cycleMs: c.attestationCycleMs,
       retained: c.attestationCycles,
       maxPerCycle: c.maxAttestationsPerCycle,
@@ -103,7 +104,7 @@ export class AttestationService {
 
   /** Who signs, as every response shows it. */
   info (): SignerInfo {
-    return signerInfo(this.started().signer)
+    return signerInfo(this.started().signer, this.host.config.jurisdiction)
   }
 
   /** The cycle listing; with `keyHash`, also every retained proof for it. */
@@ -112,7 +113,7 @@ export class AttestationService {
     const r = await this.asker.ask<ListReply, AttestorMsg>(ref, replyTo => ({ type: 'list', keyHash, replyTo }), READ_TIMEOUT_MS, 'attestor')
     const c = this.host.config
     return {
-      ...signerInfo(signer),
+      ...signerInfo(signer, c.jurisdiction),
       cycle_ms: c.attestationCycleMs,
       retained_cycles: c.attestationCycles,
       max_per_cycle: c.maxAttestationsPerCycle,
@@ -142,7 +143,7 @@ export class AttestationService {
   }
 
   private cycleAttestations (signer: AttestationSigner, r: CycleReply): CycleAttestations {
-    return { ...signerInfo(signer), cycle: r.cycle, attestations: r.attestations }
+    return { ...signerInfo(signer, this.host.config.jurisdiction), cycle: r.cycle, attestations: r.attestations }
   }
 
   private started (): Extract<RunState, { code: 'started' }> {
@@ -168,6 +169,8 @@ export class AttestationService {
   }
 }
 
-function signerInfo (s: AttestationSigner): SignerInfo {
-  return { node_id: s.nodeId, public_key: s.publicKey, key_type: s.keyType, ephemeral: s.ephemeral }
+function signerInfo (s: AttestationSigner, jurisdiction: string | undefined): SignerInfo {
+  const info: SignerInfo = { node_id: s.nodeId, public_key: s.publicKey, key_type: s.keyType, ephemeral: s.ephemeral }
+  if (jurisdiction !== undefined) info.jurisdiction = jurisdiction
+  return info
 }

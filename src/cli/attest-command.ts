@@ -12,6 +12,7 @@ import { parseDuration } from '../config.js'
 import { collectDeletionProofs, type DeletionProofs } from '../sdk/attest/collect.js'
 import { toCef, toJsonLines } from '../sdk/attest/export.js'
 import { CliError, EXIT } from './errors.js'
+import { parseJurisdictions } from '../wire/jurisdiction.js'
 import { processIo, writeOut, type CliIo } from './io.js'
 
 interface VerifyOpts {
@@ -22,16 +23,19 @@ interface VerifyOpts {
   minNodes: string
   format: string
   timeout: string
+  jurisdiction?: string
 }
 
 const FORMATS = ['table', 'json', 'jsonl', 'cef'] as const
 
 /** The per-node table printed by `attest verify`. */
 export function formatProofTable (r: DeletionProofs): string {
-  const rows = [['NODE', 'NODE ID', 'STATUS', 'VALID', 'INVALID', 'DELETED AT']]
+  const rows = [['NODE', 'NODE ID', 'JURISDICTION', 'STATUS', 'VALID', 'INVALID', 'DELETED AT']]
   for (const n of r.nodes) {
     const last = n.proofs.reduce((t, p) => Math.max(t, p.deletedAt), 0)
-    rows.push([n.url, n.nodeId ?? '-', n.status === 'error' ? `error: ${n.error ?? ''}` : n.status, String(n.proofs.length), String(n.invalid.length), last > 0 ? new Date(last).toISOString() : '-'])
+    // The jurisdictions the node's valid proofs declare (version 2); '-' for none.
+    const where = [...new Set(n.proofs.map(p => p.jurisdiction).filter((j): j is string => j !== undefined))].join(',')
+    rows.push([n.url, n.nodeId ?? '-', where === '' ? '-' : where, n.status === 'error' ? `error: ${n.error ?? ''}` : n.status, String(n.proofs.length), String(n.invalid.length), last > 0 ? new Date(last).toISOString() : '-'])
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map(r => r[i].length)))
   return rows.map(r => r.map((c, i) => i === r.length - 1 ? c : c.padEnd(widths[i])).join('  ')).join('\n') + '\n'
@@ -49,6 +53,7 @@ export function registerAttestCommands (program: Command, io: CliIo = processIo(
     .option('--min-nodes <n>', 'fewest independent nodes whose proofs must verify', '1')
     .option('--format <format>', `output: ${FORMATS.join(', ')}`, 'table')
     .option('--timeout <duration>', 'per-node timeout', '10s')
+    .option('--jurisdiction <codes>', 'the write\'s jurisdictions (its X-Jurisdiction, comma separated): count only proofs whose signer declares one of them')
     .action(async (opts: VerifyOpts) => {
       if ((opts.key === undefined) === (opts.keyHash === undefined)) throw new CliError('give exactly one of --key and --key-hash', EXIT.usage)
       if (opts.keyHash !== undefined && !/^[0-9a-fA-F]{64}$/.test(opts.keyHash)) throw new CliError('--key-hash must be 64 hex digits', EXIT.usage)
@@ -63,7 +68,9 @@ export function registerAttestCommands (program: Command, io: CliIo = processIo(
         try { p = new URL(u) } catch { throw new CliError(`invalid node URL "${u}"`, EXIT.usage) }
         if (p.protocol !== 'http:' && p.protocol !== 'https:') throw new CliError(`invalid node URL "${u}": use http:// or https://`, EXIT.usage)
       }
-      const r = await collectDeletionProofs(urls, opts.key ?? { keyHash: opts.keyHash as string }, { writeId: opts.writeId, timeoutMs })
+      let jurisdictions: string[] | undefined
+      try { jurisdictions = opts.jurisdiction === undefined ? undefined : parseJurisdictions(opts.jurisdiction) } catch (err) { throw new CliError(`invalid --jurisdiction: ${(err as Error).message}`, EXIT.usage) }
+      const r = await collectDeletionProofs(urls, opts.key ?? { keyHash: opts.keyHash as string }, { writeId: opts.writeId, timeoutMs, jurisdictions })
       switch (opts.format) {
         case 'json': await writeOut(io.stdout, JSON.stringify(r, null, 2) + '\n'); break
         case 'jsonl': await writeOut(io.stdout, toJsonLines(r.proofs)); break

@@ -14,6 +14,7 @@ import { Option, type Command } from 'commander'
 import type { CryptoCommands } from './crypto-hooks.js'
 import { CliError, EXIT, exitCodeForStatus, networkError } from './errors.js'
 import { readAll, writeOut, type CliIo } from './io.js'
+import { formatJurisdictions, parseJurisdictions } from '../wire/jurisdiction.js'
 
 /** Where the client commands send requests unless `--url` or `REPRAM_URL` says otherwise. */
 export const DEFAULT_URL = 'http://127.0.0.1:8080'
@@ -124,11 +125,16 @@ export function registerClientCommands (program: Command, io: CliIo, crypto: Cry
     .argument('[value]', 'the value as UTF-8 text; "-" or omitted: read raw bytes from stdin')
     .option('--ttl <seconds>', 'time to live in seconds (the node clamps it to its [min, max] TTL; default: the node\'s default TTL)')
     .option('--sign-key <file>', 'sign the write with this key (repram keygen --sign): needed for an owned key, ~ed25519:<public key>/… or ~eth:0x<address>/… (docs/owned-keys.md); the TTL is then 3600 s unless --ttl says otherwise')
+    .option('--jurisdiction <codes>', 'the jurisdictions the value may live in (X-Jurisdiction, comma separated, e.g. eu or eu,ch): only nodes in one of them store it')
     .option('-q, --quiet', 'print nothing on success')
   clientOptions(put)
   crypto.addEncryptionOptions(put)
-  put.action(async (key: string, value: string | undefined, opts: ClientOpts & { ttl?: string, quiet?: boolean, signKey?: string }) => {
+  put.action(async (key: string, value: string | undefined, opts: ClientOpts & { ttl?: string, quiet?: boolean, jurisdiction?: string, signKey?: string }) => {
     const t = target(opts, io)
+    let headers: Record<string, string> | undefined
+    if (opts.jurisdiction !== undefined) {
+      try { headers = { 'X-Jurisdiction': formatJurisdictions(parseJurisdictions(opts.jurisdiction)) } } catch (err) { throw new CliError(`invalid --jurisdiction: ${(err as Error).message}`, EXIT.usage) }
+    }
     let bytes: Uint8Array
     if (value === undefined || value === '-') {
       if (value === undefined && io.stdin.isTTY === true) throw new CliError('no value: give one as an argument or pipe it on stdin (use "-" to type it)', EXIT.usage)
@@ -141,7 +147,7 @@ export function registerClientCommands (program: Command, io: CliIo, crypto: Cry
     const signed = opts.signKey === undefined ? undefined : await (await import('./sign-key.js')).signForCli(opts.signKey, key, bytes, opts.ttl)
     const ttl = signed?.ttl ?? opts.ttl
     const query = ttl === undefined ? '' : `?ttl=${encodeURIComponent(ttl)}`
-    const res = await send(t, 'PUT', `/v1/data/${encodeKeyPath(key)}${query}`, bytes, signed?.headers)
+    const res = await send(t, 'PUT', `/v1/data/${encodeKeyPath(key)}${query}`, bytes, signed === undefined ? headers : { ...headers, ...signed.headers })
     await ensureOk(res)
     const body = await json(res, t)
     if (opts.quiet !== true) await writeOut(io.stdout, JSON.stringify(body) + '\n')

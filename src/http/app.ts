@@ -124,6 +124,7 @@ export function createHttpApp (node: RepramNode, opts: HttpAppOptions = {}): { a
       status: 'ok',
       network: config.network,
       enclave: config.enclave,
+      jurisdiction: node.jurisdiction,
       uptime: `${uptime}s`,
       uptime_seconds: uptime,
       memory: { rss: mem.rss, heap_used: mem.heapUsed, heap_total: mem.heapTotal, external: mem.external },
@@ -138,7 +139,7 @@ export function createHttpApp (node: RepramNode, opts: HttpAppOptions = {}): { a
     })
   })
 
-  app.get('/v1/topology', (c) => c.json({ node_id: node.networkInfo().nodeId, enclave: config.enclave, peers: node.topology() }))
+  app.get('/v1/topology', (c) => c.json({ node_id: node.networkInfo().nodeId, enclave: config.enclave, jurisdiction: node.jurisdiction, peers: node.topology() }))
 
   app.get('/v1/metrics', async (c) => {
     const text = await node.registry.metrics()

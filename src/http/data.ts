@@ -5,7 +5,8 @@
  */
 import { HTTPException } from 'hono/http-exception'
 import { RepramError } from '../errors.js'
-import type { RepramNode } from '../node/node.js'
+import type { PutOptions, RepramNode } from '../node/node.js'
+import { formatJurisdictions } from '../wire/jurisdiction.js'
 import { RateLimitedError } from './middleware/rate-limit.js'
 import { keyFromUrl } from './keys.js'
 import { signedPutFrom } from './owned.js'
@@ -37,7 +38,9 @@ export async function readReply (node: RepramNode, url: string): Promise<Reply> 
       'X-Created-At': new Date(rec.createdAt).toISOString(),
       'X-Original-TTL': String(rec.ttl),
       'X-Remaining-TTL': String(Math.max(0, Math.floor((rec.expiresAt - now) / 1000))),
-      'X-Expires-At': String(rec.expiresAt)
+      'X-Expires-At': String(rec.expiresAt),
+      // Where the record may live, when it was written with X-Jurisdiction.
+      ...(rec.jurisdictions === undefined ? {} : { 'X-Jurisdiction': formatJurisdictions(rec.jurisdictions) })
     },
     body: rec.value as Uint8Array<ArrayBuffer>
   }
@@ -48,12 +51,17 @@ export async function writeReply (node: RepramNode, url: string, ttl: string | u
   const key = keyFromUrl(url, true)
   // An owned key's write carries its owner's signature in headers (src/http/owned.ts); plain keys ignore them.
   const signed = key.charCodeAt(0) === 0x7e ? signedPutFrom(header) : undefined
-  const r = await node.put(key, value, signed === undefined ? { ttl } : { ttl, signed })
-  return {
-    status: r.quorum ? 201 : 202,
-    headers: { 'Content-Type': 'application/json', 'X-Original-TTL': String(r.ttl), 'X-Expires-At': String(r.expiresAt), 'X-Write-Id': r.writeId },
-    body: JSON.stringify({ key: r.key, ttl: r.ttl, expiresAt: r.expiresAt, writeId: r.writeId, replicas: r.replicas })
+  // X-Jurisdiction: where the write may live (400 when malformed; 421/422 when this node may not hold it).
+  const jurisdictions = header('x-jurisdiction')
+  const opts: PutOptions = signed === undefined ? { ttl } : { ttl, signed }
+  if (jurisdictions !== undefined) opts.jurisdictions = jurisdictions
+  const r = await node.put(key, value, opts)
+  const headers: Record<string, string> = { 'Content-Type': 'application/json', 'X-Original-TTL': String(r.ttl), 'X-Expires-At': String(r.expiresAt), 'X-Write-Id': r.writeId }
+  if (r.jurisdictions === undefined) {
+    return { status: r.quorum ? 201 : 202, headers, body: JSON.stringify({ key: r.key, ttl: r.ttl, expiresAt: r.expiresAt, writeId: r.writeId, replicas: r.replicas }) }
   }
+  headers['X-Jurisdiction'] = formatJurisdictions(r.jurisdictions)
+  return { status: r.quorum ? 201 : 202, headers, body: JSON.stringify({ key: r.key, ttl: r.ttl, expiresAt: r.expiresAt, writeId: r.writeId, replicas: r.replicas, jurisdictions: r.jurisdictions }) }
 }
 
 /**

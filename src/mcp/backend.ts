@@ -72,13 +72,14 @@ export interface McpBackend {
   /** `embedded` or `node` (in this process) or `remote` (over HTTP). */
   readonly kind: 'node' | 'remote'
   /** Stores `value` under `key`; `ttl` in seconds, any finite number (the node truncates and clamps it), or the node's default. */
-  put: (key: string, value: Uint8Array, ttl?: number) => Promise<StoreOutcome>
+  /** `jurisdictions`: where the write may live (X-Jurisdiction); absent: anywhere. */
+  put: (key: string, value: Uint8Array, ttl?: number, jurisdictions?: readonly string[]) => Promise<StoreOutcome>
   /**
    * Stores `value` under an owned `key` (docs/owned-keys.md), signed by `signer`; `ttl` as
    * for `put`, but a signed TTL cannot be clamped by the node: the embedded node's range
    * is applied here, a remote node refuses one out of its range.
    */
-  putSigned?: (key: string, value: Uint8Array, ttl: number | undefined, signer: WriteSigner) => Promise<StoreOutcome>
+  putSigned?: (key: string, value: Uint8Array, ttl: number | undefined, signer: WriteSigner, jurisdictions?: readonly string[]) => Promise<StoreOutcome>
   /** The live record under `key`, or null. */
   get: (key: string) => Promise<StoredRecord | null>
   /** The live record's timing under `key`, or null (no value transferred). */
@@ -132,17 +133,17 @@ export function nodeBackend (node: RepramNode): McpBackend {
   })
   return {
     kind: 'node',
-    async put (key, value, ttl) {
-      const r = await node.put(key, value, { ttl })
+    async put (key, value, ttl, jurisdictions) {
+      const r = await node.put(key, value, { ttl, jurisdictions })
       return { key: r.key, ttl: r.ttl, expiresAt: r.expiresAt, quorum: r.quorum }
     },
-    async putSigned (key, value, ttl, signer) {
+    async putSigned (key, value, ttl, signer, jurisdictions) {
       const c = node.config
       const t = Math.min(c.maxTtl, Math.max(c.minTtl, ttl === undefined ? DEFAULT_SIGNED_TTL : clientTtl(ttl)))
       const createdAt = node.clock.now()
       const writeId = newWriteId()
       const { proof } = await signWrite({ key, createdAt, expiresAt: createdAt + t * 1000, writeId }, value, signer)
-      const r = await node.put(key, value, { ttl: t, signed: { createdAt, writeId, proof } })
+      const r = await node.put(key, value, { ttl: t, signed: { createdAt, writeId, proof }, jurisdictions })
       return { key: r.key, ttl: r.ttl, expiresAt: r.expiresAt, quorum: r.quorum }
     },
     async get (key) {
@@ -216,12 +217,12 @@ export function clientTtl (ttl: number): number {
 export function clientBackend (client: RepramClient): McpBackend {
   return {
     kind: 'remote',
-    async put (key, value, ttl) {
-      const r = await client.put(key, value, { ttl: ttl === undefined ? undefined : clientTtl(ttl) })
+    async put (key, value, ttl, jurisdictions) {
+      const r = await client.put(key, value, { ttl: ttl === undefined ? undefined : clientTtl(ttl), jurisdictions })
       return { key: r.key, ttl: r.ttl, expiresAt: r.expiresAt, quorum: r.status === 201 }
     },
-    async putSigned (key, value, ttl, signer) {
-      const r = await client.put(key, value, { ttl: ttl === undefined ? undefined : clientTtl(ttl), signer })
+    async putSigned (key, value, ttl, signer, jurisdictions) {
+      const r = await client.put(key, value, { ttl: ttl === undefined ? undefined : clientTtl(ttl), signer, jurisdictions })
       return { key: r.key, ttl: r.ttl, expiresAt: r.expiresAt, quorum: r.status === 201 }
     },
     async get (key) {

@@ -135,16 +135,17 @@ export function registerRepramTools (server: McpServer, backend: McpBackend, opt
       data: z.string().describe('The data to store. Can be any string — plain text, JSON, base64-encoded binary, etc.'),
       ttl_seconds: z.number().optional().describe('Time-to-live in seconds. The data will be automatically deleted after this duration. The node clamps it into its [minimum, maximum] TTL (300 and 86400 by default; see repram_status). Default: the node\'s default TTL (3600, 1 hour).'),
       key: z.string().optional().describe('Optional custom key. If omitted, a UUID v4 key is generated automatically. Use a custom key when you need a predictable rendezvous point with another agent.'),
+      jurisdictions: z.array(z.string()).optional().describe('Optional: the jurisdictions the data may live in (short codes such as "eu" or "us"): only nodes in one of them store it. Omit to store anywhere.'),
       ...encrypted,
       ...owned
     })
   }, async (args) => await run('repram_store', async () => {
-    const a = args as { data: string, ttl_seconds?: number, key?: string, encrypted?: boolean }
+    const a = args as { data: string, ttl_seconds?: number, key?: string, encrypted?: boolean, jurisdictions?: string[] }
     requireEncFlag(a.encrypted)
     const { key, signed } = ownedKey(a.key, (args as { owned?: unknown }).owned)
     const value = await encode(key, a.data, useEnc(a.encrypted))
     if (signed && backend.putSigned === undefined) throw new ToolInputError('this server\'s backend cannot sign writes')
-    const r = signed && signer !== undefined && backend.putSigned !== undefined ? await backend.putSigned(key, value, a.ttl_seconds, signer) : await backend.put(key, value, a.ttl_seconds)
+    const r = signed && signer !== undefined && backend.putSigned !== undefined ? await backend.putSigned(key, value, a.ttl_seconds, signer, a.jurisdictions) : await backend.put(key, value, a.ttl_seconds, a.jurisdictions)
     const out: Record<string, unknown> = { key: r.key, ttl_seconds: r.ttl, expires_at: iso(r.expiresAt) }
     if (!r.quorum) out.replicated = false
     if (useEnc(a.encrypted)) out.encrypted = true

@@ -14,7 +14,7 @@ import { lpStream } from '@libp2p/utils'
 import type { Stream } from '@libp2p/interface'
 import { BlobRequest, BlobResponse, type Write } from '../wire/pb/repram.js'
 import type { RepramRecord } from '../record.js'
-import { copyProof, valueHash } from '../wire/write.js'
+import { copyProof, valueHash, withJurisdictions } from '../wire/write.js'
 import { BudgetExceededError, framedBytes, meterStream, type BudgetAccount, type PeerBudgets } from './budget.js'
 
 export { valueHash }
@@ -231,6 +231,13 @@ export interface BlobServerInit extends BlobInit {
   now: () => number
   onBytes?: (n: number) => void
   /**
+   * Whether the asking peer may hold this record (its jurisdictions). A record it may not
+   * hold is answered `not_found`, as if it were not here, and `withheld` is called.
+   * @default every record
+   */
+  admits?: (rec: RepramRecord) => boolean
+  withheld?: () => void
+  /**
    * The asking peer's budget: the request as it arrives, then the chunk being sent
    * (encoded, in the stream's send buffer) while the value is served. Over the cap the
    * stream is reset.
@@ -252,7 +259,9 @@ export async function serveBlobStream (stream: Stream, init: BlobServerInit): Pr
     if (account !== undefined && !account.charge(framedBytes(BLOB_CHUNK_BYTES + FRAME_SLACK_BYTES))) throw new BudgetExceededError('blob')
     const rec = req.network === init.network && req.enclave === init.enclave ? await init.lookup(req.key) : undefined
     // Never serve an expired record, whatever the sweep state.
-    if (rec === undefined || rec.writeId !== req.writeId || rec.expiresAt <= init.now()) {
+    const refused = rec !== undefined && init.admits !== undefined && !init.admits(rec)
+    if (refused) init.withheld?.()
+    if (rec === undefined || rec.writeId !== req.writeId || rec.expiresAt <= init.now() || refused) {
       await lp.write(BlobResponse.encode({ chunk: new Uint8Array(0), error: 'not_found' }), { signal })
       await stream.close({ signal })
       return

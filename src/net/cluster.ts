@@ -29,7 +29,8 @@ import { spawnAntiEntropy, shuffle, type RoundReason } from '../../actors/anti-e
 import { WriteResult } from '../wire/pb/repram.js'
 import { DEFAULT_PUBSUB_SERVICE, LEAVE_TIMEOUT_MS } from './constants.js'
 import { createClusterMetrics, type ClusterMetrics } from './metrics.js'
-import { topicFor } from './topic.js'
+import { jurisdictionTopic, topicFor } from './topic.js'
+import { admits } from '../wire/jurisdiction.js'
 import { hostFromLibp2p, type NetHost } from './host.js'
 import { SyncEngine, createSyncMetrics, type SyncMetrics } from './sync.js'
 import { Libp2pTransport } from './transport.js'
@@ -128,11 +129,25 @@ export class ClusterReplicator implements Replicator {
           return results
         },
         penalise: (peer) => reputation.penalise(peer, 'invalid_write'),
+        peerJurisdiction: (peer) => this.jurisdictionOf(peer),
+        declared: (peerId, jurisdiction) => dispatch(actors.membership, { type: 'declared', peerId, jurisdiction }),
         metrics: this.syncMetrics,
         log: this.log
       })
       this.state = { code: 'started', store, host, owned, transport, actors, sync, halt, unwire: async () => {}, rendezvous: undefined }
-      this.state.unwire = await wireHandlers({ store, host, transport, actors, sync, asker: this.asker, topic: topicFor(c.network, c.enclave), metrics: this.metrics, log: this.log })
+      this.state.unwire = await wireHandlers({
+        store,
+        host,
+        transport,
+        actors,
+        sync,
+        asker: this.asker,
+        topic: topicFor(c.network, c.enclave),
+        jurisdictionTopic: c.jurisdiction === undefined ? undefined : jurisdictionTopic(c.network, c.enclave, c.jurisdiction),
+        peerJurisdiction: (peer) => this.jurisdictionOf(peer),
+        metrics: this.metrics,
+        log: this.log
+      })
       // Peers can reach every protocol now: dial the bootstrap list.
       dispatch(actors.membership, { type: 'start' })
       this.publicMetrics ??= createPublicMetrics(store.registry, () => this.publicNetwork())
@@ -187,15 +202,17 @@ export class ClusterReplicator implements Replicator {
     const refs: Partial<ClusterActors> = {}
     const membershipIn = new LateSender<MembershipMsg>(() => refs.membership, batch => ({ type: 'batch', batch }))
     const gossipIn = new LateSender<GossipPeerMsg>(() => refs.gossip, batch => ({ type: 'batch', batch }))
-    refs.inbound = spawnInboundWrites(system, { limits: c, clock, merge: store.merge, transport, signal, count: reports.inbound, crashed })
+    refs.inbound = spawnInboundWrites(system, { limits: c, jurisdiction: c.jurisdiction ?? null, clock, merge: store.merge, transport, signal, count: reports.inbound, crashed })
     refs.antiEntropy = spawnAntiEntropy(system, { round: async (id, reason) => await this.syncRound(id, reason), clock, intervalMs: c.syncIntervalMs, crashed })
     refs.gossip = spawnGossipPeer(system, {
       limits: { ...c, maxMessageBytes: c.maxGossipMessageBytes, batchSize: c.gossipBatchSize },
       batchDelayMs: c.gossipBatchDelayMs,
       inlineBytes: c.gossipInlineBytes,
       origin: transport.host.peerId.toMultihash().bytes,
+      jurisdiction: c.jurisdiction ?? null,
       clock,
-      transport: { publish: async (data) => (await transport.host.pubsub.publish(topicFor(c.network, c.enclave), data)).recipients.length },
+      // Writes restricted to a jurisdiction go to its topic, which only nodes in it subscribe to.
+      transport: { publish: async (data, j) => (await transport.host.pubsub.publish(j === undefined ? topicFor(c.network, c.enclave) : jurisdictionTopic(c.network, c.enclave, j), data)).recipients.length },
       inbound: new Coalescer<InboundWritesMsg>(refs.inbound, batch => ({ type: 'batch', batch })),
       membership: membershipIn,
       counters: reports.gossip,
@@ -272,7 +289,28 @@ export class ClusterReplicator implements Replicator {
     if (k <= 0) return undefined
     const rep = this.state.transport.reputation
     const peers = shuffle(this.view.filter(m => m.healthy && m.active && !rep.graylisted(m.id)).map(m => m.id)).slice(0, k)
-    return await this.state.sync.readThrough(key, peers)
+    const { store, sync } = this.state
+    const found = await sync.readThrough(key, peers)
+    // Peers leave out what we may not hold; one that did not is not believed (nor stored, nor proxied).
+    if (found !== undefined && !admits(found.jurisdictions, store.config.jurisdiction)) {
+      store.outOfJurisdiction('refused', 'read_through')
+      return undefined
+    }
+    return found
+  }
+
+  /** Healthy members, not graylisted, whose declared jurisdiction is in `set` (see {@link Replicator.jurisdictionMembers}). */
+  jurisdictionMembers (set: readonly string[]): number {
+    if (this.state.code !== 'started') return 0
+    const rep = this.state.transport.reputation
+    let n = 0
+    for (const m of this.view) if (m.healthy && !rep.graylisted(m.id) && admits(set, m.jurisdiction)) n++
+    return n
+  }
+
+  /** What this node knows of a member's jurisdiction, from its own statements (null: none; undefined: not known). */
+  private jurisdictionOf (peer: string): string | null | undefined {
+    return this.view.find(m => m.id === peer)?.jurisdiction
   }
 
   info (): { nodeId: string, addresses: string[], peers: number, publicNetwork?: PublicNetworkInfo } {
@@ -293,7 +331,8 @@ export class ClusterReplicator implements Replicator {
       rtt_ms: m.rttMs === null ? null : Math.round(m.rttMs * 100) / 100,
       healthy: m.healthy,
       last_seen: m.lastSeen,
-      score: Math.round(transport.reputation.score(m.id) * 100) / 100
+      score: Math.round(transport.reputation.score(m.id) * 100) / 100,
+      ...(m.jurisdiction === undefined ? {} : { jurisdiction: m.jurisdiction })
     }))
   }
 

@@ -1,7 +1,8 @@
 /**
  * Where each protocol enters the node: this file turns libp2p traffic and events into
  * actor messages, and decides nothing itself.
- * - gossip topic: the validator asks the gossip peer for its verdict; delivered messages
+ * - gossip topics (the enclave's, and the topic of this node's jurisdiction, which only
+ *   nodes in it subscribe to): the validator asks the gossip peer for its verdict; delivered messages
  *   go to the gossip peer with the peer that carried them (gossipsub's propagation
  *   source: membership verifies an author only on its own connection); a peer subscribing
  *   to the topic goes to membership (a member is seen, anyone else is asked the REPRAM
@@ -9,7 +10,8 @@
  * - `/repram/replicate/1.0.0`: writes to inbound writes (acked per write), fetches from
  *   the store, leaves and signs of life to membership, peer exchange from membership;
  * - `/repram/sync/1.0.0`: the {@link SyncEngine} (anti-entropy server, read-through);
- * - `/repram/blob/1.0.0`: values by key and writeId from the store;
+ * - `/repram/blob/1.0.0`: values by key and writeId from the store (never one restricted to
+ *   jurisdictions the asking peer is not known to be in);
  * - libp2p `peer:connect` / `peer:disconnect` to membership; mDNS discoveries are dialled.
  * Every inbound replicate, sync and blob stream is charged to its peer's memory budget
  * (`budget.ts`): a peer at its cap has new streams refused, and a stream that takes it
@@ -29,6 +31,7 @@ import type { QuorumCoordinatorMsg } from '../../actors/quorum-coordinator/index
 import type { AntiEntropyMsg } from '../../actors/anti-entropy/index.js'
 import { WriteResult, type Write } from '../wire/pb/repram.js'
 import { toWire } from '../wire/write.js'
+import { admits } from '../wire/jurisdiction.js'
 import { BLOB_PROTOCOL, LEAVE_TIMEOUT_MS, REPLICATE_PROTOCOL, SYNC_PROTOCOL } from './constants.js'
 import { serveReplicateStream } from './replicate.js'
 import { serveBlobStream } from './blob.js'
@@ -59,6 +62,10 @@ export interface HandlersInit {
   sync: SyncEngine
   asker: Asker
   topic: string
+  /** The topic of this node's jurisdiction, when it declares one: subscribed to like the enclave topic. */
+  jurisdictionTopic?: string
+  /** What this node knows of a member's jurisdiction (null: none; undefined: not known). */
+  peerJurisdiction: (peer: string) => string | null | undefined
   metrics: ClusterMetrics
   log: Logger
 }
@@ -83,17 +90,19 @@ export async function wireHandlers (init: HandlersInit): Promise<Unwire> {
 
   // ---- gossip ----------------------------------------------------------------------------
   const pubsub = host.pubsub
-  pubsub.topicValidators.set(topic, async (peer, msg) => {
+  const topics = init.jurisdictionTopic === undefined ? [topic] : [topic, init.jurisdictionTopic]
+  const validator = async (peer: PeerId, msg: Parameters<Parameters<typeof pubsub.topicValidators.set>[1]>[1]): Promise<TopicValidatorResult> => {
     const carrier = transport.learn(peer)
     const author = msg.type === 'signed' ? transport.learn(msg.from) : undefined
     const verdict = await asker.ask<GossipVerdict, GossipPeerMsg>(gossip, replyTo => ({ type: 'validate', data: msg.data, signed: msg.type === 'signed', carrier, author, replyTo }), c.writeTimeoutMs, 'gossip peer').catch(() => 'ignore' as const)
     return VERDICTS[verdict]
-  })
+  }
+  for (const t of topics) pubsub.topicValidators.set(t, validator)
   const selfId = host.peerId.toString()
   // 'gossipsub:message' (not 'message'): it names the propagation source, the peer whose connection delivered the message.
   const onMessage = (evt: CustomEvent<GossipsubMessage>): void => {
     const { msg, propagationSource } = evt.detail
-    if (msg.topic !== topic || msg.type !== 'signed') return
+    if (!topics.includes(msg.topic) || msg.type !== 'signed') return
     const from = transport.learn(msg.from)
     if (from === selfId) return
     gossip.send({ type: 'received', from, data: msg.data, carrier: transport.learn(propagationSource) })
@@ -104,12 +113,14 @@ export async function wireHandlers (init: HandlersInit): Promise<Unwire> {
   }
   pubsub.addEventListener('gossipsub:message', onMessage as any)
   pubsub.addEventListener('subscription-change', onSubs as any)
-  pubsub.subscribe(topic)
+  for (const t of topics) pubsub.subscribe(t)
   undo.push(() => {
     pubsub.removeEventListener('gossipsub:message', onMessage as any)
     pubsub.removeEventListener('subscription-change', onSubs as any)
-    pubsub.topicValidators.delete(topic)
-    try { pubsub.unsubscribe(topic) } catch {}
+    for (const t of topics) {
+      pubsub.topicValidators.delete(t)
+      try { pubsub.unsubscribe(t) } catch {}
+    }
   })
 
   // ---- budgets ---------------------------------------------------------------------------
@@ -193,7 +204,8 @@ export async function wireHandlers (init: HandlersInit): Promise<Unwire> {
   }, { maxInboundStreams: SYNC_MAX_STREAMS, maxOutboundStreams: SYNC_MAX_STREAMS, runOnLimitedConnection: true })
   undo.push(async () => { await host.unhandle(SYNC_PROTOCOL).catch(() => {}) })
   await host.handle(BLOB_PROTOCOL, (stream: Stream, connection: Connection) => {
-    const account = admit(stream, transport.learn(connection.remotePeer), 'blob')
+    const asking = transport.learn(connection.remotePeer)
+    const account = admit(stream, asking, 'blob')
     if (account === undefined) return
     void serveBlobStream(stream, {
       account,
@@ -203,7 +215,10 @@ export async function wireHandlers (init: HandlersInit): Promise<Unwire> {
       maxKeyBytes: c.maxKeyBytes,
       timeoutMs: c.syncTimeoutMs,
       now: () => store.clock.now(),
-      lookup: async (key) => await store.lookup(key)
+      lookup: async (key) => await store.lookup(key),
+      // Honest pullers only ask for what they may hold; a peer not known to be in the record's jurisdictions gets nothing.
+      admits: (rec) => admits(rec.jurisdictions, init.peerJurisdiction(asking)),
+      withheld: () => store.outOfJurisdiction('withheld', 'blob')
     })
   }, { maxInboundStreams: SYNC_MAX_STREAMS, maxOutboundStreams: SYNC_MAX_STREAMS, runOnLimitedConnection: true })
   undo.push(async () => { await host.unhandle(BLOB_PROTOCOL).catch(() => {}) })

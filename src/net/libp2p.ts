@@ -21,7 +21,7 @@ import type { Identify } from '@libp2p/identify'
 import type { PrivateKey, PeerDiscovery, Transport, ComponentLogger, ConnectionGater } from '@libp2p/interface'
 import type { RepramConfig } from '../config.js'
 import { pskFromSecret } from './pnet.js'
-import { topicFor } from './topic.js'
+import { jurisdictionTopic, topicFor } from './topic.js'
 import { libp2pLogger } from './libp2p-logger.js'
 import { gossipThresholds } from './reputation.js'
 import { publicParts } from './public.js'
@@ -77,7 +77,8 @@ export function meshDegrees (D: number): { D: number, Dlo: number, Dhi: number, 
 
 /** Gossipsub settings shared by standalone nodes (embedding apps choose their own). */
 export function gossipsubOptions (config: RepramConfig, appScore?: (peerId: string) => number): Parameters<typeof gossipsub>[0] {
-  const topic = topicFor(config.network, config.enclave)
+  const topics = [topicFor(config.network, config.enclave)]
+  if (config.jurisdiction !== undefined) topics.push(jurisdictionTopic(config.network, config.enclave, config.jurisdiction))
   return {
     globalSignaturePolicy: StrictSign,
     emitSelf: false,
@@ -97,19 +98,18 @@ export function gossipsubOptions (config: RepramConfig, appScore?: (peerId: stri
     maxInboundDataLength: config.maxGossipMessageBytes + 16 * 1024,
     // Invalid messages on our topic cost the sender score (DESIGN §4); what this node
     // observed of the peer (reputation.ts) is the application-specific score, weight 1.
+    // The topic of this node's jurisdiction (restricted writes) is scored the same way.
     scoreParams: createPeerScoreParams({
       ...(appScore === undefined ? {} : { appSpecificScore: appScore, appSpecificWeight: 1 }),
-      topics: {
-        [topic]: createTopicScoreParams({
-          topicWeight: 1,
-          timeInMeshWeight: 0,
-          firstMessageDeliveriesWeight: 0,
-          meshMessageDeliveriesWeight: 0,
-          meshFailurePenaltyWeight: 0,
-          invalidMessageDeliveriesWeight: -100,
-          invalidMessageDeliveriesDecay: 0.5
-        })
-      }
+      topics: Object.fromEntries(topics.map(t => [t, createTopicScoreParams({
+        topicWeight: 1,
+        timeInMeshWeight: 0,
+        firstMessageDeliveriesWeight: 0,
+        meshMessageDeliveriesWeight: 0,
+        meshFailurePenaltyWeight: 0,
+        invalidMessageDeliveriesWeight: -100,
+        invalidMessageDeliveriesDecay: 0.5
+      })]))
     }),
     // Below peerGraylistScore a peer's RPCs are ignored; gossip and publish thresholds in gossipsub's proportions.
     scoreThresholds: gossipThresholds(config.peerGraylistScore)

@@ -31,7 +31,8 @@ export function clusterReports (store: LocalStore, m: ClusterMetrics, sync: Sync
       writes: (direction, result, n) => m.gossipWrites.inc({ direction, result }, n),
       rejected: (reason) => log.debug({ reason }, 'rejected a gossip message'),
       rejectedWrite: (result) => m.gossipWrites.inc({ direction: 'in', result }),
-      droppedWrites: (reason, n) => m.writesDropped.inc({ via: 'gossip', reason }, n)
+      droppedWrites: (reason, n) => m.writesDropped.inc({ via: 'gossip', reason }, n),
+      outOfJurisdiction: (n) => store.outOfJurisdiction('refused', 'gossip', n)
     },
     membership: {
       announce: (result) => m.announces.inc({ result }),
@@ -45,6 +46,11 @@ export function clusterReports (store: LocalStore, m: ClusterMetrics, sync: Sync
       // A write that expired in transit is no fault of its sender: one counter for every path.
       if (result === 'expired_in_transit') {
         m.writesDropped.inc({ via, reason: result })
+        return
+      }
+      // Outside the write's jurisdictions: one counter for every path (docs/compliance.md).
+      if (result === 'out_of_jurisdiction') {
+        store.outOfJurisdiction('refused', via === 'pulled' || via === 'received' ? 'sync' : via)
         return
       }
       switch (via) {

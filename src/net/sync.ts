@@ -19,6 +19,17 @@
  *
  * Read-through uses the same protocol with a `get` request, answered from local state only.
  *
+ * Jurisdictions (docs/compliance.md "Jurisdictions"): each side holds only records it may
+ * hold, so a round compares, on both sides, only what both may hold. The client states
+ * its jurisdiction in every request and computes its digests for the server's (as its
+ * view knows it); the server computes its own for the client's, leaves records the client
+ * may not hold out of every listing and answer (read-through included), and states its
+ * jurisdiction on the answer to a root: when that differs from what the client assumed,
+ * the client starts the round again with it. So digests never differ forever over records
+ * one side must never take, and nothing restricted is pushed to or pulled by a node
+ * outside. Both statements are each node's own word on its own connection; they reach
+ * membership (`declared`).
+ *
  * @example
  * const engine = new SyncEngine({ store, open, blobs, apply, metrics, log })
  * const result = await engine.round(peerId, AbortSignal.timeout(10_000))
@@ -29,7 +40,8 @@ import type { LocalStore } from '../node/store.js'
 import type { RepramConfig } from '../config.js'
 import type { Logger } from '../logger.js'
 import { compareWrites, type RepramRecord } from '../record.js'
-import { SYNC_BUCKETS, SYNC_GROUPS, GROUP_SIZE, digestBytes, digestWords } from '../../actors/anti-entropy/digest.js'
+import { SYNC_BUCKETS, SYNC_GROUPS, GROUP_SIZE, digestBytes, digestWords, inScope, type PeerScope } from '../../actors/anti-entropy/digest.js'
+import { isJurisdictionCode } from '../wire/jurisdiction.js'
 import { SyncRequest, SyncResponse, WriteResult, type Fetch, type SyncEntry, type Write } from '../wire/pb/repram.js'
 import { checkWrite, fromWire, proofBytes, toWire } from '../wire/write.js'
 import type { BlobClient } from './blob.js'
@@ -95,6 +107,10 @@ export interface SyncEngineInit {
   apply: (writes: Write[], from: string, direction: SyncDirection, signal: AbortSignal) => Promise<WriteResult[]>
   metrics: SyncMetrics
   log: Logger
+  /** What this node knows of a peer's jurisdiction (null: none; undefined: not known). @default unknown */
+  peerJurisdiction?: (peer: string) => string | null | undefined
+  /** A peer stated its jurisdiction on its own sync stream (membership keeps it). */
+  declared?: (peer: string, jurisdiction: string | null) => void
   /** Told of a peer whose read-through answer no honest node sends (reputation: an `invalid_write` penalty). */
   penalise?: (peer: string) => void
 }
@@ -157,16 +173,21 @@ export class SyncEngine {
 
   // ---- local state ----------------------------------------------------------------------
 
-  private async localGroups (): Promise<Uint32Array> {
-    return await this.store.digest()
+  /** This node's jurisdiction as stated on the wire (absent: none). */
+  private get ownJurisdiction (): string | undefined {
+    return this.config.jurisdiction
   }
 
-  private async localBuckets (groups: number[]): Promise<Uint32Array> {
-    return await this.store.digest(groups)
+  private async localGroups (scope: PeerScope): Promise<Uint32Array> {
+    return await this.store.digest(undefined, scope)
   }
 
-  private async localRecords (buckets: number[]): Promise<RepramRecord[]> {
-    return await this.store.buckets(buckets)
+  private async localBuckets (groups: number[], scope: PeerScope): Promise<Uint32Array> {
+    return await this.store.digest(groups, scope)
+  }
+
+  private async localRecords (buckets: number[], scope: PeerScope): Promise<RepramRecord[]> {
+    return await this.store.buckets(buckets, scope)
   }
 
   /** Wire form for sending: inline, or announced above the threshold. Undefined when expired by our clock. */
@@ -189,7 +210,7 @@ export class SyncEngine {
     const c = this.config
     const stream = await this.init.open(peerId, signal)
     const f = new Framed(stream, this.maxFrameBytes, this.init.metrics)
-    const base = { network: c.network, enclave: c.enclave, buckets: SYNC_BUCKETS, groups: [], entries: [], records: [], fetch: [], push: [] }
+    const base = { network: c.network, enclave: c.enclave, buckets: SYNC_BUCKETS, groups: [], entries: [], records: [], fetch: [], push: [], jurisdiction: this.ownJurisdiction }
     const ask = async (req: Partial<SyncRequest>): Promise<void> => { await f.send({ ...base, ...req }, SyncRequest.encode, signal) }
     const answer = async (): Promise<SyncResponse> => {
       const res = SyncResponse.decode(await f.read(signal), { limits: { entries: SYNC_FRAME_ITEMS, records: SYNC_FRAME_ITEMS } } as any)
@@ -198,9 +219,22 @@ export class SyncEngine {
     }
     const result: RoundResult = { inSync: false, pulled: 0, pushed: 0, bytesIn: 0, bytesOut: 0 }
     try {
-      const mine = await this.localGroups()
+      // Digests for the jurisdiction the server is in, as far as we know (none until it says).
+      const known = this.init.peerJurisdiction?.(peerId)
+      let scope: PeerScope = { jurisdiction: known ?? null }
+      let mine = await this.localGroups(scope)
       await ask({ root: digestBytes(mine.subarray(0, 2)) })
-      const first = await answer()
+      let first = await answer()
+      const theirJurisdiction = stated(first.jurisdiction)
+      if (theirJurisdiction !== null && !isJurisdictionCode(theirJurisdiction)) throw new Error('the peer states no jurisdiction code')
+      if (theirJurisdiction !== known) this.init.declared?.(peerId, theirJurisdiction)
+      if (theirJurisdiction !== scope.jurisdiction) {
+        // We compared the wrong sets: once more, for the jurisdiction it states.
+        scope = { jurisdiction: theirJurisdiction }
+        mine = await this.localGroups(scope)
+        await ask({ root: digestBytes(mine.subarray(0, 2)) })
+        first = await answer()
+      }
       if (first.inSync === true) {
         result.inSync = true
         return result
@@ -222,7 +256,7 @@ export class SyncEngine {
       if (descend.length > 0) {
         await ask({ groups: descend })
         const tb = digestWords((await answer()).digests)
-        const mb = await this.localBuckets(descend)
+        const mb = await this.localBuckets(descend, scope)
         if (tb.length !== mb.length) throw new Error('bad bucket digests')
         descend.forEach((g, i) => {
           for (let j = 0; j < GROUP_SIZE; j++) {
@@ -249,7 +283,7 @@ export class SyncEngine {
           for (const e of res.entries) remote.set(e.key, e)
           if (res.more !== true) break
         }
-        const local = await this.localRecords(chunk)
+        const local = await this.localRecords(chunk, scope)
         const fetch: Fetch[] = []
         const held = new Map<string, RepramRecord>()
         for (const r of local) {
@@ -348,10 +382,14 @@ export class SyncEngine {
     const stream = await this.init.open(peer, signal)
     const f = new Framed(stream, this.maxFrameBytes, this.init.metrics)
     try {
-      await f.send({ network: c.network, enclave: c.enclave, buckets: SYNC_BUCKETS, groups: [], entries: [], records: [], fetch: [], push: [], get: key }, SyncRequest.encode, signal)
+      await f.send({ network: c.network, enclave: c.enclave, buckets: SYNC_BUCKETS, groups: [], entries: [], records: [], fetch: [], push: [], get: key, jurisdiction: this.ownJurisdiction }, SyncRequest.encode, signal)
       const res = SyncResponse.decode(await f.read(signal), { limits: { records: 1, entries: 0 } } as any)
       const w = res.records[0]
-      if (res.error !== undefined || w === undefined || w.key !== key) return undefined
+      if (res.error !== undefined) return undefined
+      const theirs = stated(res.jurisdiction)
+      if (theirs !== null && !isJurisdictionCode(theirs)) return undefined
+      if (theirs !== this.init.peerJurisdiction?.(peer)) this.init.declared?.(peer, theirs)
+      if (w === undefined || w.key !== key) return undefined
       // Same checks as gossip: limits, maxTtl + skew, and expiry by our clock.
       const why = checkWrite(w, this.store.clock.now(), c)
       if (why !== undefined) {
@@ -381,6 +419,7 @@ export class SyncEngine {
       await f.send({ digests: new Uint8Array(0), entries: [], records: [], results: [], ...res }, SyncResponse.encode, signal)
     }
     try {
+      let client: PeerScope | undefined
       for (;;) {
         let buf: Uint8Array
         try {
@@ -393,7 +432,17 @@ export class SyncEngine {
           await reply({ error: 'wrong network, enclave or bucket count' })
           break
         }
-        await this.answer(req, from, reply, signal)
+        const j = stated(req.jurisdiction)
+        if (j !== null && !isJurisdictionCode(j)) {
+          await reply({ error: 'bad jurisdiction' })
+          break
+        }
+        // The client's own word on its own connection: what we leave out for it, and what membership learns.
+        if (client === undefined || client.jurisdiction !== j) {
+          client = { jurisdiction: j }
+          this.init.declared?.(from, j)
+        }
+        await this.answer(req, from, client, reply, signal)
         account?.release(framedBytes(buf.byteLength))
       }
       await stream.close({ signal }).catch(() => {})
@@ -406,32 +455,37 @@ export class SyncEngine {
     }
   }
 
-  private async answer (req: SyncRequest, from: string, reply: (r: Partial<SyncResponse>) => Promise<void>, signal: AbortSignal): Promise<void> {
+  private async answer (req: SyncRequest, from: string, client: PeerScope, reply: (r: Partial<SyncResponse>) => Promise<void>, signal: AbortSignal): Promise<void> {
     if (req.get !== undefined) {
-      // Local state only: a read-through never reads through again.
-      const rec = await this.store.lookup(req.get).catch(() => undefined)
+      // Local state only: a read-through never reads through again. A record the asker may
+      // not hold is not served: not stored there, not proxied through it either.
+      let rec = await this.store.lookup(req.get).catch(() => undefined)
+      if (rec !== undefined && !inScope(rec.jurisdictions, client)) {
+        this.store.outOfJurisdiction('withheld', 'read_through')
+        rec = undefined
+      }
       const w = rec === undefined ? undefined : this.outbound(rec, this.store.clock.now())
       this.init.metrics.readThroughServed.inc({ result: w === undefined ? 'miss' : 'hit' })
-      await reply({ records: w === undefined ? [] : [w] })
+      await reply({ records: w === undefined ? [] : [w], jurisdiction: this.ownJurisdiction })
       return
     }
     if (req.root !== undefined) {
-      const mine = await this.localGroups()
+      const mine = await this.localGroups(client)
       const root = digestBytes(mine.subarray(0, 2))
-      if (equalBytes(root, req.root)) await reply({ inSync: true })
-      else await reply({ digests: digestBytes(mine.subarray(2)) })
+      if (equalBytes(root, req.root)) await reply({ inSync: true, jurisdiction: this.ownJurisdiction })
+      else await reply({ digests: digestBytes(mine.subarray(2)), jurisdiction: this.ownJurisdiction })
       return
     }
     if (req.groups.length > 0) {
-      await reply({ digests: digestBytes(await this.localBuckets(req.groups.filter(g => g < SYNC_GROUPS))) })
+      await reply({ digests: digestBytes(await this.localBuckets(req.groups.filter(g => g < SYNC_GROUPS), client)) })
       return
     }
     if (req.records.length > 0) {
-      await this.sendRecords(await this.localRecords(req.records.filter(b => b < SYNC_BUCKETS)), reply)
+      await this.sendRecords(await this.localRecords(req.records.filter(b => b < SYNC_BUCKETS), client), reply)
       return
     }
     if (req.entries.length > 0) {
-      const recs = await this.localRecords(req.entries.filter(b => b < SYNC_BUCKETS))
+      const recs = await this.localRecords(req.entries.filter(b => b < SYNC_BUCKETS), client)
       const now = this.store.clock.now()
       const live = recs.filter(r => r.expiresAt > now)
       for (let i = 0; i < live.length || i === 0; i += SYNC_FRAME_ITEMS) {
@@ -442,7 +496,10 @@ export class SyncEngine {
     }
     if (req.fetch.length > 0) {
       const recs = await Promise.all(req.fetch.map(async x => await this.store.lookup(x.key).catch(() => undefined)))
-      await this.sendRecords(recs.filter((r): r is NonNullable<typeof r> => r !== undefined), reply)
+      const held = recs.filter((r): r is NonNullable<typeof r> => r !== undefined)
+      const allowed = held.filter(r => inScope(r.jurisdictions, client))
+      if (allowed.length < held.length) this.store.outOfJurisdiction('withheld', 'sync', held.length - allowed.length)
+      await this.sendRecords(allowed, reply)
       return
     }
     if (req.push.length > 0) {
@@ -476,6 +533,11 @@ export class SyncEngine {
 }
 
 const EMPTY = new Uint8Array(0)
+
+/** A jurisdiction as stated on the wire: absent or empty is none (null). */
+function stated (j: string | undefined): string | null {
+  return j === undefined || j === '' ? null : j
+}
 
 function * chunks<T> (a: T[], n: number): Generator<T[]> {
   for (let i = 0; i < a.length; i += n) yield a.slice(i, i + n)

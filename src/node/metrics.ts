@@ -19,6 +19,10 @@ export interface NodeMetrics {
   writes: Counter<'origin'>
   /** Throws inside actors, by actor (a small enum: the shards share `storage-shard`). */
   actorCrashes: Counter<'actor'>
+  /** Records this node did not store because it is outside their jurisdictions, by the path they came on. */
+  jurisdictionRefused: Counter<'path'>
+  /** Records this node did not send to a peer outside their jurisdictions, by path. */
+  jurisdictionWithheld: Counter<'path'>
 }
 
 /** Registers node metrics (and process metrics) on `registry`. */
@@ -36,7 +40,9 @@ export function createNodeMetrics (node: MeteredNode, registry: Registry): NodeM
     capacity: new Gauge({ name: 'repram_capacity_bytes', help: 'Storage capacity of this node in bytes', registers: [registry], async collect () { this.set((await stats()).capacityBytes) } }),
     expirations: new Counter({ name: 'repram_expirations_total', help: 'Records deleted because their TTL ran out', registers: [registry] }),
     writes: new Counter({ name: 'repram_writes_total', help: 'Records stored, by origin', labelNames: ['origin'] as const, registers: [registry] }),
-    actorCrashes: new Counter({ name: 'repram_actor_crashes_total', help: 'Messages an actor threw on (the asker is failed at once; the actor resumes, resets or stops by its policy)', labelNames: ['actor'] as const, registers: [registry] })
+    actorCrashes: new Counter({ name: 'repram_actor_crashes_total', help: 'Messages an actor threw on (the asker is failed at once; the actor resumes, resets or stops by its policy)', labelNames: ['actor'] as const, registers: [registry] }),
+    jurisdictionRefused: new Counter({ name: 'repram_jurisdiction_refused_total', help: 'Records not stored because this node is outside their jurisdictions (path: http, replicate, gossip, sync, read_through)', labelNames: ['path'] as const, registers: [registry] }),
+    jurisdictionWithheld: new Counter({ name: 'repram_jurisdiction_withheld_total', help: 'Records not sent to a peer outside their jurisdictions (path: sync, read_through, blob)', labelNames: ['path'] as const, registers: [registry] })
   }
   node.on('record:expired', () => metrics.expirations.inc())
   const localWrites = metrics.writes.labels('local')

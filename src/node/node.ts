@@ -19,7 +19,8 @@ import type { CrashReport, CrashReporter } from '../../actors/runtime/supervise.
 import { xorInto } from '../../actors/anti-entropy/digest.js'
 import { systemClock, type Clock } from '../clock.js'
 import { capacityBytes, profileDefaults, validateConfig, type RepramConfig, type RepramConfigInput } from '../config.js'
-import { BadRequestError, CapacityExceededError, InvalidKeyError, NodeStoppedError } from '../errors.js'
+import { BadRequestError, CapacityExceededError, InvalidJurisdictionError, InvalidKeyError, NoJurisdictionMemberError, NodeStoppedError, NotInJurisdictionError } from '../errors.js'
+import { admits, formatJurisdictions, parseJurisdictions } from '../wire/jurisdiction.js'
 import { silentLogger, createLogger, type Logger } from '../logger.js'
 import { compareUtf8, newWriteId, resolveTtl, validateKey, validateValue, type RepramRecord } from '../record.js'
 import { Entry, shardOf, spawnStorageShard, type ShardStats, type StorageShardMsg, type WriteOutcome } from '../../actors/storage-shard/index.js'
@@ -57,6 +58,8 @@ export interface PutResult {
   replicas: number
   /** True when the quorum confirmed the write (HTTP 201); false means stored locally only so far (202). */
   quorum: boolean
+  /** The jurisdictions the write may live in (canonical), when it named some. */
+  jurisdictions?: readonly string[]
 }
 
 /** Options of {@link RepramNode.put}. */
@@ -65,6 +68,13 @@ export interface PutOptions {
   ttl?: number | string
   /** A write to an owned key: the createdAt and writeId its owner signed, and the proof (docs/owned-keys.md). */
   signed?: SignedPut
+  /**
+   * The jurisdictions the write may live in (codes, or an `X-Jurisdiction` value such as
+   * `"eu,ch"`): only nodes in one of them store or replicate it. This node must be in one
+   * (else 421 `not_in_jurisdiction`, or 422 `no_jurisdiction_member` when no member is
+   * either). Absent: anywhere in the enclave.
+   */
+  jurisdictions?: readonly string[] | string
 }
 
 /** What a client signed for an owned key's write (its value and TTL come with the put). */
@@ -252,8 +262,11 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
     validateValue(value, c.maxValueBytes)
     if (key.charCodeAt(0) === 0x7e && isReservedKey(key)) return await this.putOwned(key, value, opts)
     const ttl = resolveTtl(opts.ttl, c)
+    const jurisdictions = opts.jurisdictions === undefined ? undefined : this.writableIn(opts.jurisdictions)
     const now = this.clock.now()
-    const rec: RepramRecord = { key, value, createdAt: now, expiresAt: now + ttl * 1000, writeId: newWriteId() }
+    const rec: RepramRecord = jurisdictions === undefined
+      ? { key, value, createdAt: now, expiresAt: now + ttl * 1000, writeId: newWriteId() }
+      : { key, value, createdAt: now, expiresAt: now + ttl * 1000, writeId: newWriteId(), jurisdictions }
     const out = await this.write(rec, true)
     if (out.status !== 'stored') {
       if (out.status === 'capacity') throw new CapacityExceededError(`node capacity exceeded: ${out.needed} bytes needed, ${out.free} free in the key's shard`)
@@ -261,7 +274,34 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
     }
     this.changed('record:stored', out.record, 'local')
     const rep = this.replicator === undefined ? { replicas: 1, quorum: true } : await this.replicator.replicate(out.record)
-    return { key, ttl, createdAt: out.record.createdAt, expiresAt: out.record.expiresAt, writeId: out.record.writeId, replicas: rep.replicas, quorum: rep.quorum }
+    const result: PutResult = { key, ttl, createdAt: out.record.createdAt, expiresAt: out.record.expiresAt, writeId: out.record.writeId, replicas: rep.replicas, quorum: rep.quorum }
+    if (jurisdictions !== undefined) result.jurisdictions = jurisdictions
+    return result
+  }
+
+  /** This node's declared jurisdiction (`REPRAM_JURISDICTION`), or null. */
+  get jurisdiction (): string | null {
+    return this.config.jurisdiction ?? null
+  }
+
+  /**
+   * The canonical set a write names, once it is sure this node may hold it: a bad list is
+   * a 400; a set this node is not in is a 421 when a healthy, verified member is in it
+   * (send the write there), else a 422 (no node may store it). Nothing is stored either way.
+   */
+  private writableIn (named: readonly string[] | string): readonly string[] {
+    let set: string[]
+    try {
+      set = parseJurisdictions(named)
+    } catch (err) {
+      throw new InvalidJurisdictionError((err as Error).message)
+    }
+    if (admits(set, this.jurisdiction)) return Object.freeze(set)
+    this.metrics.jurisdictionRefused.inc({ path: 'http' })
+    const members = this.replicator?.jurisdictionMembers?.(set) ?? 0
+    const here = this.jurisdiction === null ? 'declares no jurisdiction' : `is in jurisdiction ${this.jurisdiction}`
+    if (members > 0) throw new NotInJurisdictionError(`this node ${here} and must not hold a write restricted to ${formatJurisdictions(set)}: send it to a node in ${formatJurisdictions(set)} (${members} known; /v1/topology shows each peer's jurisdiction)`)
+    throw new NoJurisdictionMemberError(`no healthy, verified node of this enclave is in ${formatJurisdictions(set)}: nobody may store this write`)
   }
 
   /**
@@ -283,7 +323,11 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
     if (!Number.isSafeInteger(s.createdAt) || Math.abs(s.createdAt - now) > c.signedWriteSkewMs) {
       throw new ClockSkewError(`a signed write's createdAt must be within ${c.signedWriteSkewMs} ms of this node's clock (now ${now})`)
     }
-    const rec: RepramRecord = { key, value, createdAt: s.createdAt, expiresAt: s.createdAt + ttl * 1000, writeId: s.writeId, owner: s.proof }
+    // Jurisdictions are not part of the owner's signed bytes: the node that takes the write applies them, as for any key.
+    const jurisdictions = opts.jurisdictions === undefined ? undefined : this.writableIn(opts.jurisdictions)
+    const rec: RepramRecord = jurisdictions === undefined
+      ? { key, value, createdAt: s.createdAt, expiresAt: s.createdAt + ttl * 1000, writeId: s.writeId, owner: s.proof }
+      : { key, value, createdAt: s.createdAt, expiresAt: s.createdAt + ttl * 1000, writeId: s.writeId, owner: s.proof, jurisdictions }
     if (rec.expiresAt <= now) throw new ClockSkewError(`the write expires at ${rec.expiresAt}, already past on this node's clock (now ${now})`)
     const refusal = verifyOwnedWrite(rec, valueHash(rec), s.proof, nativeEd25519Verify)
     if (refusal !== undefined) throw new OwnerSignatureError(refusal.reason, refusal.message)
@@ -295,7 +339,9 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
     }
     this.changed('record:stored', out.record, 'local')
     const rep = this.replicator === undefined ? { replicas: 1, quorum: true } : await this.replicator.replicate(out.record)
-    return { key, ttl, createdAt: out.record.createdAt, expiresAt: out.record.expiresAt, writeId: out.record.writeId, replicas: rep.replicas, quorum: rep.quorum }
+    const result: PutResult = { key, ttl, createdAt: out.record.createdAt, expiresAt: out.record.expiresAt, writeId: out.record.writeId, replicas: rep.replicas, quorum: rep.quorum }
+    if (jurisdictions !== undefined) result.jurisdictions = jurisdictions
+    return result
   }
 
   /**
@@ -304,6 +350,8 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
    */
   async merge (rec: RepramRecord): Promise<WriteOutcome> {
     this.assertRunning()
+    // The last line of defence: every path checks (and counts) this before it gets here.
+    if (!admits(rec.jurisdictions, this.jurisdiction)) throw new NotInJurisdictionError('this node is outside the jurisdictions of this record')
     const out = await this.write(rec, false)
     if (out.status === 'stored') this.changed('record:stored', out.record, 'remote')
     return out
@@ -320,7 +368,8 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
     let rec = await this.asker.ask<RepramRecord | undefined, StorageShardMsg>(this.shardFor(key), replyTo => ({ type: 'get', key, replyTo }), SHARD_TIMEOUT_MS, 'storage shard')
     if (rec === undefined && opts.local !== true && this.replicator?.readThrough !== undefined) {
       const found = await this.replicator.readThrough(key).catch(() => undefined)
-      if (found !== undefined && this.status === 'started') {
+      // A record this node may not hold is neither stored nor served here (the cluster layer counts it).
+      if (found !== undefined && this.status === 'started' && admits(found.jurisdictions, this.jurisdiction)) {
         // Stored with its original expiresAt; a concurrent newer write wins as usual.
         const out = await this.merge(found)
         rec = out.status === 'stored' ? out.record : out.status === 'stale' ? await this.asker.ask<RepramRecord | undefined, StorageShardMsg>(this.shardFor(key), replyTo => ({ type: 'get', key, replyTo }), SHARD_TIMEOUT_MS, 'storage shard') : undefined
@@ -328,8 +377,9 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
     }
     if (rec === undefined) return undefined
     const view: RecordView = { key: rec.key, value: rec.value, createdAt: rec.createdAt, expiresAt: rec.expiresAt, writeId: rec.writeId, ttl: Math.round((rec.expiresAt - rec.createdAt) / 1000) }
+    const out = rec.jurisdictions === undefined ? view : { ...view, jurisdictions: rec.jurisdictions }
     // An owned key's proof goes with the record: peers' lookups (sync, read-through, blob) serve it.
-    return rec.owner === undefined ? view : { ...view, owner: rec.owner }
+    return rec.owner === undefined ? out : { ...out, owner: rec.owner }
   }
 
   /** Whether a live record exists under `key`. */
@@ -377,8 +427,9 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
       crashes: this.crashes,
       merge: async (rec) => await this.merge(rec),
       lookup: async (key) => await this.get(key, { local: true }),
-      digest: async (groups) => combine(await this.askShards<Uint32Array>(replyTo => ({ type: 'digest', groups, replyTo }))),
-      buckets: async (buckets) => (await this.askShards<RepramRecord[]>(replyTo => ({ type: 'buckets', buckets, replyTo }))).flat(),
+      digest: async (groups, scope) => combine(await this.askShards<Uint32Array>(replyTo => ({ type: 'digest', groups, scope, replyTo }))),
+      buckets: async (buckets, scope) => (await this.askShards<RepramRecord[]>(replyTo => ({ type: 'buckets', buckets, scope, replyTo }))).flat(),
+      outOfJurisdiction: (kind, path, n = 1) => (kind === 'refused' ? this.metrics.jurisdictionRefused : this.metrics.jurisdictionWithheld).inc({ path }, n),
       peerEvent: (type, e) => this.emit(type, e)
     }
   }

@@ -26,6 +26,7 @@ import type { RepramRecord } from '../record.js'
 import type { WriteOutcome } from '../../actors/storage-shard/index.js'
 import type { CrashReporter } from '../../actors/runtime/supervise.js'
 import type { ActorParent } from '../../actors/runtime/ask.js'
+import type { PeerScope } from '../../actors/anti-entropy/digest.js'
 
 /** Payload of `peer:joined` and `peer:left`. */
 export interface PeerEvent { peerId: string, enclave?: string, reason?: string }
@@ -41,7 +42,15 @@ export interface TopologyPeer {
   last_seen: number
   /** This node's reputation of the peer (0: nothing held for or against it; below `peerGraylistScore`: graylisted). */
   score?: number
+  /**
+   * The jurisdiction the peer declared in something it said itself (its signed announce,
+   * its own sync stream): a code, null when it declares none; absent while not known yet.
+   */
+  jurisdiction?: string | null
 }
+
+/** Paths a record takes between nodes, for the jurisdiction counters (a small enum: metrics label). */
+export type JurisdictionPath = 'http' | 'replicate' | 'gossip' | 'sync' | 'read_through' | 'blob'
 
 /** What every service that runs inside a node gets of it (the network layer, the attestation service). */
 export interface NodeContext {
@@ -66,10 +75,17 @@ export interface LocalStore extends NodeContext {
   /**
    * Anti-entropy digests over every shard, XOR-combined: without `groups`,
    * `[rootLo, rootHi, group digests…]`; with `groups`, the bucket digests of those groups.
+   * With `scope`, over the records a peer in that jurisdiction may hold only.
    */
-  digest: (groups?: number[]) => Promise<Uint32Array>
-  /** Live records of the given anti-entropy buckets, from every shard. */
-  buckets: (buckets: number[]) => Promise<RepramRecord[]>
+  digest: (groups?: number[], scope?: PeerScope) => Promise<Uint32Array>
+  /** Live records of the given anti-entropy buckets, from every shard (those in `scope` only, when given). */
+  buckets: (buckets: number[], scope?: PeerScope) => Promise<RepramRecord[]>
+  /**
+   * Counts records kept from the wrong jurisdiction (docs/compliance.md "Jurisdictions"):
+   * `refused`, arrived here and not stored (this node is outside their set); `withheld`,
+   * not sent to a peer outside their set.
+   */
+  outOfJurisdiction: (kind: 'refused' | 'withheld', path: JurisdictionPath, n?: number) => void
   /** Reports a peer joining or leaving the enclave (the node emits it). */
   peerEvent: (type: 'peer:joined' | 'peer:left', event: PeerEvent) => void
 }
@@ -106,6 +122,12 @@ export interface Replicator {
    * state only) and resolves with the winning live record, already validated, or undefined.
    */
   readThrough?: (key: string) => Promise<RepramRecord | undefined>
+  /**
+   * Healthy, verified members whose declared jurisdiction is in `set` (this node not
+   * counted): a write restricted to `set` that this node may not hold is refused with 421
+   * when there are some, 422 when there are none.
+   */
+  jurisdictionMembers?: (set: readonly string[]) => number
   /** Stops networking. Pending writes resolve as not-quorum. */
   stop: () => Promise<void>
 }

@@ -24,6 +24,7 @@ import type { KdfParams } from './kdf.js'
 import { startWatch, type WatchEvent, type WatchHandle, type WatchOptions } from './watch.js'
 import { signWrite, type WriteSigner } from './owned.js'
 import { base64url } from '../wire/owner.js'
+import { formatJurisdictions, parseJurisdictions } from '../wire/jurisdiction.js'
 
 /** The subset of `fetch` the client uses; inject your own for tests, proxies or instrumentation. */
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>
@@ -83,6 +84,12 @@ export interface PutOptions extends CallOptions {
   signer?: WriteSigner
   /** createdAt (ms since epoch) of a signed write. @default Date.now() */
   createdAt?: number
+  /**
+   * The jurisdictions the write may live in (`X-Jurisdiction`: codes such as `'eu'`, or a
+   * comma-separated list): only nodes in one of them store or replicate it. A node outside
+   * them answers 421 and the client tries its next URL; 422 when no node is in any.
+   */
+  jurisdictions?: readonly string[] | string
 }
 
 /** What a successful PUT reports. */
@@ -99,6 +106,8 @@ export interface PutResult {
   replicas: number
   /** 201 when the write quorum was reached, 202 when stored locally only. */
   status: 201 | 202
+  /** The jurisdictions the write may live in (canonical), when it named some. */
+  jurisdictions?: string[]
 }
 
 /** Metadata of a live record (GET and HEAD headers). */
@@ -111,6 +120,8 @@ export interface RecordInfo {
   ttl: number
   /** Whole seconds left, rounded down (`X-Remaining-TTL`). */
   remainingTtl: number
+  /** The jurisdictions the record may live in (`X-Jurisdiction`), when it was written with some. */
+  jurisdictions?: string[]
 }
 
 /** A record as {@link RepramClient.get} returns it. */
@@ -374,6 +385,10 @@ export class RepramClient {
     if (!(body instanceof Uint8Array)) throw new InvalidRequestError('the value must be a Uint8Array or a string')
     let ttlAsked = options.ttl
     let headers: Record<string, string> | undefined
+    let jurisdictions: string[] | undefined
+    if (options.jurisdictions !== undefined) {
+      try { jurisdictions = parseJurisdictions(options.jurisdictions) } catch (err) { throw new InvalidRequestError((err as Error).message) }
+    }
     if (options.signer !== undefined) {
       const createdAt = options.createdAt ?? Date.now()
       let ttl = options.ttl ?? DEFAULT_SIGNED_TTL
@@ -384,6 +399,7 @@ export class RepramClient {
       ttlAsked = ttl
       headers = signed.headers
     }
+    if (jurisdictions !== undefined) headers = { ...headers, 'X-Jurisdiction': formatJurisdictions(jurisdictions) }
     const res = await this.request({ method: 'PUT', path: ttlAsked === undefined ? path : `${path}?ttl=${ttlAsked}`, body, signal: options.signal, headers })
     const json = this.json(res) as Partial<Record<keyof PutResult, unknown>>
     const ttl = typeof json.ttl === 'number' ? json.ttl : intHeader(res.headers, 'x-original-ttl')
@@ -391,7 +407,7 @@ export class RepramClient {
     if (ttl === undefined || expiresAt === undefined || typeof json.writeId !== 'string' || typeof json.replicas !== 'number') {
       throw new ProtocolError(`PUT answer from ${res.base} lacks ttl, expiresAt, writeId or replicas`)
     }
-    return {
+    const result: PutResult = {
       key: typeof json.key === 'string' ? json.key : key,
       ttl,
       expiresAt,
@@ -399,6 +415,8 @@ export class RepramClient {
       replicas: json.replicas,
       status: res.status === 202 ? 202 : 201
     }
+    if (jurisdictions !== undefined) result.jurisdictions = jurisdictions
+    return result
   }
 
   /**
@@ -480,10 +498,10 @@ export class RepramClient {
    * marks it compliance-tracked.
    */
   async putEncrypted (key: string, value: Uint8Array | string, options: PutEncryptedOptions): Promise<PutResult> {
-    const { ttl, signal, ...sealOptions } = options
+    const { ttl, signal, jurisdictions, ...sealOptions } = options
     encodeKeyPath(key) // reject unusable keys before spending time on a KDF
     const blob = await seal(value, { ...sealOptions, storageKey: key } as SealOptions)
-    return await this.put(key, blob, { ttl, signal })
+    return await this.put(key, blob, { ttl, signal, jurisdictions })
   }
 
   /**
@@ -529,7 +547,10 @@ export class RepramClient {
         ' (in a browser, the node must list them in Access-Control-Expose-Headers)')
     }
     const expiresAt = intHeader(res.headers, 'x-expires-at') ?? createdAt + ttl * 1000
-    return { createdAt, expiresAt, ttl, remainingTtl }
+    const info: RecordInfo = { createdAt, expiresAt, ttl, remainingTtl }
+    const j = res.headers.get('x-jurisdiction')
+    if (j !== null && j !== '') info.jurisdictions = j.split(',').map(s => s.trim())
+    return info
   }
 
   /**
@@ -594,7 +615,8 @@ export class RepramClient {
           throw this.errorOf(res, retryAfterMs)
         }
         const err = this.errorOf(res)
-        if (res.status >= 500) {
+        // 421: this node is outside the write's jurisdictions; another node may be in one.
+        if (res.status >= 500 || res.status === 421) {
           attempts.push(`${base}: HTTP ${res.status} ${err.code}`)
           lastServerError = err
           break

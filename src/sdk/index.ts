@@ -72,6 +72,8 @@ export { toBase64, toBase64Url, fromBase64, toHex, fromHex, utf8, fromUtf8 } fro
 
 export * from './attest/index.js'
 
+export { parseJurisdictions, isJurisdictionCode, formatJurisdictions, jurisdictionSetError, admits, JURISDICTION_CODE, MAX_JURISDICTIONS } from '../wire/jurisdiction.js'
+
 export {
   generateSigningKey, ed25519Signer, eip1193Signer, signInWithEthereum, signWrite, SignerError,
   type WriteSigner, type SessionSigner, type SignInOptions, type Eip1193Provider, type OwnerProof

@@ -12,8 +12,17 @@
  * {"keyHash":"<64 hex>","writeId":"<id>","createdAt":<int>,"expiredAt":<int>,"deletedAt":<int>,"nodeId":"<peer id>","cycle":<int>}
  * ```
  *
- * all ASCII, no whitespace, fields in this order, integers in plain decimal. Browser-safe:
- * no Node APIs and no imports, since the SDK runs in browsers.
+ * all ASCII, no whitespace, fields in this order, integers in plain decimal. A node that
+ * declares a jurisdiction signs version 2 instead, the same fields plus one, last:
+ *
+ * ```text
+ * "repram-deletion-attestation/2\n" ||
+ * {"keyHash":…,"writeId":…,"createdAt":…,"expiredAt":…,"deletedAt":…,"nodeId":…,"cycle":<int>,"jurisdiction":"<code>"}
+ * ```
+ *
+ * so every version 1 proof stays valid as it is, and a proof cannot lose (or gain) its
+ * jurisdiction without its signature failing: the version is in the signed prefix.
+ * Browser-safe: no Node APIs, and imports only the import-free jurisdiction rules.
  *
  * @example
  * ```ts
@@ -22,8 +31,13 @@
  * ```
  */
 
+import { isJurisdictionCode } from './jurisdiction.js'
+
 /** Domain separation prefix: the node's libp2p key also signs gossip and handshakes, never with this prefix. */
 export const ATTESTATION_DOMAIN = 'repram-deletion-attestation/1\n'
+
+/** The prefix of version 2: an attestation by a node that declares a jurisdiction (`jurisdiction` set). */
+export const ATTESTATION_DOMAIN_V2 = 'repram-deletion-attestation/2\n'
 
 /** The signed fields of an attestation, in canonical order. Never a key, never a value. */
 export interface AttestationBody {
@@ -41,6 +55,11 @@ export interface AttestationBody {
   nodeId: string
   /** `floor(deletedAt / cycleMs)` of the node's cycle length. */
   cycle: number
+  /**
+   * The signing node's declared jurisdiction (`REPRAM_JURISDICTION`), when it has one: the
+   * attestation is then version 2 ({@link ATTESTATION_DOMAIN_V2}). Absent: version 1.
+   */
+  jurisdiction?: string
 }
 
 /** A signed attestation as published by nodes. */
@@ -49,8 +68,11 @@ export interface Attestation extends AttestationBody {
   signature: string
 }
 
-/** The canonical field order; also the only fields allowed. */
+/** The canonical field order of version 1; also the only fields allowed. */
 export const ATTESTATION_FIELDS = ['keyHash', 'writeId', 'createdAt', 'expiredAt', 'deletedAt', 'nodeId', 'cycle'] as const
+
+/** The canonical field order of version 2 (a node with a jurisdiction): version 1's, then `jurisdiction`. */
+export const ATTESTATION_FIELDS_V2 = [...ATTESTATION_FIELDS, 'jurisdiction'] as const
 
 const KEY_HASH = /^[0-9a-f]{64}$/
 /** Printable ASCII, as the cluster layer accepts write ids. */
@@ -70,8 +92,14 @@ export function attestationShapeError (x: unknown): string | undefined {
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) return `${f} must be a non-negative safe integer`
   }
   if (typeof a.nodeId !== 'string' || !NODE_ID.test(a.nodeId)) return 'nodeId must be a base58btc peer id'
+  if (a.jurisdiction !== undefined && !isJurisdictionCode(a.jurisdiction)) return 'jurisdiction must be a jurisdiction code (2-16 of a-z 0-9 -, a letter first)'
   if ('signature' in a && (typeof a.signature !== 'string' || !HEX.test(a.signature))) return 'signature must be lower-case hex'
   return undefined
+}
+
+/** The version of an attestation's canonical encoding: 2 when it carries a jurisdiction, else 1. */
+export function attestationVersion (body: Pick<AttestationBody, 'jurisdiction'>): 1 | 2 {
+  return body.jurisdiction === undefined ? 1 : 2
 }
 
 /** JSON string literal of printable ASCII: only `"` and `\` need escaping. */
@@ -86,7 +114,10 @@ function quote (s: string): string {
 export function canonicalAttestationString (body: AttestationBody): string {
   const err = attestationShapeError(body)
   if (err !== undefined) throw new TypeError(`malformed attestation: ${err}`)
-  return `${ATTESTATION_DOMAIN}{"keyHash":${quote(body.keyHash)},"writeId":${quote(body.writeId)},"createdAt":${body.createdAt},"expiredAt":${body.expiredAt},"deletedAt":${body.deletedAt},"nodeId":${quote(body.nodeId)},"cycle":${body.cycle}}`
+  const fields = `"keyHash":${quote(body.keyHash)},"writeId":${quote(body.writeId)},"createdAt":${body.createdAt},"expiredAt":${body.expiredAt},"deletedAt":${body.deletedAt},"nodeId":${quote(body.nodeId)},"cycle":${body.cycle}`
+  return body.jurisdiction === undefined
+    ? `${ATTESTATION_DOMAIN}{${fields}}`
+    : `${ATTESTATION_DOMAIN_V2}{${fields},"jurisdiction":${quote(body.jurisdiction)}}`
 }
 
 const encoder = new TextEncoder()

@@ -6,6 +6,7 @@
 import { utf8Length, type RepramRecord } from '../record.js'
 import type { RepramConfig } from '../config.js'
 import type { Write } from './pb/repram.js'
+import { jurisdictionSetError } from './jurisdiction.js'
 import { createHash, createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto'
 import { ownedKeyError, ownerOfKey, verifyOwnedWrite, type Ed25519Verify } from './owner.js'
 import type { OwnerProof } from '../record.js'
@@ -21,6 +22,8 @@ export type WriteRejection =
   | 'from_future'
   | 'expired'
   | 'bad_hash'
+  // A jurisdiction set that is not canonical (docs/compliance.md "Jurisdictions").
+  | 'bad_jurisdiction'
   // Owned keys (docs/owned-keys.md): no proof, a proof that does not verify, a bad delegation.
   | 'unsigned'
   | 'bad_signature'
@@ -47,6 +50,7 @@ export function checkWrite (w: Write, now: number, limits: WriteLimits): WriteRe
   } else if (w.value.byteLength > limits.maxValueBytes) {
     return 'value_too_large'
   }
+  if (w.jurisdictions !== undefined && jurisdictionSetError(w.jurisdictions.codes) !== undefined) return 'bad_jurisdiction'
   if (!Number.isSafeInteger(w.createdAt) || !Number.isSafeInteger(w.expiresAt) || w.createdAt <= 0 || w.expiresAt <= w.createdAt) return 'bad_times'
   const maxTtlMs = limits.maxTtl * 1000
   if (w.expiresAt - w.createdAt > maxTtlMs + limits.maxClockSkewMs) return 'ttl_too_long'
@@ -112,19 +116,32 @@ export function toWire (rec: RepramRecord, origin: Uint8Array, inline = true): W
     ? { key: rec.key, value: rec.value as Uint8Array<ArrayBuffer>, createdAt: rec.createdAt, expiresAt: rec.expiresAt, writeId: rec.writeId, origin: origin as Uint8Array<ArrayBuffer> }
     : { key: rec.key, value: new Uint8Array(0), createdAt: rec.createdAt, expiresAt: rec.expiresAt, writeId: rec.writeId, origin: origin as Uint8Array<ArrayBuffer>, size: rec.value.byteLength, hash: valueHash(rec) }
   if (rec.owner !== undefined) w.owner = rec.owner as Write['owner']
+  if (rec.jurisdictions !== undefined) w.jurisdictions = { codes: rec.jurisdictions as string[] }
   return w
+}
+
+/** The jurisdictions of a wire write (absent, or an empty set: unrestricted). Strings share nothing with the frame. */
+export function wireJurisdictions (w: Pick<Write, 'jurisdictions'>): readonly string[] | undefined {
+  const codes = w.jurisdictions?.codes
+  return codes === undefined || codes.length === 0 ? undefined : codes
+}
+
+/** `rec` with the jurisdictions of the wire write it came from (the same object when it has none). */
+export function withJurisdictions<R extends RepramRecord> (rec: R, w: Pick<Write, 'jurisdictions'>): R {
+  const j = wireJurisdictions(w)
+  return j === undefined ? rec : { ...rec, jurisdictions: j }
 }
 
 /** Record form of an inline wire write. */
 export function fromWire (w: Write): RepramRecord {
-  return w.owner === undefined
+  return withJurisdictions(w.owner === undefined
     ? { key: w.key, value: w.value, createdAt: w.createdAt, expiresAt: w.expiresAt, writeId: w.writeId }
-    : { key: w.key, value: w.value, createdAt: w.createdAt, expiresAt: w.expiresAt, writeId: w.writeId, owner: copyProof(w.owner) }
+    : { key: w.key, value: w.value, createdAt: w.createdAt, expiresAt: w.expiresAt, writeId: w.writeId, owner: copyProof(w.owner) }, w)
 }
 
 /** Rough encoded size of a write, for batching bounds. */
 export function wireSize (rec: RepramRecord, inline: boolean): number {
-  return rec.key.length * 3 + (inline ? rec.value.byteLength : 0) + rec.writeId.length + 80 + (rec.owner === undefined ? 0 : rec.owner.sig.byteLength + (rec.owner.delegation?.length ?? 0) * 3 + 80)
+  return rec.key.length * 3 + (inline ? rec.value.byteLength : 0) + rec.writeId.length + 80 + (rec.jurisdictions === undefined ? 0 : rec.jurisdictions.length * 20) + (rec.owner === undefined ? 0 : rec.owner.sig.byteLength + (rec.owner.delegation?.length ?? 0) * 3 + 80)
 }
 
 /** sha256 of stored values, by record object. */

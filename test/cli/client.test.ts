@@ -162,6 +162,17 @@ describe('exit codes and error lines', () => {
     expect(await node.has('bad/ttl')).toBe(false)
   })
 
+  it('exits 4 when no node may hold a write\'s --jurisdiction (422 no_jurisdiction_member), 2 on a malformed one; nothing stored', async () => {
+    const r = await repram(['put', 'where/ap', 'v', '--ttl', '60', '--jurisdiction', 'ap'])
+    expect(r.code).toBe(4)
+    expect(oneErrorLine(r.stderr)).toMatch(/^repram: 422 no_jurisdiction_member: /)
+    const bad = await repram(['put', 'where/bad', 'v', '--jurisdiction', 'e u'])
+    expect(bad.code).toBe(2)
+    expect(oneErrorLine(bad.stderr)).toMatch(/^repram: invalid --jurisdiction: /)
+    expect(await node.has('where/ap')).toBe(false)
+    expect(await node.has('where/bad')).toBe(false)
+  })
+
   it('exits 4 when the value is above maxValueBytes (413 value_too_large)', async () => {
     const r = await repram(['put', 'big/one', '--ttl', '60'], { stdin: new Uint8Array(MAX_VALUE + 1) })
     expect(r.code).toBe(4)

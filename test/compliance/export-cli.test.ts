@@ -66,14 +66,15 @@ describe('repram attest verify', () => {
 
     const ok = captureIo()
     expect(await runCli(['attest', 'verify', '--key', 'audit/1', '--write-id', put.writeId, '--nodes', server.url], ok.io)).toBe(0)
-    expect(ok.out()).toMatch(/NODE\s+NODE ID\s+STATUS\s+VALID\s+INVALID\s+DELETED AT/)
-    expect(ok.out()).toContain(`${server.url}  ${node.attestations.signer!.nodeId}  verified  1`)
+    expect(ok.out()).toMatch(/NODE\s+NODE ID\s+JURISDICTION\s+STATUS\s+VALID\s+INVALID\s+DELETED AT/)
+    // The node declares no jurisdiction: '-' in that column (version 1 proofs).
+    expect(ok.out()).toMatch(new RegExp(`${server.url.replace(/[.]/g, '\\.')}  ${node.attestations.signer!.nodeId}  -\\s+verified  1`))
     expect(ok.out()).toContain('1 independent node(s) attest deletion (min 1)')
 
     const dead = 'http://127.0.0.1:1'
     const few = captureIo()
     expect(await runCli(['attest', 'verify', '--key-hash', keyHashOf('audit/1'), '--nodes', `${server.url},${dead}`, '--min-nodes', '2', '--timeout', '2s'], few.io)).toBe(1)
-    expect(few.out()).toMatch(/127\.0\.0\.1:1\s+-\s+error/)
+    expect(few.out()).toMatch(/127\.0\.0\.1:1\s+-\s+-\s+error/)
     expect(few.err()).toContain('fewer than --min-nodes 2')
 
     const jsonl = captureIo()

@@ -281,7 +281,7 @@ describe('health, status, topology, metrics', () => {
 
   it('reports topology', async () => {
     const { req, node } = await setup()
-    expect(await (await req('/v1/topology')).json()).toEqual({ node_id: node.nodeId, enclave: 'default', peers: [] })
+    expect(await (await req('/v1/topology')).json()).toEqual({ node_id: node.nodeId, enclave: 'default', jurisdiction: null, peers: [] })
   })
 
   it('exports request, storage, expiry and refusal metrics without keys in labels', async () => {

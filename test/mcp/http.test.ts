@@ -25,7 +25,8 @@ describe('MCP over streamable HTTP at /mcp', () => {
     expect(tools.map(t => t.name)).toEqual([...TOOL_NAMES])
     const schema = (name: string): any => tools.find(t => t.name === name)?.inputSchema
     expect(schema('repram_store').required).toEqual(['data'])
-    expect(Object.keys(schema('repram_store').properties)).toEqual(['data', 'ttl_seconds', 'key'])
+    // The reference's three, then REPRAM's optional jurisdictions.
+    expect(Object.keys(schema('repram_store').properties)).toEqual(['data', 'ttl_seconds', 'key', 'jurisdictions'])
     expect(schema('repram_store').properties.ttl_seconds.type).toBe('number')
     expect(schema('repram_retrieve').required).toEqual(['key'])
     expect(schema('repram_exists').required).toEqual(['key'])
@@ -47,6 +48,16 @@ describe('MCP over streamable HTTP at /mcp', () => {
     expect(again.key).toMatch(UUID_V4)
     expect(again.key).not.toBe(put.key)
     expect(again.ttl_seconds).toBe(node.config.defaultTtl)
+  })
+
+  it('stores with jurisdictions the node is in, and fails clearly on one no node is in', async () => {
+    const { client, node } = await setup({ jurisdiction: 'eu' })
+    await call(client, 'repram_store', { key: 'j/eu', data: 'a', ttl_seconds: 60, jurisdictions: ['eu'] })
+    expect((await node.get('j/eu'))?.jurisdictions).toEqual(['eu'])
+    const refused = await client.callTool({ name: 'repram_store', arguments: { key: 'j/ap', data: 'a', jurisdictions: ['ap'] } })
+    expect(refused.isError).toBe(true)
+    expect(JSON.stringify(refused.content)).toContain('no_jurisdiction_member')
+    expect(await node.get('j/ap')).toBeUndefined()
   })
 
   it('applies numeric TTLs the node truncates and clamps: 0, -5, 1800.5 and past the maximum', async () => {

@@ -23,13 +23,13 @@ export interface CorsPolicy {
   maxAge: number
 }
 
-/** Headers that carry TTL facts (and Retry-After); exposed to browsers through CORS. */
-export const TTL_HEADERS = ['X-Original-TTL', 'X-Remaining-TTL', 'X-Expires-At', 'X-Created-At', 'X-Write-Id', 'Retry-After'] as const
+/** Headers that carry TTL facts (and Retry-After, and a record's jurisdictions); exposed to browsers through CORS. */
+export const TTL_HEADERS = ['X-Original-TTL', 'X-Remaining-TTL', 'X-Expires-At', 'X-Created-At', 'X-Write-Id', 'X-Jurisdiction', 'Retry-After'] as const
 
 /** Default CORS policy of the API. */
 export const CORS_POLICY: CorsPolicy = {
   allowMethods: ['GET', 'HEAD', 'PUT', 'OPTIONS'],
-  allowHeaders: ['Content-Type', 'X-TTL', 'Last-Event-ID', 'X-Repram-Created-At', 'X-Repram-Write-Id', 'X-Repram-Signature', 'X-Repram-Delegation', 'X-Repram-Delegation-Signature'],
+  allowHeaders: ['Content-Type', 'X-TTL', 'X-Jurisdiction', 'Last-Event-ID', 'X-Repram-Created-At', 'X-Repram-Write-Id', 'X-Repram-Signature', 'X-Repram-Delegation', 'X-Repram-Delegation-Signature'],
   exposeHeaders: TTL_HEADERS,
   maxAge: 600
 }

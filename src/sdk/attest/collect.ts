@@ -17,6 +17,11 @@ import { keyHashOf, verifyAttestation, type AttestationFailure } from './verify.
 export interface CollectOptions {
   /** Only proofs for this write (the `writeId` `PUT` returned). Strongly advised. */
   writeId?: string
+  /**
+   * The write's jurisdictions (its `X-Jurisdiction`): a proof counts only when its signer
+   * declares one of them (version 2 proofs); others are reported `jurisdiction_mismatch`.
+   */
+  jurisdictions?: readonly string[]
   /** Per-node timeout in ms. @default 10000 */
   timeoutMs?: number
   /** fetch to use. @default globalThis.fetch */
@@ -85,7 +90,7 @@ export async function collectDeletionProofs (urls: readonly string[], key: strin
     report.nodeId = typeof body.node_id === 'string' ? body.node_id : undefined
     for (const att of body.attestations ?? []) {
       const pk = att?.nodeId === body.node_id ? body.public_key : undefined
-      const r = await verifyAttestation(att, { keyHash, writeId: opts.writeId, publicKey: pk })
+      const r = await verifyAttestation(att, { keyHash, writeId: opts.writeId, jurisdictions: opts.jurisdictions, publicKey: pk })
       if (r.valid) report.proofs.push({ ...r.attestation, source: base })
       // Proofs for other writes of the same key are not failures: they are about something else.
       else if (r.reason !== 'write_mismatch') report.invalid.push({ reason: r.reason, message: r.message, nodeId: typeof att?.nodeId === 'string' ? att.nodeId : undefined })

@@ -25,7 +25,7 @@ export const ATTESTATION_EVENT_TYPE = 'repram.deletion_attestation'
 
 /**
  * One JSON object per line (`\n`-terminated), fields in a fixed order: `type`, the signed
- * fields, `signature`, `deletedAtIso`, `source`, `verified`. Re-verifiable: the signed fields
+ * fields (`jurisdiction` too, in version 2 proofs), `signature`, `deletedAtIso`, `source`, `verified`. Re-verifiable: the signed fields
  * are unchanged.
  */
 export function toJsonLines (proofs: readonly ExportableProof[], opts: ExportOptions = {}): string {
@@ -40,6 +40,8 @@ export function toJsonLines (proofs: readonly ExportableProof[], opts: ExportOpt
       deletedAt: p.deletedAt,
       nodeId: p.nodeId,
       cycle: p.cycle,
+      // Signed in version 2 proofs: kept, so the line still verifies.
+      ...(p.jurisdiction !== undefined ? { jurisdiction: p.jurisdiction } : {}),
       signature: p.signature,
       deletedAtIso: new Date(p.deletedAt).toISOString(),
       ...(p.source !== undefined ? { source: p.source } : {}),
@@ -74,7 +76,7 @@ export interface CefOptions extends ExportOptions {
 /**
  * One CEF:0 event per line. Signature id `deletion-attestation`; `rt` = deletedAt,
  * `start` = createdAt, `end` = expiredAt, `cs1..cs4` = keyHash, writeId, nodeId, signature,
- * `cn1` = cycle, `request` = source URL, `outcome` = verified or unverified.
+ * `cn1` = cycle, `cs5` = the signer's jurisdiction (version 2 proofs), `request` = source URL, `outcome` = verified or unverified.
  */
 export function toCef (proofs: readonly ExportableProof[], opts: CefOptions = {}): string {
   const head = `CEF:0|${cefHeader(opts.vendor ?? 'REPRAM')}|${cefHeader(opts.product ?? 'repram')}|${cefHeader(opts.productVersion ?? '1')}|deletion-attestation|Deletion attestation|${opts.severity ?? 3}|`
@@ -88,6 +90,7 @@ export function toCef (proofs: readonly ExportableProof[], opts: CefOptions = {}
       ['cs3Label', 'nodeId'], ['cs3', p.nodeId],
       ['cs4Label', 'signature'], ['cs4', p.signature],
       ['cn1Label', 'cycle'], ['cn1', p.cycle],
+      ...(p.jurisdiction !== undefined ? [['cs5Label', 'jurisdiction'], ['cs5', p.jurisdiction]] as Array<[string, string]> : []),
       ...(p.source !== undefined ? [['request', p.source] as [string, string]] : []),
       ['outcome', verified ? 'verified' : 'unverified']
     ]

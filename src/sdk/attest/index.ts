@@ -13,7 +13,7 @@
  * console.log(toJsonLines(r.proofs))
  * ```
  */
-export { ATTESTATION_DOMAIN, ATTESTATION_FIELDS, attestationShapeError, canonicalAttestationBytes, canonicalAttestationString, type Attestation, type AttestationBody } from './canonical.js'
+export { ATTESTATION_DOMAIN, ATTESTATION_DOMAIN_V2, ATTESTATION_FIELDS, ATTESTATION_FIELDS_V2, attestationVersion, attestationShapeError, canonicalAttestationBytes, canonicalAttestationString, type Attestation, type AttestationBody } from './canonical.js'
 export { keyHashOf, pickAttestation, verifyAttestation, type AttestationFailure, type AttestationVerification, type ExpectedAttestation } from './verify.js'
 export { collectDeletionProofs, type CollectOptions, type DeletionProofs, type NodeProofReport, type VerifiedProof } from './collect.js'
 export { ATTESTATION_EVENT_TYPE, toCef, toJsonLines, type CefOptions, type ExportOptions, type ExportableProof } from './export.js'

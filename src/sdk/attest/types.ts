@@ -18,6 +18,8 @@ export interface SignerInfo {
   key_type: string
   /** True when the node signs with an ephemeral identity (not networked): valid, but not tied to a lasting peer id. */
   ephemeral: boolean
+  /** The node's declared jurisdiction, when it has one: its attestations carry it (version 2). */
+  jurisdiction?: string
 }
 
 /** `GET /v1/attestations`. With `?key_hash=`, `attestations` holds every retained proof for that hash. */

@@ -35,6 +35,12 @@ export interface ExpectedAttestation {
   /** The node that must have signed. */
   nodeId?: string
   /**
+   * The jurisdictions the write was restricted to (its `X-Jurisdiction`): the signer must
+   * have declared one of them in the proof (version 2). A version 1 proof, or one from
+   * another jurisdiction, fails with `jurisdiction_mismatch`.
+   */
+  jurisdictions?: readonly string[]
+  /**
    * Hex protobuf of the signer's public key, for peer ids that do not embed their key
    * (RSA). Ed25519 peer ids embed it, and then this is ignored.
    */
@@ -47,6 +53,7 @@ export type AttestationFailure =
   | 'key_mismatch'
   | 'write_mismatch'
   | 'node_mismatch'
+  | 'jurisdiction_mismatch'
   | 'unknown_public_key'
   | 'bad_signature'
 
@@ -60,8 +67,9 @@ function fail (reason: AttestationFailure, message: string): AttestationVerifica
 }
 
 /**
- * Checks one attestation: its shape, that it is about the expected key, write and node, and
- * its signature over the canonical bytes by the key of its `nodeId`. Never throws on bad
+ * Checks one attestation (version 1, or version 2 with the signer's `jurisdiction`): its
+ * shape, that it is about the expected key, write, node and jurisdictions, and its
+ * signature over the canonical bytes by the key of its `nodeId`. Never throws on bad
  * input: a forged or altered attestation resolves `{ valid: false, reason }`.
  */
 export async function verifyAttestation (att: unknown, expected: ExpectedAttestation = {}): Promise<AttestationVerification> {
@@ -73,6 +81,9 @@ export async function verifyAttestation (att: unknown, expected: ExpectedAttesta
   if (expected.keyHash !== undefined && expected.keyHash.toLowerCase() !== a.keyHash) return fail('key_mismatch', 'the attestation is about another key hash')
   if (expected.writeId !== undefined && expected.writeId !== a.writeId) return fail('write_mismatch', 'the attestation is about another write of this key')
   if (expected.nodeId !== undefined && expected.nodeId !== a.nodeId) return fail('node_mismatch', 'the attestation was signed by another node')
+  if (expected.jurisdictions !== undefined && (a.jurisdiction === undefined || !expected.jurisdictions.includes(a.jurisdiction))) {
+    return fail('jurisdiction_mismatch', a.jurisdiction === undefined ? 'the signer declares no jurisdiction' : `the signer is in jurisdiction ${a.jurisdiction}, not one of ${expected.jurisdictions.join(',')}`)
+  }
   let key: PublicKey | undefined
   try {
     const peer = peerIdFromString(a.nodeId)
@@ -94,7 +105,9 @@ export async function verifyAttestation (att: unknown, expected: ExpectedAttesta
   }
 }
 
-/** A copy holding only the attestation fields (drops anything else a server added). */
+/** A copy holding only the attestation fields (drops anything else a server added); `jurisdiction` in version 2. */
 export function pickAttestation (a: Attestation): Attestation {
-  return { keyHash: a.keyHash, writeId: a.writeId, createdAt: a.createdAt, expiredAt: a.expiredAt, deletedAt: a.deletedAt, nodeId: a.nodeId, cycle: a.cycle, signature: a.signature }
+  const out: Attestation = { keyHash: a.keyHash, writeId: a.writeId, createdAt: a.createdAt, expiredAt: a.expiredAt, deletedAt: a.deletedAt, nodeId: a.nodeId, cycle: a.cycle, signature: a.signature }
+  if (a.jurisdiction !== undefined) out.jurisdiction = a.jurisdiction
+  return out
 }

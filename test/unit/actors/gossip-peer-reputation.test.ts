@@ -98,7 +98,7 @@ describe('GossipPeer reputation', () => {
     const p = peer()
     dispatch(p.ref, { type: 'view', members: [{ id: 'relay' }] })
     expect(await p.validate(announce(), 'relay', 'joiner')).toBe('ignore')
-    expect(p.membership).toEqual([{ type: 'seen', peerId: 'joiner', addresses: [ADDR], carrier: 'relay' }])
+    expect(p.membership).toEqual([{ type: 'seen', peerId: 'joiner', addresses: [ADDR], carrier: 'relay', jurisdiction: null }])
   })
 
   it('writes from an author that is not a member are still forwarded (a joiner\'s writes must not be lost)', async () => {

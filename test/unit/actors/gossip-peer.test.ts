@@ -390,7 +390,7 @@ describe('GossipPeer', () => {
       expect(await p.validate(data)).toBe('accept')
       dispatch(p.ref, { type: 'received', from: 'peer-b', data })
       await until(() => p.membership.length === 1, { what: 'seen sent' })
-      expect(p.membership).toEqual([{ type: 'seen', peerId: 'peer-b', addresses: [ADDR, '/ip6/::1/tcp/4002'] }])
+      expect(p.membership).toEqual([{ type: 'seen', peerId: 'peer-b', addresses: [ADDR, '/ip6/::1/tcp/4002'], jurisdiction: null }])
       expect(p.inbound).toEqual([])
     })
 

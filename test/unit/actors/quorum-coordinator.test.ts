@@ -447,4 +447,50 @@ describe('QuorumCoordinator', () => {
       expect(c.sends).toEqual([])
     })
   })
+
+  describe('jurisdictions', () => {
+    const restricted = (set: string[], id?: string): RepramRecord => ({ ...record(id), jurisdictions: set })
+
+    it('sends an eu write to eu members only and counts only them: R = 3, one eu member → 201 at 2 copies', async () => {
+      const c = coordinator(3)
+      c.view([member('eu1', { jurisdiction: 'eu' }), member('us1', { jurisdiction: 'us' }), member('us2', { jurisdiction: 'us' }), member('none', { jurisdiction: null }), member('unknown')])
+      const w = restricted(['eu'])
+      const [answer] = c.begin(w)
+      await until(() => c.sends.length === 1, { what: 'one direct send' })
+      expect(c.sends[0].peer).toBe('eu1')
+      expect(c.sends[0].records[0].jurisdictions).toEqual(['eu'])
+      c.sends[0].ok([true])
+      expect(await answer.promise).toMatchObject({ quorum: true, replicas: 2 })
+      // Every eu member was a direct target: not gossiped.
+      await c.probe()
+      expect(writesOf(c.published).flat()).not.toContain(w.writeId)
+    })
+
+    it('an unrestricted write and a restricted one in the same batch each get their own targets and quorum', async () => {
+      const c = coordinator(3)
+      c.view([member('eu1', { jurisdiction: 'eu' }), member('us1', { jurisdiction: 'us' }), member('us2', { jurisdiction: 'us' })])
+      const anywhere = record()
+      const us = restricted(['us'])
+      const [a, b] = c.begin(anywhere, us)
+      await until(() => c.sends.length === 4, { what: 'the direct sends' })
+      const targets = (w: RepramRecord): string[] => c.sends.filter(x => x.records.some(r => r.writeId === w.writeId)).map(x => x.peer).sort()
+      expect(targets(anywhere)).toEqual(['eu1', 'us1'])
+      expect(targets(us)).toEqual(['us1', 'us2'])
+      for (const x of c.sends) x.ok(x.records.map(() => true))
+      // Anywhere: min(3, 4) = 3 → 2 copies needed; us: 3 us nodes counting this one → 2.
+      expect(await a.promise).toMatchObject({ quorum: true })
+      expect(await b.promise).toMatchObject({ quorum: true })
+    })
+
+    it('with no member in the write\'s jurisdictions it answers alone (this node holds the only copy) and gossips it', async () => {
+      const c = coordinator(3)
+      c.view([member('us1', { jurisdiction: 'us' }), member('unknown')])
+      const w = restricted(['eu'])
+      const [answer] = c.begin(w)
+      expect(await answer.promise).toMatchObject({ quorum: true, replicas: 1, outcome: 'alone' })
+      expect(c.sends).toEqual([])
+      // The gossip peer routes it to the eu topic, where only eu nodes listen.
+      expect(writesOf(c.published).flat()).toContain(w.writeId)
+    })
+  })
 })

@@ -179,8 +179,9 @@ export function spawnGossipPeer (parent: Parameters<typeof spawn>[0], init: Goss
     const writes = batch.map(q => toWire(q.record, init.origin, q.inline))
     publish({ writes }, topic).then(n => {
       // Published writes keep this node alive for every member: membership may skip an
-      // announce. (An announce is timed by membership itself, when it asks for it.)
-      if (n > 0) init.membership.send({ type: 'published' })
+      // announce. (An announce is timed by membership itself, when it asks for it.) Not
+      // those on a jurisdiction's topic: members outside it never see them.
+      if (n > 0 && topic === '') init.membership.send({ type: 'published' })
       const result = n > 0 ? 'published' : 'no_peers'
       counters.message('out', result)
       counters.writes('out', result, writes.length)

@@ -87,6 +87,10 @@ describe('GossipPeer and jurisdictions', () => {
     expect(byTopic).toEqual({ '': [plain.writeId], eu: [eu.writeId, both.writeId], us: [both.writeId] })
     // The set travels with the write.
     expect(g.published.find(p => p.topic === 'us')?.message.writes[0].jurisdictions?.codes).toEqual(['eu', 'us'])
+    // Only the enclave topic's message is a sign of life for every member (announces may be skipped for it).
+    await until(() => g.membership.length === 1, { what: 'published' })
+    await g.validate(message({}))
+    expect(g.membership).toEqual([{ type: 'published' }])
   })
 
   it('declares this node\'s jurisdiction in its announces (none: the field is absent), and passes a peer\'s on to membership', async () => {

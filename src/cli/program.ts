@@ -1,6 +1,6 @@
 /**
  * The `repram` command line: `start` (run a node), the client commands `put`,
- * `get`, `keys`, `status`, `keygen` and `attest verify`. {@link runCli} never throws and never prints a stack:
+ * `get`, `keys`, `status`, `keygen`, `attest verify` and `monitor` (with `monitor report`). {@link runCli} never throws and never prints a stack:
  * every failure is one `repram: …` line on stderr and an exit code from {@link EXIT}.
  *
  * @example
@@ -57,6 +57,10 @@ Exit codes: 0 ok, 1 error (network, port in use), 2 usage or config error,
   else program.command('mcp').description('serve the REPRAM tools to an AI agent over MCP stdio (see: repram mcp --help)')
   if (wants(argv, 'attest')) (await import('./attest-command.js')).registerAttestCommands(program, io)
   else program.command('attest').description('signed proofs of deletion of compliance-flagged records (see: repram attest verify --help)')
+  // `monitor` (src/cli/monitor-command.ts) loads the monitor, its database drivers and the
+  // report writer: registered in full only when asked for, like `attest`.
+  if (wants(argv, 'monitor')) (await import('./monitor-command.js')).registerMonitorCommand(program, io, setCode)
+  else program.command('monitor').description('run the compliance monitor, or write an audit report from its database (see: repram monitor --help, repram monitor report --help)')
   return program
 }
 

@@ -36,7 +36,7 @@ import { SyncEngine, createSyncMetrics, type SyncMetrics } from './sync.js'
 import { Libp2pTransport } from './transport.js'
 import { wireHandlers, type ClusterActors, type Unwire } from './handlers.js'
 import { PeerReputation, type ScoreBand } from './reputation.js'
-import { createPublicMetrics, publicInfo, type PublicMetrics, type PublicNetworkInfo } from './public.js'
+import { createPublicMetrics, publicInfo, RelayKeeper, type PublicMetrics, type PublicNetworkInfo } from './public.js'
 import { Rendezvous, rendezvousKey } from './rendezvous.js'
 
 export type { ClusterActors } from './handlers.js'
@@ -60,7 +60,7 @@ export interface ClusterReplicatorInit {
 
 type RunState =
   | { code: 'stopped' }
-  | { code: 'started', store: LocalStore, host: NetHost, owned: Libp2p<any> | undefined, transport: Libp2pTransport, actors: ClusterActors, sync: SyncEngine, unwire: Unwire, halt: AbortController, rendezvous: Rendezvous | undefined }
+  | { code: 'started', store: LocalStore, host: NetHost, owned: Libp2p<any> | undefined, transport: Libp2pTransport, actors: ClusterActors, sync: SyncEngine, unwire: Unwire, halt: AbortController, rendezvous: Rendezvous | undefined, relayKeeper: RelayKeeper | undefined }
 
 /** The libp2p replication layer. One per node. */
 export class ClusterReplicator implements Replicator {
@@ -134,7 +134,7 @@ export class ClusterReplicator implements Replicator {
         metrics: this.syncMetrics,
         log: this.log
       })
-      this.state = { code: 'started', store, host, owned, transport, actors, sync, halt, unwire: async () => {}, rendezvous: undefined }
+      this.state = { code: 'started', store, host, owned, transport, actors, sync, halt, unwire: async () => {}, rendezvous: undefined, relayKeeper: undefined }
       this.state.unwire = await wireHandlers({
         store,
         host,
@@ -152,6 +152,11 @@ export class ClusterReplicator implements Replicator {
       dispatch(actors.membership, { type: 'start' })
       this.publicMetrics ??= createPublicMetrics(store.registry, () => this.publicNetwork())
       this.state.rendezvous = await this.startRendezvous(store, host, actors)
+      // libp2p's relay client gives up on a relay after one failed reservation: keep one (public.ts).
+      if (c.relayClient && host.relayKeeper !== undefined) {
+        this.state.relayKeeper = new RelayKeeper(host.relayKeeper, { clock: store.clock, intervalMs: Math.max(5000, c.pingIntervalMs * 4) })
+        this.state.relayKeeper.start()
+      }
       this.log.info({ peerId: this.selfId, addresses: transport.listenAddresses(), topic: topicFor(c.network, c.enclave) }, 'cluster layer started')
     } catch (err) {
       await this.teardown(false)
@@ -407,6 +412,7 @@ export class ClusterReplicator implements Replicator {
     if (s.code !== 'started') return
     const { actors, transport } = s
     await s.rendezvous?.stop()
+    s.relayKeeper?.stop()
     if (graceful) {
       // Announce the leave on gossip (for peers we are not connected to) and directly.
       const gossip = this.asker.ask<number, GossipPeerMsg>(actors.gossip, replyTo => ({ type: 'leave', replyTo }), LEAVE_TIMEOUT_MS, 'gossip peer').catch(() => 0)

@@ -9,7 +9,8 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Ping } from '@libp2p/ping'
 import type { RendezvousRouting } from './rendezvous.js'
-import type { PublicSource } from './public.js'
+import { RELAY_HOP_PROTOCOL, type PublicSource, type RelayKeeperHost } from './public.js'
+import { multiaddr } from '@multiformats/multiaddr'
 
 /** The libp2p surface used by the replicator. */
 export interface NetHost {
@@ -30,6 +31,8 @@ export interface NetHost {
   contentRouting?: RendezvousRouting
   /** What status reads of the public network (addresses, DHT, relay). */
   publicSource?: PublicSource
+  /** What the relay keeper needs (a node that owns its libp2p: standalone). */
+  relayKeeper?: RelayKeeperHost
 }
 
 /**
@@ -94,7 +97,27 @@ export function hostFromLibp2p (libp2p: Libp2p<Record<string, unknown>>, pubsubS
     getConnections: (peer) => libp2p.getConnections(peer),
     ping: pinger != null && typeof pinger.ping === 'function' ? async (peer, opts) => await pinger.ping(peer, opts) : undefined,
     contentRouting: routingOf(services, libp2p.contentRouting as never),
-    publicSource: publicSource(() => libp2p.getMultiaddrs(), (libp2p as unknown as { components?: { addressManager?: AddressManagerLike } }).components?.addressManager, services)
+    publicSource: publicSource(() => libp2p.getMultiaddrs(), (libp2p as unknown as { components?: { addressManager?: AddressManagerLike } }).components?.addressManager, services),
+    relayKeeper: relayKeeperHost(libp2p)
+  }
+}
+
+/** The relay keeper's view of a full libp2p node (its transport manager listens on a relay). */
+function relayKeeperHost (libp2p: Libp2p<Record<string, unknown>>): RelayKeeperHost | undefined {
+  const tm = (libp2p as unknown as { components?: { transportManager?: { listen: (addrs: Multiaddr[]) => Promise<void> } } }).components?.transportManager
+  if (tm === undefined) return undefined
+  return {
+    addresses: () => libp2p.getMultiaddrs().map(ma => ma.toString()),
+    relays: async () => {
+      const out: string[] = []
+      for (const c of libp2p.getConnections()) {
+        if (c.status !== 'open' || c.limits !== undefined || c.direction !== 'outbound') continue
+        const peer = await libp2p.peerStore.get(c.remotePeer).catch(() => undefined)
+        if (peer?.protocols.includes(RELAY_HOP_PROTOCOL) === true) out.push(`${c.remoteAddr.toString().replace(/\/p2p\/[^/]+$/, '')}/p2p/${c.remotePeer.toString()}`)
+      }
+      return out
+    },
+    listen: async (addr) => { await tm.listen([multiaddr(addr)]) }
   }
 }
 

@@ -165,3 +165,66 @@ export function createPublicMetrics (registry: Registry, read: () => PublicNetwo
     rendezvousProviders: new Counter({ name: 'repram_rendezvous_providers_total', help: 'Providers of the enclave key found by rendezvous rounds (each offered to membership as a candidate)', registers })
   }
 }
+
+/** What {@link RelayKeeper} needs of libp2p. */
+export interface RelayKeeperHost {
+  /** This node's advertised addresses (text). */
+  addresses: () => string[]
+  /** Addresses (with `/p2p/<id>`) of directly connected peers that offer a relay service. */
+  relays: () => Promise<string[]>
+  /** Listens on one more address (here `<relay>/p2p-circuit`: a reservation on that relay). */
+  listen: (addr: string) => Promise<void>
+}
+
+/**
+ * Keeps a relay client holding a reservation. libp2p's relay client discovers each relay
+ * once and gives up on it after one failed reservation: under load a node behind a NAT
+ * could stay unreachable for good while connected to a working relay. Every `intervalMs`
+ * without a `/p2p-circuit` address it asks for a reservation on a connected relay itself
+ * (one at a time, round robin). Runs on the node's clock; `stop()` is safe to call twice.
+ */
+export class RelayKeeper {
+  private timer: ReturnType<RelayKeeperInit['clock']['setTimeout']> | undefined
+  private running = false
+  private next = 0
+
+  constructor (private readonly host: RelayKeeperHost, private readonly init: RelayKeeperInit) {}
+
+  start (): void {
+    if (this.running) return
+    this.running = true
+    this.arm()
+  }
+
+  stop (): void {
+    this.running = false
+    if (this.timer !== undefined) this.init.clock.clearTimeout(this.timer)
+    this.timer = undefined
+  }
+
+  private arm (): void {
+    if (!this.running) return
+    this.timer = this.init.clock.setTimeout(() => { void this.check().finally(() => this.arm()) }, this.init.intervalMs)
+  }
+
+  /** One check: a reservation is asked of a connected relay when the node advertises no relayed address. */
+  async check (): Promise<boolean> {
+    if (this.host.addresses().some(a => a.includes('/p2p-circuit'))) return false
+    const relays = await this.host.relays().catch(() => [])
+    if (relays.length === 0) return false
+    const relay = relays[this.next++ % relays.length]
+    this.init.onAttempt?.()
+    await this.host.listen(`${relay}/p2p-circuit`).catch(() => {})
+    return true
+  }
+}
+
+/** Options of {@link RelayKeeper}. */
+export interface RelayKeeperInit {
+  clock: { setTimeout: (fn: () => void, ms: number) => unknown, clearTimeout: (h: any) => void }
+  intervalMs: number
+  onAttempt?: () => void
+}
+
+/** The relay service's protocol (a peer that speaks it can hold our reservation). */
+export const RELAY_HOP_PROTOCOL = '/libp2p/circuit/relay/0.2.0/hop'

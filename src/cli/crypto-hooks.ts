@@ -21,7 +21,7 @@ import type { Command } from 'commander'
  * line makes the CLI load the encryption module; a test keeps this list equal to the
  * options `client-commands.ts` registers.
  */
-export const PLAIN_CLIENT_FLAGS: ReadonlySet<string> = new Set(['--url', '--timeout', '--ttl', '-q', '--quiet', '--sign-key'])
+export const PLAIN_CLIENT_FLAGS: ReadonlySet<string> = new Set(['--url', '--timeout', '--ttl', '-q', '--quiet', '--sign-key', '--jurisdiction'])
 
 /** What the crypto module provides to the CLI. */
 export interface CryptoCommands {

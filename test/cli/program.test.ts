@@ -34,6 +34,7 @@ describe('loading the encryption module', () => {
   it('is skipped for plain client commands, and loaded for keygen, crypto flags and help', () => {
     expect(needsCrypto(['get', 'k'])).toBe(false)
     expect(needsCrypto(['put', 'k', '-', '--ttl=60', '-q', '--url', 'http://x'])).toBe(false)
+    expect(needsCrypto(['put', 'k', 'v', '--jurisdiction', 'eu'])).toBe(false)
     expect(needsCrypto(['put', 'k', '--', '--encrypt'])).toBe(false)
     expect(needsCrypto(['status', '--encrypt'])).toBe(false)
     expect(needsCrypto(['keygen'])).toBe(true)

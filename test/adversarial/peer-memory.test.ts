@@ -117,13 +117,17 @@ describe('a peer that announces values it never serves, with expired filler, on 
 
     // Memory held for the attacker never passed the cap (gauge sampled, and the high-water mark).
     const peak = await metric(target.node, 'repram_peer_memory_bytes', { stat: 'peak_peer' })
+    const refused = await metric(target.node, 'repram_peer_budget_refusals_total')
+    // The figures first, so a failed run shows them too.
+    console.log(`peer budget ${BUDGET} B: ${sent} frames (${(bytesSent / MiB).toFixed(1)} MiB) on ${streamsOpened} streams in ${elapsed} ms; peak held for the attacker ${peak} B; refusals ${refused} (replicate ${await metric(target.node, 'repram_peer_budget_refusals_total', { protocol: 'replicate' })}, blob ${await metric(target.node, 'repram_peer_budget_refusals_total', { protocol: 'blob' })}); streams lost ${streamsLost}`)
+    console.log(`attack outcomes: ${JSON.stringify({ pullFailed: await metric(target.node, 'repram_peer_penalties_total', { reason: 'pull_failed' }), budget: await metric(target.node, 'repram_peer_penalties_total', { reason: 'budget' }), rateLimited: await metric(target.node, 'repram_peer_penalties_total', { reason: 'rate_limited' }), invalid: await metric(target.node, 'repram_peer_penalties_total', { reason: 'invalid_write' }) })}`)
     expect(peak).toBeGreaterThan(0)
     expect(peak).toBeLessThanOrEqual(BUDGET)
     expect(maxSeen).toBeLessThanOrEqual(BUDGET)
     // Past the cap its streams were reset or refused, and counted.
-    const refused = await metric(target.node, 'repram_peer_budget_refusals_total')
+    // (Counted on the node: the attacker does not always see its stream die, since writes it
+    // had already buffered complete before the reset reaches it; 1 run in 6 under load.)
     expect(refused).toBeGreaterThan(0)
-    expect(streamsLost).toBeGreaterThan(0)
     // …and each refusal is a penalty on the peer's reputation.
     expect(await metric(target.node, 'repram_peer_penalties_total', { reason: 'budget' })).toBeGreaterThan(0)
     expect(bytesSent).toBeLessThan(100 * MiB)
@@ -147,6 +151,5 @@ describe('a peer that announces values it never serves, with expired filler, on 
     expect(keys).toContain('honest/large')
     expect(keys.length, keys.join(' ')).toBe(during.length + 2)
 
-    console.log(`peer budget ${BUDGET} B: ${sent} frames (${(bytesSent / MiB).toFixed(1)} MiB) on ${streamsOpened} streams in ${elapsed} ms; peak held for the attacker ${peak} B; refusals ${refused} (replicate ${await metric(target.node, 'repram_peer_budget_refusals_total', { protocol: 'replicate' })}, blob ${await metric(target.node, 'repram_peer_budget_refusals_total', { protocol: 'blob' })}); streams lost ${streamsLost}`)
   })
 })

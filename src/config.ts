@@ -29,14 +29,17 @@ export function parseDuration (input: string | number): number {
   }
 }
 
-const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])])
+/** A boolean setting: `true`/`false` or `1`/`0`, `yes`/`no`, `on`/`off` (env vars and flags are strings). */
+export const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])])
   .transform(v => typeof v === 'boolean' ? v : ['true', '1', 'yes', 'on'].includes(v))
-const int = (min: number, max = Number.MAX_SAFE_INTEGER): z.ZodType<number, unknown> =>
+/** An integer setting in [min, max]. */
+export const int = (min: number, max = Number.MAX_SAFE_INTEGER): z.ZodType<number, unknown> =>
   z.coerce.number().int().min(min).max(max) as unknown as z.ZodType<number, unknown>
-const durationMs = (min: number, max: number): z.ZodType<number, unknown> => z.union([z.number(), z.string()])
+/** A duration setting in ms within [min, max]: a number of ms, or a string read by `parse` (`500ms`, `30s`, `5m`…). */
+export const durationMs = (min: number, max: number, parse: (s: string) => number = parseDuration): z.ZodType<number, unknown> => z.union([z.number(), z.string()])
   .transform((v, ctx) => {
     try {
-      return typeof v === 'number' ? v : parseDuration(v)
+      return typeof v === 'number' ? v : parse(v)
     } catch (err) {
       ctx.addIssue({ code: 'custom', message: (err as Error).message })
       return z.NEVER

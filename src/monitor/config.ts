@@ -11,7 +11,7 @@
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { z } from 'zod'
-import { parseDuration } from '../config.js'
+import { bool, durationMs as nodeDurationMs, int, parseDuration } from '../config.js'
 import { ConfigError } from '../errors.js'
 import * as C from './constants.js'
 
@@ -24,20 +24,7 @@ export function parseMonitorDuration (input: string | number): number {
   return parseDuration(input)
 }
 
-const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])])
-  .transform(v => typeof v === 'boolean' ? v : ['true', '1', 'yes', 'on'].includes(v))
-const int = (min: number, max = Number.MAX_SAFE_INTEGER): z.ZodType<number, unknown> =>
-  z.coerce.number().int().min(min).max(max) as unknown as z.ZodType<number, unknown>
-const durationMs = (min: number, max: number): z.ZodType<number, unknown> => z.union([z.number(), z.string()])
-  .transform((v, ctx) => {
-    try {
-      return typeof v === 'number' ? v : parseMonitorDuration(v)
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: (err as Error).message })
-      return z.NEVER
-    }
-  })
-  .pipe(z.number().int().min(min).max(max)) as unknown as z.ZodType<number, unknown>
+const durationMs = (min: number, max: number): z.ZodType<number, unknown> => nodeDurationMs(min, max, parseMonitorDuration)
 
 /** Why `v` is not an http(s) base URL, or the URL without its trailing slash. */
 function checkUrl (v: string): { url: string } | { error: string } {

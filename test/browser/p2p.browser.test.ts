@@ -8,19 +8,16 @@
  *
  * Needs /usr/bin/chromium (`apt-get install -y chromium`); fails, never skips, without it.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildBrowserNode } from '../../scripts/browser/build.mjs'
+import { launchBrowser, requireChromium, servePages, type PageServer } from '../helpers/browser.js'
 import { createNode, dec, enc, stopAll, until, type TestNode } from '../integration/fixture.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--disable-quic']
 const ENTRY = fileURLToPath(new URL('./p2p-page.ts', import.meta.url))
 
 interface PageP2p {
@@ -41,41 +38,26 @@ const PAGE = `<!doctype html>
 
 describe('a browser node with repram() over WebSockets', () => {
   let tmp: string
-  let pageServer: Server
-  let pageUrl: string
-  const requests: string[] = []
+  let pageServer: PageServer
   let context: BrowserContext | undefined
   let page: Page
   let local: TestNode
-  const pageErrors: string[] = []
+  let pageErrors: string[]
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`the browser proof needs Chromium at ${CHROMIUM}: install it with \`apt-get install -y chromium\``)
+    requireChromium()
     tmp = mkdtempSync(join(tmpdir(), 'repram-p2p-browser-'))
     const meta = await buildBrowserNode({ entry: ENTRY, outfile: join(tmp, 'p2p.js') })
     const inputs = Object.keys(meta.inputs)
     if (inputs.some(i => i.startsWith('node:'))) throw new Error(`the bundle pulls in Node built-ins: ${inputs.filter(i => i.startsWith('node:')).join(', ')}`)
     writeFileSync(join(tmp, 'index.html'), PAGE)
-    pageServer = createServer((req, res) => {
-      requests.push(req.url ?? '')
-      const file = req.url === '/' ? 'index.html' : req.url === '/p2p.js' ? 'p2p.js' : undefined
-      if (file === undefined) { res.writeHead(404).end(); return }
-      res.writeHead(200, { 'Content-Type': file.endsWith('.js') ? 'text/javascript' : 'text/html; charset=utf-8', 'Cache-Control': 'no-store' })
-      res.end(readFileSync(join(tmp, file)))
-    })
-    await new Promise<void>(resolve => pageServer.listen(0, '127.0.0.1', resolve))
-    const addr = pageServer.address()
-    if (addr === null || typeof addr === 'string') throw new Error('page server has no port')
-    pageUrl = `http://127.0.0.1:${addr.port}/`
+    pageServer = await servePages(tmp, { '/': 'index.html', '/p2p.js': 'p2p.js' })
 
     // A standalone node with a WebSocket listener (and no HTTP server at all).
     local = await createNode('tcp', { listen: ['/ip4/127.0.0.1/tcp/0/ws'] })
 
-    context = await chromium.launchPersistentContext(join(tmp, 'profile'), { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 })
-    page = context.pages()[0] ?? await context.newPage()
-    page.on('pageerror', (err) => { pageErrors.push(err.message) })
-    page.on('console', (msg) => { if (msg.type() === 'error') pageErrors.push(msg.text()) })
-    await page.goto(pageUrl)
+    ;({ context, page, pageErrors } = await launchBrowser(join(tmp, 'profile'), { consoleErrors: true }))
+    await page.goto(pageServer.url)
     await page.waitForFunction(() => globalThis.p2pReady === true, undefined, { timeout: 20_000 })
   }, 120_000)
 
@@ -83,7 +65,7 @@ describe('a browser node with repram() over WebSockets', () => {
     await page?.evaluate(async () => { await globalThis.p2p.stop() }).catch(() => {})
     await context?.close()
     await stopAll()
-    await new Promise<void>(resolve => pageServer === undefined ? resolve() : pageServer.close(() => resolve()))
+    await pageServer?.close()
     if (tmp !== undefined) rmSync(tmp, { recursive: true, force: true })
   })
 
@@ -107,7 +89,7 @@ describe('a browser node with repram() over WebSockets', () => {
     expect(await page.evaluate(async () => await globalThis.p2p.get('node/k'))).toBe('written in node')
 
     // No HTTP in the data path: the page's server served the page and its script, nothing else.
-    expect([...requests].sort()).toEqual(['/', '/p2p.js'])
+    expect([...pageServer.requests].sort()).toEqual(['/', '/p2p.js'])
     expect(pageErrors).toEqual([])
   })
 })

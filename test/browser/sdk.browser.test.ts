@@ -7,21 +7,17 @@
  * Needs /usr/bin/chromium (`apt-get install -y chromium`). Without it this
  * suite FAILS with that instruction; it never skips.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as sdk from '../../src/sdk/index.js'
+import { itFindsChromium, launchBrowser, requireChromium, servePages, type PageServer } from '../helpers/browser.js'
 import { LIGHT_ARGON2ID, LIGHT_SCRYPT, startLocalNode, type LocalNode } from '../sdk/helpers.js'
 
-/** Where Debian's chromium package puts the browser. */
-const CHROMIUM = '/usr/bin/chromium'
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--disable-quic']
 const SDK_ENTRY = fileURLToPath(new URL('../../src/sdk/index.ts', import.meta.url))
 const VECTORS = fileURLToPath(new URL('../sdk/vectors/envelope-v1.json', import.meta.url))
 
@@ -43,24 +39,19 @@ globalThis.repramReady = true
 const dec = new TextDecoder()
 
 // A failed test, not a skipped one, when the browser is missing (CI installs it).
-it(`finds Chromium at ${CHROMIUM} (install: apt-get install -y chromium)`, () => {
-  expect(existsSync(CHROMIUM), `no ${CHROMIUM}: run \`apt-get install -y chromium\``).toBe(true)
-})
+itFindsChromium()
 
 describe('the SDK in headless Chromium against a real node', () => {
   let tmp: string
   let bundleBytes = 0
-  let pageServer: Server
-  let pageUrl: string
+  let pageServer: PageServer
   let local: LocalNode
   let context: BrowserContext
   let page: Page
-  const pageErrors: string[] = []
+  let pageErrors: string[]
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`the browser proof needs Chromium at ${CHROMIUM}: install it with \`apt-get install -y chromium\``)
-    }
+    requireChromium()
     tmp = mkdtempSync(join(tmpdir(), 'repram-browser-'))
     const result = await build({
       entryPoints: [SDK_ENTRY],
@@ -78,35 +69,19 @@ describe('the SDK in headless Chromium against a real node', () => {
     bundleBytes = bundle.length
     writeFileSync(join(tmp, 'index.html'), PAGE)
 
-    pageServer = createServer((req, res) => {
-      const file = req.url === '/' ? 'index.html' : req.url === '/sdk.js' ? 'sdk.js' : undefined
-      if (file === undefined) { res.writeHead(404).end(); return }
-      res.writeHead(200, { 'Content-Type': file.endsWith('.js') ? 'text/javascript' : 'text/html; charset=utf-8', 'Cache-Control': 'no-store' })
-      res.end(readFileSync(join(tmp, file)))
-    })
-    await new Promise<void>(resolve => pageServer.listen(0, '127.0.0.1', resolve))
-    const addr = pageServer.address()
-    if (addr === null || typeof addr === 'string') throw new Error('page server has no port')
-    pageUrl = `http://127.0.0.1:${addr.port}/`
+    pageServer = await servePages(tmp, { '/': 'index.html', '/sdk.js': 'sdk.js' })
 
     local = await startLocalNode()
 
-    context = await chromium.launchPersistentContext(join(tmp, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      timeout: 60_000
-    })
-    page = context.pages()[0] ?? await context.newPage()
-    page.on('pageerror', (err) => { pageErrors.push(err.message) })
-    await page.goto(pageUrl)
+    ;({ context, page, pageErrors } = await launchBrowser(join(tmp, 'profile')))
+    await page.goto(pageServer.url)
     await page.waitForFunction(() => globalThis.repramReady === true, undefined, { timeout: 20_000 })
   }, 120_000)
 
   afterAll(async () => {
     await context?.close()
     await local?.close()
-    await new Promise<void>(resolve => pageServer === undefined ? resolve() : pageServer.close(() => resolve()))
+    await pageServer?.close()
     if (tmp !== undefined) rmSync(tmp, { recursive: true, force: true })
   })
 

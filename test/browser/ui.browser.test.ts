@@ -11,7 +11,7 @@
  * this suite FAILS with that instruction; it never skips.
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
@@ -20,11 +20,9 @@ import { createRepramNode } from '../../src/create.js'
 import { startHttpServer, type RepramHttpServer } from '../../src/http/server.js'
 import { uiSamplerOf } from '../../src/http/ui.js'
 import type { RepramNode } from '../../src/node/index.js'
+import { CHROMIUM, CHROMIUM_ARGS, itFindsChromium, requireChromium } from '../helpers/browser.js'
 import { until } from '../helpers/until.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--disable-quic']
 const ROOT = join(import.meta.dirname, '..', '..')
 const SCREENSHOT = join(ROOT, 'test-output', 'ui.png')
 
@@ -38,9 +36,7 @@ declare global {
   var __csp: string[]
 }
 
-it(`finds Chromium at ${CHROMIUM} (install: apt-get install -y chromium)`, () => {
-  expect(existsSync(CHROMIUM), `no ${CHROMIUM}: run \`apt-get install -y chromium\``).toBe(true)
-})
+itFindsChromium()
 
 describe('the dashboard in headless Chromium against a real node', () => {
   let node: RepramNode
@@ -63,7 +59,7 @@ describe('the dashboard in headless Chromium against a real node', () => {
   }
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`the dashboard test needs Chromium at ${CHROMIUM}: install it with \`apt-get install -y chromium\``)
+    requireChromium('the dashboard test')
     // The page as `npm run build` makes it, from the current sources.
     const built = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-ui.mjs')], { cwd: ROOT, encoding: 'utf8' })
     if (built.status !== 0) throw new Error(`scripts/build-ui.mjs failed: ${built.stderr}`)

@@ -337,6 +337,7 @@ export class ClusterReplicator implements Replicator {
       healthy: m.healthy,
       last_seen: m.lastSeen,
       score: Math.round(transport.reputation.score(m.id) * 100) / 100,
+      connection: transport.connectionKind(m.id),
       ...(m.jurisdiction === undefined ? {} : { jurisdiction: m.jurisdiction })
     }))
   }

@@ -53,9 +53,10 @@ function openConnection (conns: Connection[]): Connection | undefined {
 
 type AddressManagerLike = { getAddressesWithMetadata?: () => Array<{ multiaddr: Multiaddr, verified: boolean }> } | undefined
 
-function publicSource (getMultiaddrs: () => Multiaddr[], addressManager: AddressManagerLike, services: Record<string, unknown>): PublicSource {
+function publicSource (getMultiaddrs: () => Multiaddr[], addressManager: AddressManagerLike, services: Record<string, unknown>, connections?: () => Multiaddr[]): PublicSource {
   return {
     getMultiaddrs,
+    connections,
     addressesWithMetadata: () => addressManager?.getAddressesWithMetadata?.() ?? getMultiaddrs().map(multiaddr => ({ multiaddr, verified: true })),
     services
   }
@@ -97,7 +98,7 @@ export function hostFromLibp2p (libp2p: Libp2p<Record<string, unknown>>, pubsubS
     getConnections: (peer) => libp2p.getConnections(peer),
     ping: pinger != null && typeof pinger.ping === 'function' ? async (peer, opts) => await pinger.ping(peer, opts) : undefined,
     contentRouting: routingOf(services, libp2p.contentRouting as never),
-    publicSource: publicSource(() => libp2p.getMultiaddrs(), (libp2p as unknown as { components?: { addressManager?: AddressManagerLike } }).components?.addressManager, services),
+    publicSource: publicSource(() => libp2p.getMultiaddrs(), (libp2p as unknown as { components?: { addressManager?: AddressManagerLike } }).components?.addressManager, services, () => libp2p.getConnections().map(c => c.remoteAddr)),
     relayKeeper: relayKeeperHost(libp2p)
   }
 }
@@ -158,6 +159,6 @@ export function hostFromComponents (components: HostComponents, pubsubService: s
     dial: async (target, opts) => await components.connectionManager.openConnection(target, opts),
     getConnections: (peer) => components.connectionManager.getConnections(peer),
     ping: pinger != null && typeof pinger.ping === 'function' ? async (peer, opts) => await pinger.ping(peer, opts) : undefined,
-    publicSource: publicSource(() => components.addressManager.getAddresses(), components.addressManager as AddressManagerLike, { dht: lookup('dht'), relay: lookup('relay') })
+    publicSource: publicSource(() => components.addressManager.getAddresses(), components.addressManager as AddressManagerLike, { dht: lookup('dht'), relay: lookup('relay') }, () => components.connectionManager.getConnections().map(c => c.remoteAddr))
   }
 }

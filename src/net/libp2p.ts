@@ -24,7 +24,7 @@ import { pskFromSecret } from './pnet.js'
 import { jurisdictionTopic, topicFor } from './topic.js'
 import { libp2pLogger } from './libp2p-logger.js'
 import { gossipThresholds } from './reputation.js'
-import { publicParts } from './public.js'
+import { directFirstSorter, publicParts } from './public.js'
 
 /** Services of a REPRAM libp2p node. */
 export type RepramLibp2pServices = {
@@ -146,7 +146,13 @@ export async function createRepramLibp2p (config: RepramConfig, opts: CreateRepr
     streamMuxers: [guardedYamux()],
     connectionProtector: config.clusterSecret !== undefined ? preSharedKey({ psk: pskFromSecret(config.clusterSecret), timeout: config.dialTimeoutMs }) : undefined,
     peerDiscovery,
-    connectionManager: { dialTimeout: config.dialTimeoutMs, maxConnections: config.maxConnections, inboundConnectionThreshold: config.inboundConnectionRate },
+    connectionManager: {
+      dialTimeout: config.dialTimeoutMs,
+      maxConnections: config.maxConnections,
+      inboundConnectionThreshold: config.inboundConnectionRate,
+      // With the relay transport: a direct address before any relayed one (public.ts).
+      addressSorter: config.relayClient || config.dcutr ? directFirstSorter : undefined
+    },
     // Membership reads each connection's RTT from the monitor instead of pinging again.
     // A ping slower than this aborts the connection: no sooner than a ping interval (a busy
     // peer is not a dead one; libp2p's floor is 5 s).

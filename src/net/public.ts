@@ -16,8 +16,9 @@ import { dcutr } from '@libp2p/dcutr'
 import { autoNATv2 } from '@libp2p/autonat-v2'
 import { uPnPNAT } from '@libp2p/upnp-nat'
 import { webSockets } from '@libp2p/websockets'
-import { isPrivate } from '@libp2p/utils'
+import { circuitRelayAddressesLast, isPrivate, loopbackAddressLast, publicAddressesFirst, reliableTransportsFirst } from '@libp2p/utils'
 import { Counter, Gauge, type Registry } from 'prom-client'
+import type { Address } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { RepramConfig } from '../config.js'
 
@@ -38,6 +39,11 @@ export interface PublicNetworkInfo {
   dht_mode: 'server' | 'client' | null
   /** Reservations this node's relay service holds for others; null when it offers none. */
   relay_reservations: number | null
+  /**
+   * Open libp2p connections: `direct` (a transport address) and `relayed` (through a relay,
+   * `/p2p-circuit`). A relayed connection that DCUtR upgrades becomes a direct one.
+   */
+  connections: { direct: number, relayed: number }
 }
 
 /** The libp2p options the public network adds. */
@@ -92,12 +98,31 @@ export function publicParts (config: RepramConfig): PublicParts {
   return { transports, services, listen }
 }
 
+/**
+ * The dial order of a node that can dial relayed addresses: libp2p's default order with
+ * relayed addresses last *before* public addresses first. libp2p's own sorter puts public
+ * addresses first, and a `/p2p-circuit` address through a public relay counts as public: a
+ * peer on the same LAN that offers its LAN address and a relayed one was dialled through
+ * the relay (and stayed relayed: DCUtR skips private addresses), and every byte between
+ * the two went out to the relay and back, within the relay's byte and time limits.
+ * With this order a direct address is tried before any relayed one.
+ */
+export function directFirstSorter (a: Address, b: Address): -1 | 0 | 1 {
+  return loopbackAddressLast(a.multiaddr, b.multiaddr) ||
+    circuitRelayAddressesLast(a.multiaddr, b.multiaddr) ||
+    publicAddressesFirst(a.multiaddr, b.multiaddr) ||
+    (a.isCertified === b.isCertified ? 0 : a.isCertified ? -1 : 1) ||
+    reliableTransportsFirst(a.multiaddr, b.multiaddr)
+}
+
 /** The libp2p surface {@link publicInfo} reads (a full node, or a stand-in in tests). */
 export interface PublicSource {
   getMultiaddrs: () => Multiaddr[]
   /** Every address with whether it was verified (libp2p's address manager). */
   addressesWithMetadata: () => Array<{ multiaddr: Multiaddr, verified: boolean }>
   services: Record<string, unknown>
+  /** The remote addresses of the open connections (none known: counts of 0). */
+  connections?: () => Multiaddr[]
 }
 
 function isCircuit (ma: Multiaddr): boolean {
@@ -125,8 +150,15 @@ export function publicInfo (src: PublicSource): PublicNetworkInfo {
     relay_addresses: src.getMultiaddrs().filter(isCircuit).map(ma => ma.toString()),
     dht_routing_table: dht?.routingTable?.size ?? null,
     dht_mode: dht !== undefined ? dht.getMode() : null,
-    relay_reservations: relay !== undefined ? relay.reservations.size : null
+    relay_reservations: relay !== undefined ? relay.reservations.size : null,
+    connections: countConnections(src.connections?.() ?? [])
   }
+}
+
+/** Open connections by kind: relayed (`/p2p-circuit` remote address) or direct. */
+export function countConnections (remoteAddrs: Multiaddr[]): { direct: number, relayed: number } {
+  const relayed = remoteAddrs.filter(isCircuit).length
+  return { direct: remoteAddrs.length - relayed, relayed }
 }
 
 /** Counters of the enclave rendezvous. */
@@ -138,7 +170,7 @@ export interface PublicMetrics {
 /**
  * The public network's metrics. Gauges read at scrape time: `repram_reachability{state}`
  * (1 for the current state), `repram_relay_addresses`, `repram_dht_routing_table_peers`,
- * `repram_relay_reservations`; counters of the rendezvous: `repram_rendezvous_rounds_total
+ * `repram_relay_reservations`, `repram_connections{kind}` (direct, relayed); counters of the rendezvous: `repram_rendezvous_rounds_total
  * {result}` and `repram_rendezvous_providers_total`. `read` answers undefined while the
  * network is down.
  */
@@ -157,6 +189,17 @@ export function createPublicMetrics (registry: Registry, read: () => PublicNetwo
   })
   new Gauge({ name: 'repram_relay_addresses', help: 'Advertised /p2p-circuit addresses (relay reservations held by this node)', registers, collect () { this.set(read()?.relay_addresses.length ?? 0) } })
   new Gauge({ name: 'repram_dht_routing_table_peers', help: 'Peers in the DHT routing table', registers, collect () { this.set(read()?.dht_routing_table ?? 0) } })
+  new Gauge({
+    name: 'repram_connections',
+    help: 'Open libp2p connections by kind: direct, or relayed (through a circuit relay; DCUtR upgrades these to direct)',
+    labelNames: ['kind'] as const,
+    registers,
+    collect () {
+      const c = read()?.connections
+      this.set({ kind: 'direct' }, c?.direct ?? 0)
+      this.set({ kind: 'relayed' }, c?.relayed ?? 0)
+    }
+  })
   new Gauge({ name: 'repram_relay_reservations', help: 'Reservations this node\'s relay service holds for other nodes', registers, collect () { this.set(read()?.relay_reservations ?? 0) } })
   const rounds = new Counter({ name: 'repram_rendezvous_rounds_total', help: 'Enclave rendezvous rounds over the DHT (result: found other providers, none, failed)', labelNames: ['result'] as const, registers })
   for (const result of ['found', 'none', 'failed']) rounds.inc({ result }, 0)

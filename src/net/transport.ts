@@ -275,6 +275,14 @@ export class Libp2pTransport implements CoordinatorTransport, MembershipTranspor
     return this.host.getConnections(peer).map(c => `${c.remoteAddr.toString()}/p2p/${id}`)
   }
 
+  /** How this node is connected to a peer now: `direct` when any open connection is not through a relay, else `relayed`, else `none`. */
+  connectionKind (id: string): 'direct' | 'relayed' | 'none' {
+    const peer = this.peerIds.get(id)
+    const open = peer === undefined ? [] : this.host.getConnections(peer).filter(c => c.status === 'open')
+    if (open.length === 0) return 'none'
+    return open.some(c => !c.remoteAddr.toString().includes('/p2p-circuit')) ? 'direct' : 'relayed'
+  }
+
   // ---- inbound writes, sync ----------------------------------------------------------------
 
   async pull (id: string, w: Write, signal: AbortSignal, owner: string): Promise<RepramRecord> {

@@ -47,6 +47,8 @@ export interface TopologyPeer {
    * its own sync stream): a code, null when it declares none; absent while not known yet.
    */
   jurisdiction?: string | null
+  /** How this node is connected to the peer now: direct, relayed (through a circuit relay only), or none. */
+  connection?: 'direct' | 'relayed' | 'none'
 }
 
 /** Paths a record takes between nodes, for the jurisdiction counters (a small enum: metrics label). */
@@ -101,6 +103,7 @@ export interface NetworkInfo {
     dht_routing_table: number | null
     dht_mode: 'server' | 'client' | null
     relay_reservations: number | null
+    connections: { direct: number, relayed: number }
   }
 }
 

@@ -1,22 +1,43 @@
 /**
  * The public network across NATs (issue 17), in network namespaces this test creates and
- * removes (root, iproute2 and nftables; no traffic leaves them):
+ * removes (root, iproute2 and nftables):
  *
  * ```
- *  public segment 198.18.100.0/24 (bridge in the relay's namespace)
- *    relay  198.18.100.1   bootstrap, DHT server, relay service (enclave "relay")
- *    nat1   198.18.100.2 ── LAN 198.19.1.0/24: h11 .11, h12 .12   (masquerade)
- *    nat2   198.18.100.3 ── LAN 198.19.2.0/24: h21 .11, h22 .12   (masquerade)
+ *  "public" segment 198.20.100.0/24 (bridge in the relay's namespace)
+ *    relay  198.20.100.1   bootstrap, DHT server, relay service (enclave "relay")
+ *    nat1   198.20.100.2 ── LAN 192.168.1.0/24: h11 .11, h12 .12   (masquerade)
+ *    nat2   198.20.100.3 ── LAN 192.168.2.0/24: h21 .11, h22 .12   (masquerade)
  * ```
+ * The public segment uses 198.20.100.0/24, the first /24 above the benchmarking range
+ * 198.18.0.0/15: ordinary unicast, so libp2p's `isPrivate` (which DCUtR, AutoNAT and
+ * identify apply) calls it public, where it called the old 198.18.100.0/24 private. It is
+ * someone's real address space, and no packet to it leaves the machine: the veths join only
+ * namespaces this test creates (both ends are created inside them; none in the root
+ * namespace), no namespace has a default route except LAN hosts (via their router), the
+ * routers and the relay know only the public /24 and their LAN, and the test checks that
+ * the root namespace gained no route or link and that 8.8.8.8 is unroutable from every
+ * public-side namespace. The LANs stay private (192.168.x, as home LANs are).
+ *
  * Each router masquerades its LAN behind its public address; nothing outside has a route
  * to a LAN, so a LAN host can reach the relay and nobody can reach a LAN host from outside
  * (the test checks both). The four
  * hosts (enclave "nat") are `repram start --profile public` processes given only the
  * relay's address. They find each other through the DHT rendezvous, reach the other LAN
  * through the relay (their /p2p-circuit addresses), and a write on one LAN is confirmed
- * (201) and read on the other. DCUtR cannot upgrade here: the routers' public addresses
- * are in 198.18.0.0/15, which libp2p counts as private, and DCUtR skips private addresses
- * in code; the relayed connections stay relayed (reported below).
+ * (201) and read on the other. Hosts on the same LAN connect directly (asserted: with a
+ * public relay, libp2p's default dial order put the relayed address first; REPRAM dials
+ * direct addresses first, `directFirstSorter`).
+ *
+ * AutoNAT v2 (proven here): the relay's listen address is public to libp2p, a NATed host
+ * dials it back, and the relay reports reachability `public`; the NATed hosts report
+ * `private` (their only non-relayed addresses are 192.168.x).
+ * DCUtR (proven NOT to upgrade, and why): js-libp2p's identify ignores every observed TCP
+ * address (@libp2p/identify `maybeAddObservedAddress`, js-libp2p#2620: TCP dials cannot
+ * reuse the listen port, so each connection reports another port), so a NATed node never
+ * learns its public address; its DCUtR CONNECT carries only private addresses and the peer
+ * answers "no dialable multiaddrs". The test asserts that this is what happens (DCUtR's own
+ * log, `DEBUG=libp2p:dcutr`) and that the cross-NAT connections stay relayed
+ * (`public_network.connections`): if a libp2p release fixes it, this test fails and says so.
  * Runs the built CLI (`npm run build` first: bin/repram.js → dist/src/cli/main.js).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
@@ -69,28 +90,31 @@ const PER_LAN = Math.max(1, Math.min(9, Number(process.env.REPRAM_NAT_HOSTS_PER_
 /** Extra `repram start` flags for the hosts, for experiments (e.g. `--max-candidates-per-range 64`). */
 const EXTRA = (process.env.REPRAM_NAT_EXTRA_ARGS ?? '').split(/\s+/).filter(a => a !== '')
 const HOSTS: Array<readonly [string, number, number]> = [1, 2].flatMap(lan => Array.from({ length: PER_LAN }, (_, i) => [`h${lan}${i + 1}`, lan, 11 + i] as const))
-const hostAddr = (lan: number, h: number): string => `198.19.${lan}.${h}`
+/** The "public" /24: public to libp2p (not in its private list), reachable only inside the test's namespaces. */
+const PUB = '198.20.100'
+const lanNet = (lan: number): string => `192.168.${lan}`
+const hostAddr = (lan: number, h: number): string => `${lanNet(lan)}.${h}`
 
 function buildNetwork (): void {
   const relay = addNs('r')
-  bridge(relay, 'pub', '198.18.100.1/24')
+  bridge(relay, 'pub', `${PUB}.1/24`)
   for (const lan of [1, 2]) {
     const nat = addNs(`n${lan}`)
     // The router's public leg on the relay's segment, its LAN bridge, forwarding, and masquerade
     // out of the public leg. Nothing outside has a route to a LAN: only replies come in.
-    link(nat, 'wan', `198.18.100.${lan + 1}/24`, relay, `rp${ID}w${lan}`, 'pub')
-    bridge(nat, 'lan', `198.19.${lan}.1/24`)
+    link(nat, 'wan', `${PUB}.${lan + 1}/24`, relay, `rp${ID}w${lan}`, 'pub')
+    bridge(nat, 'lan', `${lanNet(lan)}.1/24`)
     inNs(nat, 'sysctl', '-qw', 'net.ipv4.ip_forward=1')
     inNs(nat, 'nft', [
       'add table ip nat;',
       'add chain ip nat post { type nat hook postrouting priority 100; };',
-      `add rule ip nat post ip saddr 198.19.${lan}.0/24 oifname "wan" masquerade`
+      `add rule ip nat post ip saddr ${lanNet(lan)}.0/24 oifname "wan" masquerade`
     ].join(' '))
   }
   for (const [name, lan, h] of HOSTS) {
     const host = addNs(name)
     link(host, 'eth0', `${hostAddr(lan, h)}/24`, ns(`n${lan}`), `rp${ID}${name}`, 'lan')
-    run('ip', ['-n', host, 'route', 'add', 'default', 'via', `198.19.${lan}.1`])
+    run('ip', ['-n', host, 'route', 'add', 'default', 'via', `${lanNet(lan)}.1`])
   }
 }
 
@@ -102,22 +126,24 @@ function deleteNetwork (): void {
   }
 }
 
-interface Proc { child: ChildProcess, ns: string, url: string, p2p: string[], out: string }
+interface Proc { child: ChildProcess, ns: string, url: string, id: string, p2p: string[], out: string }
 const procs: Proc[] = []
 
-async function startNode (nsName: string, ip: string, args: string[]): Promise<Proc> {
+async function startNode (nsName: string, ip: string, args: string[], debug?: string): Promise<Proc> {
   const child = spawn('ip', ['netns', 'exec', nsName, process.execPath, BIN, 'start', '--profile', 'public', '--listen', `/ip4/${ip}/tcp/9090`, '--http-host', ip, '--http-port', '8080',
     '--data-dir', tempDir(), '--log-level', 'warn', '--rate-limit', '0', '--min-ttl', '1', '--ping-interval', '300ms', '--write-timeout', '3s', '--drain-timeout', '1s',
     '--dht-private-addresses', 'true', '--rendezvous-interval', '1s', '--inbound-connection-rate', '100', ...args],
-  { stdio: ['ignore', 'pipe', 'pipe'], env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('REPRAM_'))) })
-  const p: Proc = { child, ns: nsName, url: `http://${ip}:8080`, p2p: [], out: '' }
+  { stdio: ['ignore', 'pipe', 'pipe'], env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('REPRAM_') && k !== 'DEBUG')), ...(debug !== undefined ? { DEBUG: debug } : {}) } })
+  const p: Proc = { child, ns: nsName, url: `http://${ip}:8080`, id: '', p2p: [], out: '' }
   procs.push(p)
   child.stdout?.on('data', (b: Buffer) => { p.out += b.toString() })
   child.stderr?.on('data', (b: Buffer) => { p.out += b.toString() })
   await until(() => {
     if (child.exitCode !== null) throw new Error(`repram start exited ${child.exitCode}: ${p.out}`)
     p.p2p = [...p.out.matchAll(/^p2p (\S+)$/gm)].map(m => m[1])
-    return /listening on http/.test(p.out) && p.p2p.length > 0
+    p.id = /^node id (\S+)$/m.exec(p.out)?.[1] ?? ''
+    // A node whose only listen address is public prints none (libp2p announces it once AutoNAT verifies it).
+    return /listening on http/.test(p.out) && p.id !== ''
   }, { timeoutMs: 60_000, what: `repram start in ${nsName}` })
   return p
 }
@@ -142,7 +168,13 @@ const json = <T>(p: Proc, path: string): T => JSON.parse(http(p, 'GET', path).bo
 describe('nodes behind two NATs, given only a public bootstrap-and-relay node', () => {
   beforeAll(() => {
     if (!canNetns) throw new Error('this test needs root, `ip netns` (iproute2) and nft (nftables): run it as root, as CI does (test/system-deps.sh installs them)')
+    const rootRoutes = run('ip', ['route', 'show', 'table', 'all'])
     buildNetwork()
+    // Nothing of the test network is in the root namespace, and nothing routes out of it.
+    const before = new Set(rootRoutes.split('\n'))
+    expect(run('ip', ['route', 'show', 'table', 'all']).split('\n').filter(l => !before.has(l) && (l.includes(PUB) || l.includes(lanNet(1)) || l.includes(lanNet(2))))).toEqual([])
+    expect(run('ip', ['-o', 'link', 'show']).includes(ID)).toBe(false)
+    for (const n of ['r', 'n1', 'n2']) expect(spawnSync('ip', ['-n', ns(n), 'route', 'get', '8.8.8.8']).status).not.toBe(0)
   })
   afterAll(async () => {
     await Promise.all(procs.splice(0).map(async p => await stopNode(p)))
@@ -151,14 +183,25 @@ describe('nodes behind two NATs, given only a public bootstrap-and-relay node', 
   })
 
   it('find each other through the DHT, connect through the relay, and a write on one LAN reaches the other with 201', async () => {
-    const relay = await startNode(ns('r'), '198.18.100.1', ['--enclave', 'relay', '--dht-mode', 'server', '--relay-server', 'true', '--relay-client', 'false'])
-    const boot = relay.p2p.find(a => a.startsWith('/ip4/198.18.100.1/tcp/9090/p2p/'))
-    expect(boot).toBeDefined()
+    const tRelay = Date.now()
+    const relay = await startNode(ns('r'), `${PUB}.1`, ['--enclave', 'relay', '--dht-mode', 'server', '--relay-server', 'true', '--relay-client', 'false'])
+    type PublicStatus = { public_network: { reachability: string, relay_addresses: string[], relay_reservations: number, connections: { direct: number, relayed: number } } }
+    // Its listen address is public to libp2p and nobody has dialled it back yet: unknown (AutoNAT decides).
+    const relayStartReach = json<PublicStatus>(relay, '/v1/status').public_network.reachability
+    // Not announced yet (no p2p line): libp2p announces a public listen address once AutoNAT verifies it.
+    expect(relay.p2p).toEqual([])
+    const boot = `/ip4/${PUB}.1/tcp/9090/p2p/${relay.id}`
     // The network is what it claims: a LAN host reaches the relay; nothing reaches a LAN host from outside.
     const reach = (from: string, url: string): number => Number(spawnSync('ip', ['netns', 'exec', ns(from), 'curl', '-s', '-m', '1', '-o', '/dev/null', '-w', '%{http_code}', url], { encoding: 'utf8' }).stdout)
     expect(reach('h11', `${relay.url}/v1/health`)).toBe(200)
     const t0 = Date.now()
-    const hosts = await Promise.all(HOSTS.map(async ([name, lan, h]) => await startNode(ns(name), hostAddr(lan, h), ['--enclave', 'nat', '--dht-mode', 'client', '--peers', boot as string, ...EXTRA])))
+    const hosts = await Promise.all(HOSTS.map(async ([name, lan, h]) => await startNode(ns(name), hostAddr(lan, h), ['--enclave', 'nat', '--dht-mode', 'client', '--peers', boot, ...EXTRA], 'libp2p:dcutr')))
+    // AutoNAT v2: a NATed host that connects dials the relay's address back (through its NAT: an
+    // outbound connection), and one successful dial-back verifies a listen address.
+    await until(() => json<PublicStatus>(relay, '/v1/status').public_network.reachability === 'public', { timeoutMs: 20_000, intervalMs: 100, what: 'AutoNAT to verify the relay\'s public address' })
+    const publicMs = Date.now() - tRelay
+    console.log(`nat: relay reachability ${relayStartReach} at start, public ${publicMs} ms after its start, ${Date.now() - t0} ms after the NATed hosts were started (AutoNAT v2 dial-back from a NATed host)`)
+    expect(relayStartReach).toBe('unknown')
     await until(() => hosts.every(p => {
       const t = http(p, 'GET', '/v1/topology')
       return t.status === 200 && (JSON.parse(t.body) as { peers: unknown[] }).peers.length === hosts.length - 1
@@ -178,13 +221,37 @@ describe('nodes behind two NATs, given only a public bootstrap-and-relay node', 
     console.log(`nat: ${hosts.length} nodes behind 2 NATs formed one enclave from one bootstrap address in ${formedMs} ms`)
 
     // Each host holds a reservation on the relay and advertises it; the relay is no member.
-    const relayStatus = json<{ public_network: { relay_reservations: number } }>(relay, '/v1/status')
+    const relayStatus = json<PublicStatus>(relay, '/v1/status')
     expect(relayStatus.public_network.relay_reservations).toBe(hosts.length)
     for (const p of hosts) {
-      const s = json<{ public_network: { relay_addresses: string[], reachability: string } }>(p, '/v1/status')
-      expect(s.public_network.relay_addresses.some(a => a.includes(`${boot as string}/p2p-circuit`))).toBe(true)
-      expect(s.public_network.reachability).not.toBe('public')
+      const s = json<PublicStatus>(p, '/v1/status')
+      expect(s.public_network.relay_addresses.some(a => a.includes(`${boot}/p2p-circuit`))).toBe(true)
+      // Behind a NAT: only 192.168.x and relayed addresses, and no observed address (identify drops TCP ones).
+      expect(s.public_network.reachability).toBe('private')
     }
+    expect(json<PublicStatus>(relay, '/v1/status').public_network.reachability).toBe('public')
+
+    // DCUtR: each relayed connection between the LANs triggers an upgrade attempt, which ends with
+    // no public address to dial: js-libp2p's identify ignores observed TCP addresses, so a NATed
+    // node's CONNECT lists only its private LAN address (or nothing). Wait for an attempt on every
+    // cross-NAT pair to end so, then check the pairs are still relayed (no direct connection).
+        const dcutrNoAddress = /libp2p:dcutr .*(B sent no multiaddrs|B had no dialable multiaddrs|A did not have any dialable multiaddrs)/
+    const dcutrDirect = /libp2p:dcutr .*(DCUtR to \S+ succeeded|unilateral connection upgrade to \S+ succeeded)/
+    const tDcutr = Date.now()
+    const dcutrLines = (): string[] => hosts.flatMap(p => p.out.split('\n').filter(l => l.includes('libp2p:dcutr')).map(l => `${p.ns.slice(-3)} ${l.replace(/^\S+\s+/, '')}`))
+    // At least one ended attempt per pair of hosts behind different NATs (each makes 3).
+    await until(() => dcutrLines().filter(l => dcutrNoAddress.test(l) || dcutrDirect.test(l)).length >= PER_LAN * PER_LAN,
+      { timeoutMs: 20_000, intervalMs: 100, what: 'DCUtR attempts on the relayed connections to end' })
+    const kinds = (p: Proc): Record<string, string> => Object.fromEntries(json<{ peers: Array<{ id: string, connection: string }> }>(p, '/v1/topology').peers.map(x => [x.id, x.connection]))
+    const crossKinds = hosts.flatMap((p, i) => hosts.filter((_, j) => (j < PER_LAN) !== (i < PER_LAN)).map(q => kinds(p)[q.id]))
+    const sameKinds = hosts.flatMap((p, i) => hosts.filter((_, j) => j !== i && (j < PER_LAN) === (i < PER_LAN)).map(q => kinds(p)[q.id]))
+    const lines = dcutrLines()
+    console.log(`nat: DCUtR after ${Date.now() - tDcutr} ms: cross-NAT connections ${JSON.stringify(crossKinds)}, same-LAN ${JSON.stringify(sameKinds)}; ` +
+      `${lines.filter(l => dcutrNoAddress.test(l)).length} attempts ended with no public address, ${lines.filter(l => dcutrDirect.test(l)).length} upgrades\n  ${lines.filter(l => dcutrNoAddress.test(l) || dcutrDirect.test(l)).slice(0, 4).join('\n  ')}`)
+    expect(lines.some(l => dcutrDirect.test(l))).toBe(false)
+    expect(crossKinds.every(k => k === 'relayed')).toBe(true)
+    if (PER_LAN > 1) expect(sameKinds.every(k => k === 'direct')).toBe(true)
+    for (const p of hosts) expect(json<PublicStatus>(p, '/v1/status').public_network.connections.relayed).toBeGreaterThanOrEqual(PER_LAN)
     expect(json<{ peers: unknown[] }>(relay, '/v1/topology').peers).toEqual([])
 
     const relayBytes = (): number => {

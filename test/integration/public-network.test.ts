@@ -56,7 +56,7 @@ describe('public network on loopback', () => {
     const b = await createNode('tcp', { ...DHT, enclave: 'a', peers: a.addrs, announce: ['/dns4/node.example.org/tcp/9090'] })
     await until(() => (b.node.networkInfo().publicNetwork?.dht_routing_table ?? 0) >= 1, { what: 'the routing table to hold the bootstrap node' })
     // Loopback only: private. An address the operator announces (a public DNS name) makes it public.
-    expect(a.node.networkInfo().publicNetwork).toEqual({ reachability: 'private', relay_addresses: [], dht_routing_table: expect.any(Number), dht_mode: 'server', relay_reservations: null })
+    expect(a.node.networkInfo().publicNetwork).toEqual({ reachability: 'private', relay_addresses: [], dht_routing_table: expect.any(Number), dht_mode: 'server', relay_reservations: null, connections: { direct: expect.any(Number), relayed: 0 } })
     expect(b.node.networkInfo().publicNetwork?.reachability).toBe('public')
     const { app } = createHttpApp(b.node)
     const status = await (await app.request('/v1/status')).json() as { public_network: Record<string, unknown> }

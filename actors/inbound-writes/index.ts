@@ -21,6 +21,7 @@
  * and an inline value that is a view into a larger frame is copied out before it is
  * stored ({@link detachValue}), so a stored record never pins the frame it came in.
  */
+import { anySignal } from 'any-signal'
 import { dispatch, spawn, type Ref } from 'nact'
 import type { Clock } from '../../src/clock.js'
 import type { RepramRecord } from '../../src/record.js'
@@ -161,12 +162,17 @@ export function spawnInboundWrites (parent: Parameters<typeof spawn>[0], init: I
           msg.replyTo?.(msg.writes.map(() => WriteResult.FAILED))
           return s
         }
-        const signal = msg.signal === undefined ? init.signal : AbortSignal.any([msg.signal, init.signal])
+        // any-signal, cleared when the batch is done: AbortSignal.any over the node-long halt
+        // signal leaves a WeakRef in its dependants per batch in Node 20 (nodejs/node#55351;
+        // a soak's heap grew by ~120 of them a second).
+        const combined = msg.signal === undefined ? undefined : anySignal([msg.signal, init.signal])
+        const signal = combined ?? init.signal
         const { via, from, replyTo } = msg
         const n = msg.writes.length
         // Only ids and results are kept from here on: not the message, not its writes.
         const writeIds = via === 'replicate' || via === 'gossip' ? msg.writes.map(w => w.writeId) : []
         const all = Promise.all(msg.writes.map(w => one(s, w, from, via, signal)))
+        if (combined !== undefined) all.finally(() => { combined.clear() }).catch(() => {})
         if (writeIds.length > 0) {
           all.then(results => {
             const held = writeIds.filter((_, i) => results[i] === WriteResult.HELD)

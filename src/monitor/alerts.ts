@@ -10,6 +10,7 @@
  * alerts.start()
  * await alerts.raise({ kind: 'quorum_missed', keyHash, writeId, details: { required: 2, signers: 1 } })
  */
+import { anySignal } from 'any-signal'
 import type { Logger } from '../logger.js'
 import { WEBHOOK_BACKOFF_MS, WEBHOOK_QUEUE_MAX } from './constants.js'
 import type { AlertRow, MonitorStore } from './db/store.js'
@@ -156,12 +157,14 @@ export class AlertNotifier {
     for (;;) {
       if (halt.aborted) return
       attempts++
+      // any-signal, cleared after the attempt: AbortSignal.any over the long-lived halt signal leaks (nodejs/node#55351).
+      const bounded = anySignal([AbortSignal.timeout(hook.timeoutMs), halt])
       try {
         const res = await this.doFetch(hook.url, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'user-agent': 'repram-monitor' },
           body,
-          signal: AbortSignal.any([AbortSignal.timeout(hook.timeoutMs), halt])
+          signal: bounded
         })
         // The body is not needed; reading it frees the connection.
         await res.arrayBuffer().catch(() => {})
@@ -174,6 +177,8 @@ export class AlertNotifier {
       } catch (err) {
         if (halt.aborted) return
         lastError = (err as Error)?.name === 'TimeoutError' ? `no answer within ${hook.timeoutMs} ms` : ((err as Error)?.message ?? String(err))
+      } finally {
+        bounded.clear()
       }
       if (attempts > hook.retries) break
       this.init.metrics.webhooks.inc({ result: 'retried' })

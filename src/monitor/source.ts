@@ -13,6 +13,7 @@
  * // …
  * await source.stop()
  */
+import { anySignal } from 'any-signal'
 import WebSocket from 'ws'
 import type { Logger } from '../logger.js'
 import type { AttestationListing, CycleAttestations } from '../sdk/attest/types.js'
@@ -189,12 +190,19 @@ export class NodeSource {
   /** GET a JSON document from the node, bounded by the request timeout and by stop. */
   private async getJson<T> (path: string, signal: AbortSignal): Promise<T> {
     const url = `${this.url}${path}`
-    const res = await this.doFetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.any([AbortSignal.timeout(this.init.requestTimeoutMs), signal]) })
-    if (!res.ok) {
-      await res.arrayBuffer().catch(() => {})
-      throw new HttpStatusError(res.status, url)
+    // any-signal, cleared once the body is read: AbortSignal.any over the source's long-lived
+    // signal leaves a WeakRef behind per call in Node 20 (nodejs/node#55351).
+    const bounded = anySignal([AbortSignal.timeout(this.init.requestTimeoutMs), signal])
+    try {
+      const res = await this.doFetch(url, { headers: { accept: 'application/json' }, signal: bounded })
+      if (!res.ok) {
+        await res.arrayBuffer().catch(() => {})
+        throw new HttpStatusError(res.status, url)
+      }
+      return await res.json() as T
+    } finally {
+      bounded.clear()
     }
-    return await res.json() as T
   }
 
   /** Who the node is: `/v1/health` (id, enclave), then `/v1/status` (jurisdiction, uptime) when it answers. */

@@ -9,6 +9,7 @@
  * const client = new BlobClient({ network, enclave, maxValueBytes, timeoutMs: 10_000, open })
  * const rec = await client.pull(peerId, announcedWrite) // verified, or throws BlobError
  */
+import { anySignal } from 'any-signal'
 import { createHash } from 'node:crypto'
 import { lpStream } from '@libp2p/utils'
 import type { Stream } from '@libp2p/interface'
@@ -113,13 +114,21 @@ export class BlobClient {
     if (this.closed) throw new BlobError('stream', 'blob client closed')
     const signals = [AbortSignal.timeout(this.init.timeoutMs)]
     if (signal !== undefined) signals.push(signal)
-    const deadline = AbortSignal.any(signals)
-    if (!this.free(peerId)) await this.wait(peerId, owner, deadline)
+    // any-signal, cleared when the pull ends: the caller's signal may live as long as the node
+    // (gossip's), and AbortSignal.any would leave a WeakRef in it per pull (nodejs/node#55351).
+    const deadline = anySignal(signals)
+    try {
+      if (!this.free(peerId)) await this.wait(peerId, owner, deadline)
+    } catch (err) {
+      deadline.clear()
+      throw err
+    }
     this.active++
     this.activeBy.set(peerId, (this.activeBy.get(peerId) ?? 0) + 1)
     try {
       return await this.pullNow(peerId, w, deadline, owner)
     } finally {
+      deadline.clear()
       this.active--
       const n = (this.activeBy.get(peerId) ?? 1) - 1
       if (n === 0) this.activeBy.delete(peerId)

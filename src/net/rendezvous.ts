@@ -12,6 +12,7 @@
  * const rv = new Rendezvous({ routing: libp2p.contentRouting, key: await rendezvousKey(topic), ... })
  * rv.start(); // … rv.stop()
  */
+import { anySignal } from 'any-signal'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
@@ -92,7 +93,8 @@ export class Rendezvous {
   /** One round: provide the key (a failure does not stop the lookup), then take the providers found. */
   async runRound (halt: AbortSignal): Promise<void> {
     const { routing, key, selfId } = this.init
-    const signal = AbortSignal.any([halt, AbortSignal.timeout(this.init.timeoutMs)])
+    // any-signal, cleared after the round: AbortSignal.any over the node-long halt signal leaks (nodejs/node#55351).
+    const signal = anySignal([halt, AbortSignal.timeout(this.init.timeoutMs)])
     let found = 0
     let failed = false
     try {
@@ -110,6 +112,8 @@ export class Rendezvous {
       }
     } catch {
       failed = failed || found === 0
+    } finally {
+      signal.clear()
     }
     if (halt.aborted) return
     this.init.onRound?.(found > 0 ? 'found' : failed ? 'failed' : 'none', found)

@@ -94,7 +94,10 @@ export function publicParts (config: RepramConfig): PublicParts {
   }
   if (config.autonat) services.autonat = autoNATv2()
   if (config.dcutr) services.dcutr = dcutr()
-  if (config.upnp) services.upnp = uPnPNAT()
+  // upnp-nat requires an '@libp2p/autonat' service unless it confirms mapped addresses itself:
+  // without AutoNAT a node with --upnp did not start. Without AutoNAT it trusts the gateway
+  // (the mapped address is announced at once; a private external address is still refused).
+  if (config.upnp) services.upnp = uPnPNAT({ autoConfirmAddress: !config.autonat })
   return { transports, services, listen }
 }
 

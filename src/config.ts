@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
+import { isIP } from 'node:net'
 import { z } from 'zod'
 import { ConfigError } from './errors.js'
 import { JURISDICTION_CODE } from './wire/jurisdiction.js'
@@ -48,6 +49,17 @@ export const durationMs = (min: number, max: number, parse: (s: string) => numbe
   .pipe(z.number().int().min(min).max(max)) as unknown as z.ZodType<number, unknown>
 const list = z.union([z.array(z.string()), z.string()])
   .transform(v => (Array.isArray(v) ? v : v.split(/[\s,]+/)).map(s => s.trim()).filter(s => s.length > 0))
+/**
+ * A DNS server as `REPRAM_DNS_SERVERS` takes it: an IP address, with an optional port
+ * (`127.0.0.1:5353`, `[::1]:53`), or a DNS-over-HTTPS URL (`https://...`).
+ */
+export function isDnsServer (s: string): boolean {
+  if (/^https?:\/\//i.test(s)) return URL.canParse(s)
+  const m = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(s) ?? /^([^:]+)(?::(\d{1,5}))?$/.exec(s)
+  if (m === null) return isIP(s) === 6
+  return isIP(m[1]) !== 0 && (m[2] === undefined || (Number(m[2]) >= 1 && Number(m[2]) <= 65535))
+}
+
 const name = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 . _ -')
 
 /** Bytes of the largest watch event: a value of `valueMaxBytes` in base64, a key JSON-escaped at worst, and the fixed fields. */
@@ -75,6 +87,7 @@ export const configSchema = z.object({
   peers: list,
   listen: list,
   announce: list,
+  dnsServers: list.refine(v => v.every(isDnsServer), 'each must be a DNS server IP with an optional port (1.1.1.1, 127.0.0.1:5353, [::1]:53) or a DNS-over-HTTPS URL (https://...)'),
   mdns: bool,
   dataDir: z.string().min(1),
   clusterSecret: z.string().min(8, 'must be at least 8 characters').optional(),
@@ -186,6 +199,7 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
   { key: 'peers', env: 'REPRAM_PEERS', flag: '--peers <multiaddrs>', description: 'bootstrap multiaddrs, comma or space separated, dialled at start and re-dialled with backoff' },
   { key: 'listen', env: 'REPRAM_LISTEN', flag: '--listen <multiaddrs>', description: 'libp2p listen multiaddrs' },
   { key: 'announce', env: 'REPRAM_ANNOUNCE', flag: '--announce <multiaddrs>', description: 'multiaddrs announced besides the listen addresses, e.g. /dns4/node.example.org/tcp/9090 of a public node behind a fixed address or a reverse proxy (libp2p announces a public listen address only once AutoNAT has verified it)' },
+  { key: 'dnsServers', env: 'REPRAM_DNS_SERVERS', flag: '--dns-servers <servers>', description: 'DNS servers libp2p asks for /dnsaddr bootstrap addresses (TXT records _dnsaddr.<name>), comma separated, asked in this order: an IP with an optional port (plain DNS) or a DNS-over-HTTPS URL (https://…; http:// for a local one) (none = the system resolver, /etc/resolv.conf). /dns4 and /dns6 names are looked up by the system resolver either way' },
   { key: 'mdns', env: 'REPRAM_MDNS', flag: '--mdns <bool>', description: 'discover LAN peers by mDNS (multicasts on every interface)' },
   { key: 'dataDir', env: 'REPRAM_DATA_DIR', flag: '--data-dir <dir>', description: 'where the node identity is kept (records are never written to disk)' },
   { key: 'clusterSecret', env: 'REPRAM_CLUSTER_SECRET', flag: '--cluster-secret <secret>', description: 'private cluster secret: the pnet pre-shared key is derived from it' },
@@ -277,6 +291,7 @@ export function profileDefaults (profile: ConfigProfile = 'default'): RepramConf
     peers: [],
     listen: ['/ip4/0.0.0.0/tcp/9090'],
     announce: [],
+    dnsServers: [],
     mdns: true,
     dataDir: join(homedir(), '.repram'),
     clusterSecret: undefined,

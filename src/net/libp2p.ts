@@ -25,6 +25,7 @@ import { jurisdictionTopic, topicFor } from './topic.js'
 import { libp2pLogger } from './libp2p-logger.js'
 import { gossipThresholds } from './reputation.js'
 import { directFirstSorter, publicParts } from './public.js'
+import { dnsFromServers } from './dns.js'
 
 /** Services of a REPRAM libp2p node. */
 export type RepramLibp2pServices = {
@@ -158,6 +159,8 @@ export async function createRepramLibp2p (config: RepramConfig, opts: CreateRepr
     // peer is not a dead one; libp2p's floor is 5 s).
     connectionMonitor: { pingInterval: config.pingIntervalMs, pingTimeout: { minTimeout: Math.max(5000, config.pingIntervalMs) } },
     connectionGater: opts.connectionGater,
+    // /dnsaddr bootstrap addresses: the configured DNS servers, else the system's (dns.ts).
+    dns: dnsFromServers(config.dnsServers),
     // Process metrics are already on the registry as repram_process_* / repram_nodejs_*.
     metrics: opts.registry !== undefined ? prometheusMetrics({ registry: opts.registry, collectDefaultMetrics: false }) : undefined,
     services: {

@@ -16,6 +16,7 @@ import { dcutr } from '@libp2p/dcutr'
 import { autoNATv2 } from '@libp2p/autonat-v2'
 import { uPnPNAT } from '@libp2p/upnp-nat'
 import { webSockets } from '@libp2p/websockets'
+import { identifyPush } from '@libp2p/identify'
 import { circuitRelayAddressesLast, isPrivate, loopbackAddressLast, publicAddressesFirst, reliableTransportsFirst } from '@libp2p/utils'
 import { Counter, Gauge, type Registry } from 'prom-client'
 import type { Address } from '@libp2p/interface'
@@ -81,6 +82,10 @@ export function publicParts (config: RepramConfig): PublicParts {
       datastorePrefix: '/repram-dht',
       metricsPrefix: 'libp2p_repram_kad_dht'
     })
+    // Auto mode registers the DHT protocol only when the node turns server (AutoNAT verified a
+    // public address), after its peers identified it: identify push tells them, so they add it
+    // to their routing tables (without it a bootstrap node in auto mode was never queried).
+    services.identifyPush = identifyPush()
   }
   if (config.relayServer) {
     services.relay = circuitRelayServer({

@@ -4,7 +4,7 @@
  *
  * ```
  *  "public" segment 198.20.100.0/24 (bridge in the relay's namespace)
- *    relay  198.20.100.1   bootstrap, DHT server, relay service (enclave "relay")
+ *    relay  198.20.100.1   bootstrap, DHT (auto: server once public), relay service (enclave "relay")
  *    nat1   198.20.100.2 ── LAN 192.168.1.0/24: h11 .11, h12 .12   (masquerade)
  *    nat2   198.20.100.3 ── LAN 192.168.2.0/24: h21 .11, h22 .12   (masquerade)
  * ```
@@ -184,10 +184,14 @@ describe('nodes behind two NATs, given only a public bootstrap-and-relay node', 
 
   it('find each other through the DHT, connect through the relay, and a write on one LAN reaches the other with 201', async () => {
     const tRelay = Date.now()
-    const relay = await startNode(ns('r'), `${PUB}.1`, ['--enclave', 'relay', '--dht-mode', 'server', '--relay-server', 'true', '--relay-client', 'false'])
-    type PublicStatus = { public_network: { reachability: string, relay_addresses: string[], relay_reservations: number, connections: { direct: number, relayed: number } } }
+    // Every node runs the DHT in auto mode (the public profile's default): kad-dht's own switch.
+    const relay = await startNode(ns('r'), `${PUB}.1`, ['--enclave', 'relay', '--dht-mode', 'auto', '--relay-server', 'true', '--relay-client', 'false'])
+    type PublicStatus = { public_network: { reachability: string, dht_mode: string | null, relay_addresses: string[], relay_reservations: number, connections: { direct: number, relayed: number } } }
     // Its listen address is public to libp2p and nobody has dialled it back yet: unknown (AutoNAT decides).
-    const relayStartReach = json<PublicStatus>(relay, '/v1/status').public_network.reachability
+    const relayStart = json<PublicStatus>(relay, '/v1/status').public_network
+    const relayStartReach = relayStart.reachability
+    // No verified public address yet (the self peer record holds verified addresses only): a DHT client.
+    expect(relayStart.dht_mode).toBe('client')
     // Not announced yet (no p2p line): libp2p announces a public listen address once AutoNAT verifies it.
     expect(relay.p2p).toEqual([])
     const boot = `/ip4/${PUB}.1/tcp/9090/p2p/${relay.id}`
@@ -195,11 +199,14 @@ describe('nodes behind two NATs, given only a public bootstrap-and-relay node', 
     const reach = (from: string, url: string): number => Number(spawnSync('ip', ['netns', 'exec', ns(from), 'curl', '-s', '-m', '1', '-o', '/dev/null', '-w', '%{http_code}', url], { encoding: 'utf8' }).stdout)
     expect(reach('h11', `${relay.url}/v1/health`)).toBe(200)
     const t0 = Date.now()
-    const hosts = await Promise.all(HOSTS.map(async ([name, lan, h]) => await startNode(ns(name), hostAddr(lan, h), ['--enclave', 'nat', '--dht-mode', 'client', '--peers', boot, ...EXTRA], 'libp2p:dcutr')))
+    const hosts = await Promise.all(HOSTS.map(async ([name, lan, h]) => await startNode(ns(name), hostAddr(lan, h), ['--enclave', 'nat', '--dht-mode', 'auto', '--peers', boot, ...EXTRA], 'libp2p:dcutr')))
     // AutoNAT v2: a NATed host that connects dials the relay's address back (through its NAT: an
     // outbound connection), and one successful dial-back verifies a listen address.
     await until(() => json<PublicStatus>(relay, '/v1/status').public_network.reachability === 'public', { timeoutMs: 20_000, intervalMs: 100, what: 'AutoNAT to verify the relay\'s public address' })
     const publicMs = Date.now() - tRelay
+    // kad-dht's auto mode follows self:peer:update: the verified public address makes the relay a DHT server.
+    await until(() => json<PublicStatus>(relay, '/v1/status').public_network.dht_mode === 'server', { timeoutMs: 5_000, intervalMs: 50, what: 'the relay\'s DHT to switch to server mode' })
+    console.log(`nat: relay DHT mode client at start, server ${Date.now() - tRelay} ms after its start, ${Date.now() - tRelay - publicMs} ms after AutoNAT said public (auto mode)`)
     console.log(`nat: relay reachability ${relayStartReach} at start, public ${publicMs} ms after its start, ${Date.now() - t0} ms after the NATed hosts were started (AutoNAT v2 dial-back from a NATed host)`)
     expect(relayStartReach).toBe('unknown')
     await until(() => hosts.every(p => {
@@ -228,7 +235,10 @@ describe('nodes behind two NATs, given only a public bootstrap-and-relay node', 
       expect(s.public_network.relay_addresses.some(a => a.includes(`${boot}/p2p-circuit`))).toBe(true)
       // Behind a NAT: only 192.168.x and relayed addresses, and no observed address (identify drops TCP ones).
       expect(s.public_network.reachability).toBe('private')
+      // Auto mode with no verified public address: the NATed hosts stay DHT clients.
+      expect(s.public_network.dht_mode).toBe('client')
     }
+    expect(json<PublicStatus>(relay, '/v1/status').public_network.dht_mode).toBe('server')
     expect(json<PublicStatus>(relay, '/v1/status').public_network.reachability).toBe('public')
 
     // DCUtR: each relayed connection between the LANs triggers an upgrade attempt, which ends with

@@ -36,6 +36,13 @@ export const performance = globalThis.performance
 export const PerformanceObserver = class { observe () {} disconnect () {} }
 export const constants = {}
 export const isatty = () => false
+// net.isIP, for config validation: 4 for a dotted quad, 6 for what the URL parser takes in brackets, else 0.
+export const isIP = (s) => {
+  if (typeof s !== 'string') return 0
+  if (/^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(s)) return 4
+  if (!s.includes(':')) return 0
+  try { new URL(`http://[${s}]/`); return 6 } catch { return 0 }
+}
 export class Transform {}
 export class Duplex {}
 export class Writable {}

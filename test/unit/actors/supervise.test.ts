@@ -259,7 +259,7 @@ const subjects: Array<[string, Setup]> = [
     return {
       actor: 'inbound-writes',
       message: 'writes',
-      // AbortSignal.any throws synchronously on something that is not a signal.
+      // The actor refuses, synchronously, something that is not a signal.
       crash: async (a) => await a.ask<WriteResult[], InboundWritesMsg>(ref, replyTo => ({ type: 'writes', writes: [wire('x')], from: 'p', via: 'replicate', signal: {} as AbortSignal, replyTo }), ASK_TIMEOUT_MS),
       next: async (a) => {
         expect(await a.ask<WriteResult[], InboundWritesMsg>(ref, replyTo => ({ type: 'writes', writes: [wire('y')], from: 'p', via: 'replicate', replyTo }), ASK_TIMEOUT_MS)).toEqual([WriteResult.HELD])
@@ -393,7 +393,7 @@ describe('an actor that throws', () => {
     const t = Date.now()
     const settled = await Promise.allSettled([
       a.ask<WriteResult[], InboundWritesMsg>(coalescer, replyTo => ({ type: 'writes', writes: [wire('b1')], from: 'p', via: 'replicate', replyTo }), ASK_TIMEOUT_MS),
-      // AbortSignal.any throws synchronously on something that is not a signal.
+      // The actor refuses, synchronously, something that is not a signal.
       a.ask<WriteResult[], InboundWritesMsg>(coalescer, replyTo => ({ type: 'writes', writes: [wire('b2')], from: 'p', via: 'replicate', signal: {} as AbortSignal, replyTo }), ASK_TIMEOUT_MS),
       a.ask<WriteResult[], InboundWritesMsg>(coalescer, replyTo => ({ type: 'writes', writes: [wire('b3')], from: 'p', via: 'gossip', replyTo }), ASK_TIMEOUT_MS)
     ])

@@ -29,21 +29,18 @@ export async function readReply (node: RepramNode, url: string): Promise<Reply> 
   const rec = await node.get(key)
   if (rec === undefined) return NOT_FOUND
   const now = node.clock.now()
-  return {
-    status: 200,
-    headers: {
-      'Content-Type': 'application/octet-stream',
-      // HEAD gets the value's length too.
-      'Content-Length': String(rec.value.byteLength),
-      'X-Created-At': new Date(rec.createdAt).toISOString(),
-      'X-Original-TTL': String(rec.ttl),
-      'X-Remaining-TTL': String(Math.max(0, Math.floor((rec.expiresAt - now) / 1000))),
-      'X-Expires-At': String(rec.expiresAt),
-      // Where the record may live, when it was written with X-Jurisdiction.
-      ...(rec.jurisdictions === undefined ? {} : { 'X-Jurisdiction': formatJurisdictions(rec.jurisdictions) })
-    },
-    body: rec.value as Uint8Array<ArrayBuffer>
+  const headers: Record<string, string> = {
+    'Content-Type': 'application/octet-stream',
+    // HEAD gets the value's length too.
+    'Content-Length': String(rec.value.byteLength),
+    'X-Created-At': new Date(rec.createdAt).toISOString(),
+    'X-Original-TTL': String(rec.ttl),
+    'X-Remaining-TTL': String(Math.max(0, Math.floor((rec.expiresAt - now) / 1000))),
+    'X-Expires-At': String(rec.expiresAt)
   }
+  // Where the record may live, when it was written with X-Jurisdiction (no spread on the GET path).
+  if (rec.jurisdictions !== undefined) headers['X-Jurisdiction'] = formatJurisdictions(rec.jurisdictions)
+  return { status: 200, headers, body: rec.value as Uint8Array<ArrayBuffer> }
 }
 
 /** `PUT /v1/data/{key}`: stores `value`; 201 with quorum, 202 without. */

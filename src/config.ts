@@ -180,13 +180,16 @@ export type RepramConfigInput = { [K in keyof RepramConfig]?: RepramConfig[K] | 
 /** Named default sets. `test`: port 0, loopback, TTLs from 1 s, mDNS off. */
 export type ConfigProfile = RepramConfig['profile']
 
-/** One row of the config table: where a field comes from and why it exists. */
-export interface ConfigField {
-  key: keyof RepramConfig
+/** One row of a settings table (the node's, the monitor's): where a field comes from and why it exists. */
+export interface SettingField<C> {
+  key: keyof C
   env: string
   flag: string
   description: string
 }
+
+/** One row of the node's config table. */
+export type ConfigField = SettingField<RepramConfig>
 
 /** Every configurable field, its env var, its CLI flag and its reason. */
 export const CONFIG_FIELDS: readonly ConfigField[] = [

@@ -11,7 +11,7 @@
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { z } from 'zod'
-import { bool, durationMs as nodeDurationMs, int, parseDuration } from '../config.js'
+import { bool, durationMs as nodeDurationMs, int, parseDuration, type SettingField } from '../config.js'
 import { ConfigError } from '../errors.js'
 import * as C from './constants.js'
 
@@ -109,13 +109,8 @@ export type MonitorConfig = z.output<typeof monitorConfigSchema>
 /** Any subset of the config before validation (strings are accepted, as from env). */
 export type MonitorConfigInput = { [K in keyof MonitorConfig]?: MonitorConfig[K] | string | string[] }
 
-/** One row of the settings table. */
-export interface MonitorField {
-  key: keyof MonitorConfig
-  env: string
-  flag: string
-  description: string
-}
+/** One row of the monitor's settings table. */
+export type MonitorField = SettingField<MonitorConfig>
 
 /** Every setting of the monitor, its env var, its CLI flag and its reason. */
 export const MONITOR_FIELDS: readonly MonitorField[] = [

@@ -2,14 +2,12 @@
  * Audit exports (JSON lines, CEF) and `repram attest verify`, run in-process against a
  * real HTTP server.
  */
-import { PassThrough } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
 import { runCli } from '../../src/cli/program.js'
-import type { CliIo } from '../../src/cli/io.js'
 import { startHttpServer, type RepramHttpServer } from '../../src/http/server.js'
 import { keyHashOf, toCef, toJsonLines, verifyAttestation, type Attestation } from '../../src/sdk/index.js'
 import { until } from '../helpers/until.js'
-import { flagged, startNode, stopNodes } from './helpers.js'
+import { captureIo, flagged, startNode, stopNodes } from './helpers.js'
 
 const servers: RepramHttpServer[] = []
 afterEach(async () => {
@@ -17,15 +15,6 @@ afterEach(async () => {
   await stopNodes()
 })
 
-function captureIo (): { io: CliIo, out: () => string, err: () => string } {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let o = ''
-  let e = ''
-  stdout.setEncoding('utf8').on('data', (s: string) => { o += s })
-  stderr.setEncoding('utf8').on('data', (s: string) => { e += s })
-  return { io: { stdin: new PassThrough(), stdout, stderr, env: {}, exit: () => {} }, out: () => o, err: () => e }
-}
 
 const sample: Attestation = { keyHash: 'ab'.repeat(32), writeId: 'w=1|x\\y', createdAt: 1_700_000_000_000, expiredAt: 1_700_000_060_000, deletedAt: 1_700_000_060_005, nodeId: '12D3KooWJ7bTjUeD4FQ7aH1JdGzJQmPbxT9Yp4xUq3vP5f7D6hfo', cycle: 28_333_334, signature: '00'.repeat(64) }
 

@@ -8,6 +8,8 @@ import { createHttpApp } from '../../src/http/app.js'
 import { ManualClock } from '../../src/clock.js'
 import type { RepramConfigInput } from '../../src/config.js'
 import type { Hono } from 'hono'
+import { PassThrough } from 'node:stream'
+import type { CliIo } from '../../src/cli/io.js'
 
 /** A value whose first bit is set: the compliance flag (DESIGN §6). */
 export function flagged (body = 'ciphertext'): Uint8Array {
@@ -48,3 +50,14 @@ export function routedFetch (apps: Record<string, Hono>): (input: string) => Pro
   }
 }
 
+
+/** A CLI I/O whose stdout and stderr are collected, for `runCli` in-process. */
+export function captureIo (): { io: CliIo, out: () => string, err: () => string } {
+  const stdout = new PassThrough()
+  const stderr = new PassThrough()
+  let o = ''
+  let e = ''
+  stdout.setEncoding('utf8').on('data', (s: string) => { o += s })
+  stderr.setEncoding('utf8').on('data', (s: string) => { e += s })
+  return { io: { stdin: new PassThrough(), stdout, stderr, env: {}, exit: () => {} }, out: () => o, err: () => e }
+}

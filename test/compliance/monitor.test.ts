@@ -10,19 +10,17 @@ import type { AddressInfo } from 'node:net'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PassThrough } from 'node:stream'
 import { PGlite } from '@electric-sql/pglite'
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../../src/cli/program.js'
-import type { CliIo } from '../../src/cli/io.js'
 import { startHttpServer, type RepramHttpServer } from '../../src/http/server.js'
 import { createMonitor, MonitorStore, openPglite, type ComplianceMonitor, type ComplianceReport, type MonitorConfigInput } from '../../src/monitor/index.js'
 import { keyHashOf } from '../../src/sdk/index.js'
 import { runCli as runBuiltCli, assertBuilt } from '../cli/run.js'
 import { createCluster, stopAll, until, type TestNode } from '../integration/fixture.js'
 import { startFakeNode, type FakeNode } from './fake-node.js'
-import { flagged } from './helpers.js'
+import { captureIo, flagged } from './helpers.js'
 
 const dirs: string[] = []
 function tempDir (): string {
@@ -61,15 +59,6 @@ async function startHook (): Promise<Hook> {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/alerts`, bodies, server }
 }
 
-function captureIo (): { io: CliIo, out: () => string, err: () => string } {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let o = ''
-  let e = ''
-  stdout.setEncoding('utf8').on('data', (s: string) => { o += s })
-  stderr.setEncoding('utf8').on('data', (s: string) => { e += s })
-  return { io: { stdin: new PassThrough(), stdout, stderr, env: {}, exit: () => {} }, out: () => o, err: () => e }
-}
 
 async function metricValue (m: ComplianceMonitor, name: string, labels: Record<string, string> = {}): Promise<number> {
   const got = await m.metrics.registry.getSingleMetric(name)?.get()

@@ -9,6 +9,7 @@ import { tcp } from '@libp2p/tcp'
 import { memory } from '@libp2p/memory'
 import { noise } from '@chainsafe/libp2p-noise'
 import { guardedYamux } from './muxer.js'
+import { coalescing } from './coalesce.js'
 import { identify } from '@libp2p/identify'
 import { ping, type Ping } from '@libp2p/ping'
 import { mdns } from '@libp2p/mdns'
@@ -123,7 +124,7 @@ export async function createRepramLibp2p (config: RepramConfig, opts: CreateRepr
   const useMemory = all.some(a => a.startsWith('/memory/'))
   const useTcp = all.length === 0 || all.some(a => !a.startsWith('/memory/'))
   const transports: Array<(c: any) => Transport> = []
-  if (useTcp) transports.push(tcp())
+  if (useTcp) transports.push(coalescing(tcp()))
   if (useMemory) transports.push(memory({ latency: opts.memoryLatencyMs }))
   // DHT, relay, DCUtR, AutoNAT, UPnP, WebSockets: only those the config asks for (public.ts).
   const pub = publicParts(config)

@@ -4,12 +4,17 @@
  * unique 1 KiB keys through node 1's HTTP API with autocannon (`--connections`, default
  * 50), then a second run at half the measured rate to measure latency and replication
  * lag: from the PUT's return (in this process) until the record is stored on the last
- * node (`record:stored` in its process; same machine clock).
+ * node (`record:stored` in its process; same machine clock), then a third run at one
+ * rate for every size (`--rate`). Before the load, an idle run measures what the nodes
+ * burn with no writes (heartbeats, pings, anti-entropy).
  *
  * Node CPU (user + system of every node process) per write answered 201 is the figure
  * that does not depend on how many cores the box has: summed over nodes, and per node
  * (the sum over N). Every size is compared with the first one (issue 15 target: per-node
- * CPU per write at 5 and 7 nodes within 1.3× of 3; writes/s ≥ 0.5× and ≥ 0.33×).
+ * CPU per write at 5 and 7 nodes within 1.3× of 3; writes/s ≥ 0.5× and ≥ 0.33×). At
+ * full load the sizes run at different rates (n processes share this box's cores), so
+ * their batches differ in size and the idle cost is spread over different write counts;
+ * the equal-rate run compares them at one rate.
  *
  * Prints one table; writes `cluster.md` and `cluster.json` to the results directory.
  *
@@ -21,6 +26,7 @@
 import { loadavg } from 'node:os'
 import autocannon from 'autocannon'
 import { startChild, type ChildHandle } from '../lib/children.js'
+import type { ChildUsage } from '../lib/child-harness.js'
 import { getJson } from '../lib/cli-cluster.js'
 import { join } from 'node:path'
 import { renderProfileSummary, summarizeProfileFile } from '../lib/cpuprofile.js'
@@ -38,7 +44,9 @@ export const options = {
   rounds: { type: 'string', default: '1', help: 'rounds over the sizes (sizes interleave: 3,5,7,3,5,7…)' },
   set: { type: 'string', default: '', help: 'config fields for every node, e.g. gossipD=4,gossipFloodPublish=false' },
   lib: { type: 'string', default: '', help: 'run another checkout\'s build (its dist/), e.g. a worktree of an older commit' },
-  profile: { type: 'boolean', default: false, help: 'CPU-profile node 1 (the writer) and node 2 (a receiver) during each full-load run; summaries in profile.txt' }
+  rate: { type: 'string', default: '1000', help: 'writes/s offered to every size in the equal-load run (CPU per write at one rate for all sizes; 0 skips it)' },
+  idle: { type: 'string', default: '3', help: 'seconds of the idle run before load (CPU per node per second with no writes; 0 skips it)' },
+  profile: { type: 'boolean', default: false, help: 'CPU-profile node 1 (the writer) and node 2 (a receiver) during each full-load run, and node 2 during the idle run; summaries in profile-*.txt' }
 } satisfies ScenarioOptions
 
 const NODE_SCRIPT = new URL('../servers/cluster-node.ts', import.meta.url)
@@ -103,6 +111,10 @@ interface SizeResult {
   /** CPU of every node process per write answered 201, ms. */
   cpuMsPerWrite: number
   half: { offered: number, writes201PerSec: number, p50: number, p99: number }
+  /** The run at `--rate` (the same for every size): CPU of every node per write answered 201, ms. */
+  equal?: { offered: number, writes201PerSec: number, p99: number, cpuMsPerWrite: number }
+  /** CPU per node per second with no writes (heartbeats, pings, anti-entropy), ms. */
+  idleCpuMsPerSecPerNode?: number
   lagMs: { p50: number, p99: number, seen: number, returned: number }
 }
 
@@ -122,24 +134,32 @@ export async function run (ctx: ScenarioContext): Promise<void> {
   }
   const lib = ctx.flags.string('lib')
   const profile = ctx.flags.boolean('profile')
+  const rate = ctx.flags.number('rate')
+  const idle = ctx.flags.number('idle')
   const loadBefore = loadavg()
   const results: SizeResult[] = []
   for (let round = 1; round <= rounds && !ctx.signal.aborted; round++) {
     for (const n of sizes) {
       if (ctx.signal.aborted) break
-      results.push(await measure(ctx, n, round, { duration, connections, from, extra, lib, profile }))
+      results.push(await measure(ctx, n, round, { duration, connections, from, extra, lib, profile, rate, idle }))
     }
   }
   const loadAfter = loadavg()
   const base = sizes[0]
   const baseOf = (r: SizeResult): SizeResult | undefined => results.find(b => b.nodes === base && b.round === r.round)
   const t: Table = {
-    head: ['nodes', 'round', 'writes/s (201)', '× first', 'p50 ms', 'p99 ms', 'CPU ms/write (all nodes)', 'CPU ms/write/node', '× first', 'half load: offered', 'p99 ms', 'lag p99 ms', '202/s', 'other'],
+    head: ['nodes', 'round', 'writes/s (201)', '× first', 'p50 ms', 'p99 ms', 'CPU ms/write (all nodes)', 'CPU ms/write/node', '× first', 'half load: offered', 'p99 ms', 'lag p99 ms', `at ${rate}/s: CPU ms/write/node`, '× first', 'p99 ms', 'idle CPU ms/s/node', '202/s', 'other'],
     rows: results.map(r => {
       const b = baseOf(r)
+      const perNode = (x: SizeResult): number | undefined => x.equal === undefined ? undefined : x.equal.cpuMsPerWrite / x.nodes
+      const eq = perNode(r)
+      const eqBase = b === undefined ? undefined : perNode(b)
       return [String(r.nodes), String(r.round), fmtInt(r.writes201PerSec), b === undefined ? '-' : fmt(r.writes201PerSec / b.writes201PerSec, 2),
         fmt(r.p50, 1), fmt(r.p99, 1), fmt(r.cpuMsPerWrite, 3), fmt(r.cpuMsPerWrite / r.nodes, 3), b === undefined ? '-' : fmt((r.cpuMsPerWrite / r.nodes) / (b.cpuMsPerWrite / b.nodes), 2),
-        fmtInt(r.half.offered), fmt(r.half.p99, 1), fmt(r.lagMs.p99, 1), fmtInt(r.writes202PerSec), String(r.other)]
+        fmtInt(r.half.offered), fmt(r.half.p99, 1), fmt(r.lagMs.p99, 1),
+        eq === undefined ? '-' : fmt(eq, 3), eq === undefined || eqBase === undefined ? '-' : fmt(eq / eqBase, 2), r.equal === undefined ? '-' : fmt(r.equal.p99, 1),
+        r.idleCpuMsPerSecPerNode === undefined ? '-' : fmt(r.idleCpuMsPerSecPerNode, 1),
+        fmtInt(r.writes202PerSec), String(r.other)]
     })
   }
   const header = `cluster: ${connections} connections, ${duration} s per run, 1 KiB values, R=3, PUTs through node 1, all nodes on this machine${Object.keys(extra).length > 0 ? `, config ${JSON.stringify(extra)}` : ''}${lib === '' ? '' : `, library from ${lib}`}`
@@ -151,8 +171,16 @@ export async function run (ctx: ScenarioContext): Promise<void> {
   })
 }
 
-/** One fresh cluster of `n` nodes: full load, then half load with lag to the last node. */
-async function measure (ctx: ScenarioContext, n: number, round: number, o: { duration: number, connections: number, from: 'dist' | 'src', extra: Record<string, unknown>, lib: string, profile: boolean }): Promise<SizeResult> {
+/** CPU (user + system) of every node between two usage samples, µs. */
+function cpuBetween (u0: ChildUsage[], u1: ChildUsage[]): number[] {
+  return u1.map((u, i) => (u.cpuUserUs - u0[i].cpuUserUs) + (u.cpuSystemUs - u0[i].cpuSystemUs))
+}
+
+/**
+ * One fresh cluster of `n` nodes: idle (`--idle` s), full load, half load with lag to the
+ * last node, then the equal-load run at `--rate`.
+ */
+async function measure (ctx: ScenarioContext, n: number, round: number, o: { duration: number, connections: number, from: 'dist' | 'src', extra: Record<string, unknown>, lib: string, profile: boolean, rate: number, idle: number }): Promise<SizeResult> {
   const { duration, connections } = o
   const start = async (peers: string[], i: number): Promise<ChildHandle<ClusterNodeReady>> =>
     await startChild<ClusterNodeReady>(NODE_SCRIPT, { config: { peers, from: o.from, extra: o.extra, ...(o.lib === '' ? {} : { libRoot: o.lib }) } satisfies ClusterNodeConfig, label: `node${i}` })
@@ -173,6 +201,25 @@ async function measure (ctx: ScenarioContext, n: number, round: number, o: { dur
     }
     ctx.log(`${n} nodes up (round ${round}); 2 s warm-up`)
     await load(url, { duration: 2, connections, prefix: 'warm', signal: ctx.signal })
+    let idleCpuMsPerSecPerNode: number | undefined
+    if (o.idle > 0) {
+      // After the warm-up, so membership, meshes and JIT are settled; the writes it left
+      // are still live (anti-entropy digests include them, as under steady load).
+      const idleProfiled = o.profile ? nodes.slice(1, 2) : []
+      for (const c of idleProfiled) await c.profileStart()
+      const i0 = await Promise.all(nodes.map(async c => await c.usage()))
+      const t0 = performance.now()
+      await new Promise(resolve => setTimeout(resolve, o.idle * 1000))
+      const i1 = await Promise.all(nodes.map(async c => await c.usage()))
+      for (const c of idleProfiled) {
+        const dir = await ctx.resultsDir()
+        const file = join(dir, `n${n}-r${round}-node2-idle.cpuprofile`)
+        await c.profileStop(file)
+        await writeResults(dir, { [`profile-n${n}-r${round}-idle.txt`]: renderProfileSummary(`${n} nodes, node 2 idle`, await summarizeProfileFile(file, 40)) + '\n' })
+      }
+      const secs = (performance.now() - t0) / 1000
+      idleCpuMsPerSecPerNode = cpuBetween(i0, i1).reduce((a, b) => a + b, 0) / 1000 / n / secs
+    }
 
     const profiled = o.profile ? nodes.slice(0, 2) : []
     for (const c of profiled) await c.profileStart()
@@ -207,6 +254,18 @@ async function measure (ctx: ScenarioContext, n: number, round: number, o: { dur
     }
     lags.sort((a, b) => a - b)
     ctx.log(`  half load ${rate}/s: p99 ${pct(half.lat, 0.99).toFixed(1)} ms, lag to node ${n} p99 ${pct(lags, 0.99).toFixed(1)} ms`)
+    let equal: SizeResult['equal']
+    if (o.rate > 0) {
+      // The same offered rate for every size: batch sizes and the idle share per write no
+      // longer depend on how fast this box runs n processes on its cores.
+      const e0 = await Promise.all(nodes.map(async c => await c.usage()))
+      const eq = await load(url, { duration, connections, rate: o.rate, prefix: 'equal', signal: ctx.signal })
+      const e1 = await Promise.all(nodes.map(async c => await c.usage()))
+      const cpu = cpuBetween(e0, e1)
+      const cpuMs = cpu.reduce((a, b) => a + b, 0) / 1000 / Math.max(1, eq.s201)
+      equal = { offered: o.rate, writes201PerSec: eq.s201 / duration, p99: pct(eq.lat, 0.99), cpuMsPerWrite: cpuMs }
+      ctx.log(`  at ${o.rate}/s: ${equal.writes201PerSec.toFixed(0)} writes/s (201), p99 ${equal.p99.toFixed(1)} ms, ${(cpuMs / n).toFixed(3)} ms CPU per write per node (by node ${cpu.map(c => (c / 1000 / Math.max(1, eq.s201)).toFixed(3)).join(' ')})${idleCpuMsPerSecPerNode === undefined ? '' : `; idle ${idleCpuMsPerSecPerNode.toFixed(1)} ms/s per node`}`)
+    }
     return {
       nodes: n,
       round,
@@ -217,7 +276,9 @@ async function measure (ctx: ScenarioContext, n: number, round: number, o: { dur
       p99: pct(full.lat, 0.99),
       cpuMsPerWrite,
       half: { offered: rate, writes201PerSec: half.s201 / duration, p50: pct(half.lat, 0.5), p99: pct(half.lat, 0.99) },
-      lagMs: { p50: pct(lags, 0.5), p99: pct(lags, 0.99), seen: lags.length, returned: returned.size }
+      lagMs: { p50: pct(lags, 0.5), p99: pct(lags, 0.99), seen: lags.length, returned: returned.size },
+      ...(equal === undefined ? {} : { equal }),
+      ...(idleCpuMsPerSecPerNode === undefined ? {} : { idleCpuMsPerSecPerNode })
     }
   } finally {
     await Promise.all(nodes.map(async c => await c.stop()))

@@ -45,7 +45,7 @@ serveChild<ClusterNodeReady>(async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'repram-bench-'))
   const node = await lib.createRepramNode({
     network: true,
-    config: { listen: ['/ip4/127.0.0.1/tcp/0'], peers: cfg.peers, mdns: false, dataDir, rateLimit: 0, logLevel: 'warn', maxStorageMb: 4096, pingIntervalMs: 1000, ...cfg.extra }
+    config: { listen: ['/ip4/127.0.0.1/tcp/0'], peers: cfg.peers, mdns: false, dataDir, rateLimit: 0, logLevel: 'warn', maxStorageMb: 4096, ...cfg.extra }
   })
   node.on('record:stored', e => {
     if (e.origin === 'remote' && e.key.startsWith('lag/')) arrivals.set(e.key, now())

@@ -1,11 +1,12 @@
 /**
- * Load phases over HTTP with autocannon (as a library, in the runner's process; the
- * servers run in their own processes). A phase is a fixed-duration run of one request
+ * Load phases over HTTP with autocannon (as a library, in the runner's process) or wrk
+ * (its own process, `wrk.ts`; the servers run in their own processes). A phase is a fixed-duration run of one request
  * shape, with the server's and the load generator's CPU use sampled around it, so a
  * report can tell a saturated server from a saturated generator.
  */
 import autocannon from 'autocannon'
 import type { ChildHandle } from './children.js'
+import { runWrk } from './wrk.js'
 
 /** One request shape. */
 export type Workload =
@@ -26,6 +27,8 @@ export interface LoadShape {
   timeoutS?: number
   /** Requests per second over all connections (a fixed offered load); unset = as fast as possible. */
   overallRate?: number
+  /** Who makes the requests. @default 'autocannon' ('wrk' takes no overallRate nor the keys workload) */
+  generator?: 'autocannon' | 'wrk'
 }
 
 /** The outcome of one phase. */
@@ -93,6 +96,15 @@ function requestsFor (w: Workload): autocannon.Request[] {
 
 /** Runs `w` against `server` (at `url`) for `shape.durationS` seconds and measures it. */
 export async function runPhase (url: string, server: ChildHandle<unknown>, w: Workload, shape: LoadShape, signal?: AbortSignal): Promise<PhaseResult> {
+  if (shape.generator === 'wrk') {
+    if (shape.overallRate !== undefined) throw new Error('wrk: no fixed rate (use autocannon)')
+    const s0 = await server.usage()
+    const t0 = performance.now()
+    const r = await runWrk(url, w, shape.connections, shape.durationS, signal)
+    const wallUs = (performance.now() - t0) * 1000
+    const s1 = await server.usage()
+    return { ...resultOf(r, s0, s1), loaderCpu: 100 * r.cpuUs / wallUs }
+  }
   const s0 = await server.usage()
   const c0 = process.cpuUsage()
   const t0 = performance.now()
@@ -115,9 +127,7 @@ export async function runPhase (url: string, server: ChildHandle<unknown>, w: Wo
   const wallUs = (performance.now() - t0) * 1000
   const c1 = process.cpuUsage(c0)
   const s1 = await server.usage()
-  const serverWallUs = (s1.at - s0.at) * 1000
-  const serverCpuUs = (s1.cpuUserUs - s0.cpuUserUs) + (s1.cpuSystemUs - s0.cpuSystemUs)
-  return {
+  const measured = {
     reqPerSec: r.requests.total / r.duration,
     total: r.requests.total,
     p50: r.latency.p50,
@@ -128,9 +138,31 @@ export async function runPhase (url: string, server: ChildHandle<unknown>, w: Wo
     non2xx: r.non2xx,
     errors: r.errors,
     timeouts: r.timeouts,
-    durationS: r.duration,
+    durationS: r.duration
+  }
+  return { ...resultOf(measured, s0, s1), loaderCpu: 100 * (c1.user + c1.system) / wallUs }
+}
+
+type Usage = Awaited<ReturnType<ChildHandle<unknown>['usage']>>
+type Measured = Omit<PhaseResult, 'serverCpu' | 'loaderCpu' | 'serverMemMiB'>
+
+/** A phase's result: the generator's figures and the server's CPU and memory between two samples. */
+function resultOf (m: Measured, s0: Usage, s1: Usage): Omit<PhaseResult, 'loaderCpu'> {
+  const serverWallUs = (s1.at - s0.at) * 1000
+  const serverCpuUs = (s1.cpuUserUs - s0.cpuUserUs) + (s1.cpuSystemUs - s0.cpuSystemUs)
+  return {
+    reqPerSec: m.reqPerSec,
+    total: m.total,
+    p50: m.p50,
+    p90: m.p90,
+    p99: m.p99,
+    mean: m.mean,
+    max: m.max,
+    non2xx: m.non2xx,
+    errors: m.errors,
+    timeouts: m.timeouts,
+    durationS: m.durationS,
     serverCpu: 100 * serverCpuUs / serverWallUs,
-    loaderCpu: 100 * (c1.user + c1.system) / wallUs,
     serverMemMiB: (s1.memory.heapUsed + s1.memory.external) / 1024 / 1024
   }
 }

@@ -106,6 +106,9 @@ describe('public network on loopback', () => {
     const c = await createNode('tcp')
     const target = multiaddr(a.addrs[0])
     await b.replicator.libp2p!.dial(target, { signal: AbortSignal.timeout(3000) })
+    // A dial resolves once the dialer's side of the upgrade is done; the listener counts
+    // the connection when its own side is (the last handshake message may still be on its way).
+    await until(() => a.replicator.libp2p!.getConnections().length === 1, { timeoutMs: 3000, what: 'the listener to count the first connection' })
     await expect(c.replicator.libp2p!.dial(target, { signal: AbortSignal.timeout(3000) })).rejects.toThrow()
     expect(a.replicator.libp2p!.getConnections()).toHaveLength(1)
   })

@@ -100,10 +100,10 @@ export async function runPhase (url: string, server: ChildHandle<unknown>, w: Wo
     if (shape.overallRate !== undefined) throw new Error('wrk: no fixed rate (use autocannon)')
     const s0 = await server.usage()
     const t0 = performance.now()
-    const r = await runWrk(url, w, shape.connections, shape.durationS, signal)
+    const { cpuUs, ...figures } = await runWrk(url, w, shape.connections, shape.durationS, signal)
     const wallUs = (performance.now() - t0) * 1000
     const s1 = await server.usage()
-    return { ...resultOf(r, s0, s1), loaderCpu: 100 * r.cpuUs / wallUs }
+    return { ...resultOf(figures, s0, s1), loaderCpu: 100 * cpuUs / wallUs }
   }
   const s0 = await server.usage()
   const c0 = process.cpuUsage()
@@ -144,25 +144,13 @@ export async function runPhase (url: string, server: ChildHandle<unknown>, w: Wo
 }
 
 type Usage = Awaited<ReturnType<ChildHandle<unknown>['usage']>>
-type Measured = Omit<PhaseResult, 'serverCpu' | 'loaderCpu' | 'serverMemMiB'>
+
+/** What the load generator measures of a phase (the rest of a {@link PhaseResult} is CPU and memory). */
+export type GeneratorFigures = Omit<PhaseResult, 'serverCpu' | 'loaderCpu' | 'serverMemMiB'>
 
 /** A phase's result: the generator's figures and the server's CPU and memory between two samples. */
-function resultOf (m: Measured, s0: Usage, s1: Usage): Omit<PhaseResult, 'loaderCpu'> {
+function resultOf (m: GeneratorFigures, s0: Usage, s1: Usage): Omit<PhaseResult, 'loaderCpu'> {
   const serverWallUs = (s1.at - s0.at) * 1000
   const serverCpuUs = (s1.cpuUserUs - s0.cpuUserUs) + (s1.cpuSystemUs - s0.cpuSystemUs)
-  return {
-    reqPerSec: m.reqPerSec,
-    total: m.total,
-    p50: m.p50,
-    p90: m.p90,
-    p99: m.p99,
-    mean: m.mean,
-    max: m.max,
-    non2xx: m.non2xx,
-    errors: m.errors,
-    timeouts: m.timeouts,
-    durationS: m.durationS,
-    serverCpu: 100 * serverCpuUs / serverWallUs,
-    serverMemMiB: (s1.memory.heapUsed + s1.memory.external) / 1024 / 1024
-  }
+  return { ...m, serverCpu: 100 * serverCpuUs / serverWallUs, serverMemMiB: (s1.memory.heapUsed + s1.memory.external) / 1024 / 1024 }
 }

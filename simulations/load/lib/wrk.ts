@@ -12,7 +12,7 @@ import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Workload } from './load.js'
+import type { GeneratorFigures, Workload } from './load.js'
 
 /** Width of the preloaded key numbers (see servers/common.ts). */
 const KEY_DIGITS = 6
@@ -67,23 +67,8 @@ export function wrkScript (w: Workload): string {
   }
 }
 
-/** What one wrk run measured. */
-export interface WrkResult {
-  reqPerSec: number
-  total: number
-  durationS: number
-  /** Latency percentiles, ms. */
-  p50: number
-  p90: number
-  p99: number
-  mean: number
-  max: number
-  non2xx: number
-  errors: number
-  timeouts: number
-  /** CPU of the wrk process (user + system), µs. */
-  cpuUs: number
-}
+/** What one wrk run measured: a phase's figures without the server's, and the CPU wrk used (µs). */
+export type WrkResult = GeneratorFigures & { cpuUs: number }
 
 /** ms from wrk's `1.23ms` / `456.00us` / `1.02s` / `2.00m`. */
 export function wrkDuration (s: string): number {

@@ -236,10 +236,11 @@ async function measure (ctx: ScenarioContext, n: number, round: number, o: { dur
       }
       await writeResults(dir, { [`profile-n${n}-r${round}.txt`]: texts.join('\n\n') + '\n' })
     }
-    const cpuUs = u1.reduce((a, u, i) => a + (u.cpuUserUs - u0[i].cpuUserUs) + (u.cpuSystemUs - u0[i].cpuSystemUs), 0)
+    const fullCpu = cpuBetween(u0, u1)
+    const cpuUs = fullCpu.reduce((a, b) => a + b, 0)
     const w201 = full.s201 / duration
     const cpuMsPerWrite = cpuUs / 1000 / Math.max(1, full.s201)
-    const byNode = u1.map((u, i) => ((u.cpuUserUs - u0[i].cpuUserUs) + (u.cpuSystemUs - u0[i].cpuSystemUs)) / 1000 / Math.max(1, full.s201))
+    const byNode = fullCpu.map(c => c / 1000 / Math.max(1, full.s201))
     ctx.log(`  ${n} nodes: ${w201.toFixed(0)} writes/s (201), p99 ${pct(full.lat, 0.99).toFixed(1)} ms, ${cpuMsPerWrite.toFixed(3)} ms CPU per write (${(cpuMsPerWrite / n).toFixed(3)} per node; by node ${byNode.map(x => x.toFixed(3)).join(' ')})`)
 
     const rate = Math.max(1, Math.floor(w201 / 2))

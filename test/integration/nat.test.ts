@@ -46,28 +46,18 @@ import { fileURLToPath } from 'node:url'
 import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDir, stopAll, until } from './fixture.js'
+import { Namespaces, run } from '../helpers/netns.js'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const BIN = join(ROOT, 'bin', 'repram.js')
 const ID = randomBytes(2).toString('hex')
 const ns = (name: string): string => `rpn${ID}${name}`
 const canNetns = process.platform === 'linux' && process.getuid?.() === 0 && spawnSync('ip', ['netns', 'list']).status === 0 && spawnSync('nft', ['--version']).status === 0
-const created: string[] = []
+const spaces = new Namespaces(ns)
 
-function run (cmd: string, args: string[]): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8' })
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${(r.stderr ?? r.error?.message ?? '').trim()}`)
-  return r.stdout
-}
 const inNs = (n: string, cmd: string, ...args: string[]): string => run('ip', ['netns', 'exec', n, cmd, ...args])
 
-function addNs (name: string): string {
-  const n = ns(name)
-  run('ip', ['netns', 'add', n])
-  created.push(n)
-  run('ip', ['-n', n, 'link', 'set', 'lo', 'up'])
-  return n
-}
+const addNs = (name: string): string => spaces.add(name)
 
 /** A veth from `a` (named `aIf`, address `aAddr`) to `b` (named `bIf`, enslaved to `bridge` when given, else `bAddr`). */
 function link (a: string, aIf: string, aAddr: string, b: string, bIf: string, bridge?: string, bAddr?: string): void {
@@ -118,13 +108,7 @@ function buildNetwork (): void {
   }
 }
 
-function deleteNetwork (): void {
-  for (const n of created.splice(0).reverse()) {
-    const pids = spawnSync('ip', ['netns', 'pids', n], { encoding: 'utf8' }).stdout?.split('\n').filter(s => s.trim() !== '') ?? []
-    for (const p of pids) { try { process.kill(Number(p), 'SIGKILL') } catch {} }
-    spawnSync('ip', ['netns', 'del', n])
-  }
-}
+const deleteNetwork = (): void => spaces.deleteAll()
 
 interface Proc { child: ChildProcess, ns: string, url: string, id: string, p2p: string[], out: string }
 const procs: Proc[] = []

@@ -32,6 +32,7 @@ import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { stopAll, tempDir, until } from './fixture.js'
 import type { IgdEvent } from '../helpers/fake-igd.js'
+import { Namespaces, run } from '../helpers/netns.js'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const BIN = join(ROOT, 'bin', 'repram.js')
@@ -39,23 +40,12 @@ const IGD = join(ROOT, 'test', 'helpers', 'fake-igd.ts')
 const ID = randomBytes(2).toString('hex')
 const ns = (name: string): string => `rpu${ID}${name}`
 const canNetns = process.platform === 'linux' && process.getuid?.() === 0 && spawnSync('ip', ['netns', 'list']).status === 0
-const created: string[] = []
+const spaces = new Namespaces(ns)
 const LAN = '192.168.77'
 const EXTERNAL = '198.20.77.1'
 
-function run (cmd: string, args: string[]): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8' })
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${(r.stderr ?? r.error?.message ?? '').trim()}`)
-  return r.stdout
-}
 
-function addNs (name: string): string {
-  const n = ns(name)
-  run('ip', ['netns', 'add', n])
-  created.push(n)
-  run('ip', ['-n', n, 'link', 'set', 'lo', 'up'])
-  return n
-}
+const addNs = (name: string): string => spaces.add(name)
 
 function buildNetwork (): void {
   const gw = addNs('gw')
@@ -74,13 +64,7 @@ function buildNetwork (): void {
   }
 }
 
-function deleteNetwork (): void {
-  for (const n of created.splice(0).reverse()) {
-    const pids = spawnSync('ip', ['netns', 'pids', n], { encoding: 'utf8' }).stdout?.split('\n').filter(s => s.trim() !== '') ?? []
-    for (const p of pids) { try { process.kill(Number(p), 'SIGKILL') } catch {} }
-    spawnSync('ip', ['netns', 'del', n])
-  }
-}
+const deleteNetwork = (): void => spaces.deleteAll()
 
 const cleanEnv = (): NodeJS.ProcessEnv => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('REPRAM_') && k !== 'DEBUG'))
 

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module'
 import { compareUtf8, compareWrites, utf8Length, type OwnerProof, type RepramRecord } from '../../src/record.js'
 import { ExpiryHeap } from './expiry-heap.js'
 import { BucketIndex, inScope, type PeerScope } from '../anti-entropy/digest.js'
+import { ARENA_MAX_VALUE, Segment, ValueArena, type ArenaOwner } from './value-arena.js'
 
 /**
  * sorted-btree is CommonJS with its class on `exports.default`; Node's ESM and vitest
@@ -16,22 +17,30 @@ import { BucketIndex, inScope, type PeerScope } from '../anti-entropy/digest.js'
 const BTree = (createRequire(import.meta.url)('sorted-btree') as typeof import('sorted-btree')).default
 
 /**
- * Values up to this size are kept as latin1 strings on the V8 heap (16 B of header)
- * instead of a Uint8Array (~200 B of typed array, ArrayBuffer and backing store per
- * record). Reads copy them back into a fresh Buffer, which for small values costs less
- * than the memory it saves. Larger values stay as they are.
+ * Values up to this size are copied into the shard's {@link ValueArena} (off the V8
+ * heap, never copied by the collector); bigger ones keep a buffer of their own. Reads
+ * copy values out into a fresh buffer.
  */
-export const COMPACT_VALUE_MAX = 16 * 1024
+export const COMPACT_VALUE_MAX = ARENA_MAX_VALUE
 
 /** A stored entry: the record plus its position in the expiry heap. */
-export class Entry implements RepramRecord {
+export class Entry implements RepramRecord, ArenaOwner {
   heapIndex = -1
   /** Links of the anti-entropy bucket list ({@link BucketIndex}), owned by the index. */
   bucketPrev: Entry | undefined = undefined
   bucketNext: Entry | undefined = undefined
   /** An owned key's proof (docs/owned-keys.md), served with the record to peers. */
   owner: OwnerProof | undefined = undefined
-  private readonly data: string | Uint8Array
+  /** Where the value starts in its arena segment (moved by the arena); -1 when not in the arena. */
+  slot = -1
+  /** The value's owner number in its segment. */
+  private idx = -1
+  /**
+   * The value: the arena segment holding it while the entry is stored, else a latin1
+   * string (one char per byte) or bytes of its own.
+   */
+  private data: string | Uint8Array | Segment
+  private readonly length: number
   constructor (
     readonly key: string,
     value: Uint8Array,
@@ -39,29 +48,63 @@ export class Entry implements RepramRecord {
     readonly expiresAt: number,
     readonly writeId: string,
     /** Where this write may live (canonical); undefined: anywhere. Shared, never copied: the set is immutable. */
-    readonly jurisdictions?: readonly string[]
+    readonly jurisdictions?: readonly string[],
+    /** The shard's arena; without one, small values are kept as strings. */
+    arena?: ValueArena
   ) {
-    if (value.byteLength <= COMPACT_VALUE_MAX) this.data = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1')
+    const n = value.byteLength
+    this.length = n
+    if (n > 0 && n <= COMPACT_VALUE_MAX) {
+      if (arena !== undefined) {
+        this.data = ''
+        arena.put(this, value)
+      } else this.data = Buffer.from(value.buffer, value.byteOffset, n).toString('latin1')
+    } else if (n === 0) this.data = ''
     // A view into a bigger buffer (a socket chunk, a gossip batch) would pin all of it.
-    else this.data = value.byteOffset === 0 && value.byteLength === value.buffer.byteLength ? value : value.slice()
+    else this.data = value.byteOffset === 0 && n === value.buffer.byteLength ? value : value.slice()
   }
 
   /** The value bytes. Compact values are copied out on each call: callers own the result. */
   get value (): Uint8Array {
-    if (typeof this.data !== 'string') return this.data
-    const b = Buffer.from(this.data, 'latin1')
+    const d = this.data
+    if (d instanceof Segment) return d.read(this.slot, this.length)
+    if (typeof d !== 'string') return d
+    const b = Buffer.from(d, 'latin1')
     return new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
   }
 
   /** Size of the value in bytes, without copying it. */
   get size (): number {
-    return typeof this.data === 'string' ? this.data.length : this.data.byteLength
+    return this.length
   }
 
   /** The first byte of the value (the SDK's compliance flag lives in its top bit), or -1 when empty. */
   get firstByte (): number {
-    if (this.size === 0) return -1
-    return typeof this.data === 'string' ? this.data.charCodeAt(0) : this.data[0]
+    if (this.length === 0) return -1
+    const d = this.data
+    if (d instanceof Segment) return d.byteAt(this.slot)
+    return typeof d === 'string' ? d.charCodeAt(0) : d[0]
+  }
+
+  /**
+   * Gives the entry's arena slot back as it leaves the shard. The value moves to a string
+   * of the entry's own first: whoever still holds the entry (a reply in flight, a watcher,
+   * a replication queue) reads the same bytes as before, never the slot's next value.
+   */
+  release (): void {
+    const seg = this.data
+    if (!(seg instanceof Segment)) return
+    this.data = seg.readLatin1(this.slot, this.length)
+    seg.release(this.idx, this.length)
+    this.slot = -1
+    this.idx = -1
+  }
+
+  /** Called by the arena as it places (or moves) the value. */
+  placed (seg: Segment, at: number, idx: number): void {
+    this.data = seg
+    this.slot = at
+    this.idx = idx
   }
 }
 
@@ -83,6 +126,8 @@ export class ShardStore {
   /** The keys in UTF-8 byte order, so a page of keys costs O(log n + page), not a scan and a sort. */
   private readonly order = new BTree<string, undefined>(undefined, compareUtf8)
   private readonly heap = new ExpiryHeap<Entry>()
+  /** Where the small values live (see {@link ValueArena}). */
+  readonly arena = new ValueArena()
   /** Per-bucket digests and lists for anti-entropy, updated on every write and delete. */
   readonly index = new BucketIndex<Entry>()
   private usedBytes = 0
@@ -131,14 +176,17 @@ export class ShardStore {
     const oldSize = old === undefined ? 0 : utf8Length(old.key) + old.size
     const free = this.capacityBytes - this.usedBytes + oldSize
     if (size > free) return { status: 'capacity', needed: size, free }
-    const entry = new Entry(rec.key, rec.value, createdAt, expiresAt, rec.writeId, rec.jurisdictions)
+    const entry = new Entry(rec.key, rec.value, createdAt, expiresAt, rec.writeId, rec.jurisdictions, this.arena)
     if (rec.owner !== undefined) entry.owner = rec.owner
     this.records.set(rec.key, entry)
     if (old === undefined) {
       this.heap.push(entry)
       this.order.set(entry.key, undefined)
     } else this.heap.replace(old, entry)
-    if (old !== undefined) this.index.remove(old)
+    if (old !== undefined) {
+      this.index.remove(old)
+      old.release()
+    }
     this.index.add(entry)
     this.usedBytes += size - oldSize
     return { status: 'stored', record: entry, replaced: old !== undefined }
@@ -205,6 +253,7 @@ export class ShardStore {
     this.heap.remove(e)
     this.index.remove(e)
     this.usedBytes -= utf8Length(e.key) + e.size
+    e.release()
     this.onRemove(e, reason)
   }
 }

@@ -111,9 +111,11 @@ export function replyChannel<T> (resolve: (value: T) => void, reject: (err: Erro
   return reply
 }
 
-/** One ask waiting for its reply. */
+/** One ask waiting for its reply: a link of its asker's list of pending asks. */
 class PendingAsk<T> {
   private settled = false
+  prev: PendingAsk<any> | undefined = undefined
+  next: PendingAsk<any> | undefined = undefined
 
   constructor (
     readonly deadline: number,
@@ -121,28 +123,37 @@ class PendingAsk<T> {
     readonly what: string,
     private readonly resolve: (value: T) => void,
     private readonly reject: (err: Error) => void,
-    private readonly set: Set<PendingAsk<any>>
+    private readonly asker: Asker
   ) {}
 
   /** The reply channel handed to the actor; later calls have no effect. */
-  readonly reply: ReplyTo<T> = Object.assign((value: T) => {
-    if (this.settled) return
-    this.settled = true
-    this.set.delete(this)
-    this.resolve(value)
-  }, { fail: (err: Error) => this.fail(err) })
+  readonly reply: ReplyTo<T> = this.channel()
 
   fail (err: Error): void {
     if (this.settled) return
     this.settled = true
-    this.set.delete(this)
+    this.asker.unlink(this)
     this.reject(err)
+  }
+
+  private channel (): ReplyTo<T> {
+    const reply: ReplyTo<T> = (value: T) => {
+      if (this.settled) return
+      this.settled = true
+      this.asker.unlink(this)
+      this.resolve(value)
+    }
+    reply.fail = (err: Error) => this.fail(err)
+    return reply
   }
 }
 
 /** Sends messages that expect one reply, with a deadline on each. */
 export class Asker {
-  private readonly pending = new Set<PendingAsk<any>>()
+  /** Pending asks, oldest first: a list, not a Set, so asks coming and going allocate no tables. */
+  private head: PendingAsk<any> | undefined = undefined
+  private tail: PendingAsk<any> | undefined = undefined
+  private count = 0
   private timer: NodeJS.Timeout | undefined
   private closed = false
 
@@ -157,8 +168,8 @@ export class Asker {
     if (this.closed) return Promise.reject(new NodeStoppedError())
     // One promise and one record per ask: this is on every read and write.
     return new Promise<T>((resolve, reject) => {
-      const p = new PendingAsk<T>(Date.now() + timeoutMs, timeoutMs, what, resolve, reject, this.pending)
-      this.pending.add(p)
+      const p = new PendingAsk<T>(Date.now() + timeoutMs, timeoutMs, what, resolve, reject, this)
+      this.link(p)
       this.arm()
       try {
         const msg = build(p.reply)
@@ -175,12 +186,30 @@ export class Asker {
     this.closed = true
     if (this.timer !== undefined) clearInterval(this.timer)
     this.timer = undefined
-    for (const p of [...this.pending]) p.fail(new NodeStoppedError())
+    while (this.head !== undefined) this.head.fail(new NodeStoppedError())
   }
 
   /** Requests still waiting for a reply. */
   get inFlight (): number {
-    return this.pending.size
+    return this.count
+  }
+
+  /** Takes a settled ask out of the list. */
+  unlink (p: PendingAsk<any>): void {
+    if (p.prev !== undefined) p.prev.next = p.next
+    else this.head = p.next
+    if (p.next !== undefined) p.next.prev = p.prev
+    else this.tail = p.prev
+    p.prev = p.next = undefined
+    this.count--
+  }
+
+  private link (p: PendingAsk<any>): void {
+    p.prev = this.tail
+    if (this.tail !== undefined) this.tail.next = p
+    else this.head = p
+    this.tail = p
+    this.count++
   }
 
   private arm (): void {
@@ -191,10 +220,12 @@ export class Asker {
 
   private sweep (): void {
     const now = Date.now()
-    for (const p of this.pending) {
+    for (let p = this.head; p !== undefined;) {
+      const next = p.next
       if (p.deadline <= now) p.fail(new TimeoutError(`${p.what} did not answer within ${p.timeoutMs} ms`))
+      p = next
     }
-    if (this.pending.size === 0 && this.timer !== undefined) {
+    if (this.count === 0 && this.timer !== undefined) {
       clearInterval(this.timer)
       this.timer = undefined
     }

@@ -34,26 +34,42 @@ export interface DirectRoutesInit {
 /** A Node request listener for the data routes: true when it took the request, false to leave it to hono. */
 export type DirectRoutes = (req: IncomingMessage, res: ServerResponse) => boolean
 
+/**
+ * The fixed headers as a flat `[name, value, …]` list: Node's `writeHead` takes such a
+ * list as it is, cheaper per reply than an object of 15 headers (no spread, no `for…in`).
+ */
+const FIXED_FLAT: readonly string[] = Object.entries(FIXED_HEADERS).flat()
+
+/** The headers of a reply, fixed ones first; a route header of the same name replaces the fixed one. */
+function replyHeaders (own: Record<string, string>): string[] {
+  const out = FIXED_FLAT.slice()
+  for (const k in own) {
+    if (Object.hasOwn(FIXED_HEADERS, k)) return Object.entries({ ...FIXED_HEADERS, ...own }).flat()
+    out.push(k, own[k])
+  }
+  return out
+}
+
 /** Builds the direct path for the data routes. */
 export function directDataRoutes (d: DirectRoutesInit): DirectRoutes {
   const maxValueBytes = d.node.config.maxValueBytes
-  const header = (req: IncomingMessage) => (name: string): string | undefined => {
-    const v = req.headers[name]
-    return Array.isArray(v) ? v[0] : v
-  }
 
   const answer = async (req: IncomingMessage, url: string, method: 'GET' | 'HEAD' | 'PUT'): Promise<Reply> => {
+    const header = (name: string): string | undefined => {
+      const v = req.headers[name]
+      return Array.isArray(v) ? v[0] : v
+    }
     try {
       if (d.buckets !== undefined) {
-        const wait = d.buckets.take(clientIpOf(header(req), req.socket.remoteAddress, d.trustProxy))
+        const wait = d.buckets.take(clientIpOf(header, req.socket.remoteAddress, d.trustProxy))
         if (wait > 0) {
           d.metrics.rateLimited.inc()
           throw new RateLimitedError(wait)
         }
       }
       if (method !== 'PUT') return await readReply(d.node, url)
-      const value = await readIncomingLimited(req, header(req)('content-length'), maxValueBytes)
-      return await writeReply(d.node, url, ttlOf(url) ?? header(req)('x-ttl'), value, header(req))
+      const value = await readIncomingLimited(req, header('content-length'), maxValueBytes)
+      return await writeReply(d.node, url, ttlOf(url) ?? header('x-ttl'), value, header)
     } catch (err) {
       const r = errorReply(err)
       if (r.status === 413) d.metrics.oversized.inc()
@@ -71,10 +87,10 @@ export function directDataRoutes (d: DirectRoutesInit): DirectRoutes {
       const r = await answer(req, url, method)
       status = r.status
       if (res.headersSent || res.destroyed) return
-      const headers: Record<string, string> = { ...FIXED_HEADERS, ...r.headers }
+      const headers = replyHeaders(r.headers)
       // As hono's adapter does for a complete body: a length, not chunks.
-      if (headers['Content-Length'] === undefined && r.body !== null && method !== 'HEAD') headers['Content-Length'] = String(typeof r.body === 'string' ? Buffer.byteLength(r.body) : r.body.byteLength)
-      if (d.state.draining) headers.Connection = 'close'
+      if (r.headers['Content-Length'] === undefined && r.body !== null && method !== 'HEAD') headers.push('Content-Length', String(typeof r.body === 'string' ? Buffer.byteLength(r.body) : r.body.byteLength))
+      if (d.state.draining) headers.push('Connection', 'close')
       res.writeHead(r.status, headers)
       res.end(method === 'HEAD' ? undefined : r.body ?? undefined)
     } finally {
@@ -98,9 +114,12 @@ export function directDataRoutes (d: DirectRoutesInit): DirectRoutes {
 }
 
 /** The first `ttl` query value, percent-decoded as hono's `c.req.query` does; undefined when absent. */
-function ttlOf (url: string): string | undefined {
+export function ttlOf (url: string): string | undefined {
   const q = url.indexOf('?')
   if (q < 0) return undefined
   const end = url.indexOf('#', q)
-  return new URLSearchParams(url.slice(q + 1, end < 0 ? undefined : end)).get('ttl') ?? undefined
+  const query = url.slice(q + 1, end < 0 ? undefined : end)
+  // The usual `?ttl=300`: nothing to decode, no other parameter.
+  if (query.startsWith('ttl=') && !/[&%+;]/.test(query)) return query.slice(4)
+  return new URLSearchParams(query).get('ttl') ?? undefined
 }

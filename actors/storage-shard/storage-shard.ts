@@ -33,7 +33,7 @@ export class Entry implements RepramRecord, ArenaOwner {
   owner: OwnerProof | undefined = undefined
   /** Where the value starts in its arena segment (moved by the arena); -1 when not in the arena. */
   slot = -1
-  /** The value's owner number in its segment. */
+  /** The value's owner number in its segment; -1 once released (or never in the arena). */
   private idx = -1
   /**
    * The value: the arena segment holding it while the entry is stored, else a latin1
@@ -87,16 +87,14 @@ export class Entry implements RepramRecord, ArenaOwner {
   }
 
   /**
-   * Gives the entry's arena slot back as it leaves the shard. The value moves to a string
-   * of the entry's own first: whoever still holds the entry (a reply in flight, a watcher,
-   * a replication queue) reads the same bytes as before, never the slot's next value.
+   * Gives the entry's value back to the arena as it leaves the shard. Whoever still holds
+   * the entry (a reply in flight, a watcher, a replication queue) reads the same bytes as
+   * before: the arena never writes over them (see {@link ValueArena}).
    */
   release (): void {
     const seg = this.data
-    if (!(seg instanceof Segment)) return
-    this.data = seg.readLatin1(this.slot, this.length)
+    if (!(seg instanceof Segment) || this.idx < 0) return
     seg.release(this.idx, this.length)
-    this.slot = -1
     this.idx = -1
   }
 

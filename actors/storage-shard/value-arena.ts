@@ -10,7 +10,8 @@
  * the collector again.
  *
  * - **Writing** appends to the current segment ({@link SEGMENT_BYTES}); a value that does
- *   not fit starts a new one. A current segment whose values have all left starts over.
+ *   not fit starts a new one. Bytes once written are never written over: a segment is
+ *   dropped (to the garbage collector) rather than reused.
  * - **Freeing.** A segment whose values have all left is dropped. Records that leave
  *   together (the usual case: one TTL for a burst of writes) free whole segments
  *   without moving anything.
@@ -21,7 +22,10 @@
  *   the arena holds at most twice its live bytes plus that slack, and moves nothing
  *   while records leave in the order they came. A move copies less than half a segment.
  * - **Ownership.** Owners never hand out views into a segment: reads copy. An owner that
- *   released its value must not read it through the arena again (its bytes may be gone).
+ *   released its value may still read it: the arena forgets the owner (it is not moved
+ *   any more), but its segment's bytes stay as they were for as long as it holds the
+ *   segment. So a record that left the shard reads the same bytes for whoever still
+ *   holds it (a reply in flight, a watcher, a replication queue), and leaving copies nothing.
  *
  * One arena per shard, owned by the shard's actor: nothing here is shared or locked.
  */
@@ -62,11 +66,6 @@ export class Segment {
     const out = Buffer.allocUnsafe(len)
     this.bytes.copy(out, 0, at, at + len)
     return new Uint8Array(out.buffer, out.byteOffset, len)
-  }
-
-  /** `len` bytes at `at` as a latin1 string (one char per byte): a copy on the V8 heap. */
-  readLatin1 (at: number, len: number): string {
-    return this.bytes.toString('latin1', at, at + len)
   }
 
   /** The byte at `at`. */
@@ -113,13 +112,7 @@ export class ValueArena {
   released (seg: Segment, len: number): void {
     this.values--
     this.liveBytes -= len
-    if (seg === this.current) {
-      // Nothing left in it: write from its start again.
-      if (seg.live === 0) {
-        seg.used = 0
-        seg.owners = []
-      }
-    } else this.check(seg)
+    if (seg !== this.current) this.check(seg)
     this.compact()
   }
 

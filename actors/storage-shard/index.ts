@@ -15,7 +15,8 @@ import { ShardStore, type RemovalListener, type WriteOutcome } from './storage-s
 export { ShardStore, Entry, type WriteOutcome, type RemovalListener } from './storage-shard.js'
 
 /** Counts held by a shard. */
-export interface ShardStats { records: number, bytes: number, capacityBytes: number, nextExpiry: number }
+/** A shard's figures; `arenaBytes`: bytes of its value arena's segments (values up to 16 KiB live there). */
+export interface ShardStats { records: number, bytes: number, capacityBytes: number, nextExpiry: number, arenaBytes: number }
 
 /** Every message a shard understands. */
 export type StorageShardMsg =
@@ -92,7 +93,7 @@ export function spawnStorageShard (parent: Parameters<typeof spawn>[0], init: St
         report(state)
         return state
       case 'stats':
-        msg.replyTo({ records: state.store.count, bytes: state.store.bytes, capacityBytes: state.store.capacityBytes, nextExpiry: state.store.nextExpiry })
+        msg.replyTo({ records: state.store.count, bytes: state.store.bytes, capacityBytes: state.store.capacityBytes, nextExpiry: state.store.nextExpiry, arenaBytes: state.store.arena.bytes })
         return state
       case 'snapshot':
         msg.replyTo([...state.store.liveRecords(clock.now())])

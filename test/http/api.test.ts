@@ -300,6 +300,8 @@ describe('health, status, topology, metrics', () => {
     expect(text).toMatch(/repram_expirations_total 1/)
     expect(text).toMatch(/repram_records \d/)
     expect(text).toMatch(/repram_bytes_stored \d/)
+    // Two live 1-byte values: their shards' arenas hold at least one 64 KiB segment.
+    expect(Number(/repram_value_arena_bytes (\d+)/.exec(text)?.[1])).toBeGreaterThanOrEqual(64 * 1024)
     expect(text).toContain('repram_process_resident_memory_bytes')
     expect(text).not.toContain('secret-key-name')
   })

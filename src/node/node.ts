@@ -228,7 +228,7 @@ export class RepramNode extends EventEmitter<RepramNodeEvents> {
     this.attestations = new AttestationService(this, { signer: init.attestationSigner })
     const heapLimit = getHeapStatistics().heap_size_limit
     if (capacityBytes(this.config) * 1.5 > heapLimit) {
-      this.logger.warn({ capacityMb: this.config.maxStorageMb, heapLimitMb: Math.floor(heapLimit / 1048576) }, 'capacity exceeds what the V8 heap can hold (values up to 16 KiB live on the heap): lower REPRAM_MAX_STORAGE_MB or raise --max-old-space-size')
+      this.logger.warn({ capacityMb: this.config.maxStorageMb, heapLimitMb: Math.floor(heapLimit / 1048576) }, 'the V8 heap may not hold a full node (each record keeps its key and about 300 B on the heap; small records cost more heap than their bytes): lower REPRAM_MAX_STORAGE_MB or raise --max-old-space-size (docs/deployment.md, Sizing memory)')
     }
   }
 

@@ -85,7 +85,7 @@ const PUT_TTL = 3600
 /** Server children get a big heap so a long PUT phase never runs into the default limit. */
 const SERVER_NODE_ARGS = ['--max-old-space-size=4096']
 
-interface RunRecord { round: number, server: ServerName, phase: PhaseName, result: PhaseResult }
+export interface RunRecord { round: number, server: ServerName, phase: PhaseName, result: PhaseResult }
 
 interface Summary {
   server: ServerName
@@ -153,6 +153,8 @@ export async function run (ctx: ScenarioContext): Promise<void> {
     const t = throughputTable(summaries, phases, servers)
     out.push(`Throughput: ${generator}, ${connections} connections, ${durationS} s per phase, best of ${rounds} round(s), ${valueSize} B values, ${keys} preloaded keys`, renderText(t))
     md.push(`## Throughput`, '', `${generator}, ${connections} connections, ${durationS} s per phase, best of ${rounds} round(s) (median in its own column), ${valueSize} B values, GET over ${keys} preloaded keys, PUT of unique keys with ttl=${PUT_TTL}.`, '', renderMarkdown(t), '')
+    const perRound = roundRatios(runs, phases)
+    if (perRound.length > 0) { out.push(...perRound); md.push(...perRound.map(l => `- ${l}`), '') }
     const all = runsTable(runs)
     md.push('### Every run', '', renderMarkdown(all), '')
     const warnings = saturationWarnings(summaries)
@@ -282,6 +284,32 @@ function ratios (sums: Summary[]): Record<string, { best: number, median: number
     out[phase] = { best, median: r.medianReqPerSec / b.medianReqPerSec, target: TARGETS[phase], reference: REFERENCE[phase], pass: best >= TARGETS[phase] }
   }
   return out
+}
+
+/**
+ * REPRAM / baseline per round and phase, and their server CPU per request: on a shared
+ * machine one round can swing by a tenth or more, so the spread is printed, not only the
+ * headline. CPU per request (server CPU time over requests) still counts when a round's
+ * server did not have its core to itself.
+ */
+export function roundRatios (runs: readonly RunRecord[], phases: readonly PhaseName[]): string[] {
+  const lines: string[] = []
+  for (const phase of phases) {
+    const rounds = [...new Set(runs.filter(r => r.phase === phase).map(r => r.round))].sort((a, b) => a - b)
+    const ratio: string[] = []
+    const cpu: string[] = []
+    for (const round of rounds) {
+      const b = runs.find(r => r.phase === phase && r.round === round && r.server === 'baseline')?.result
+      const x = runs.find(r => r.phase === phase && r.round === round && r.server === 'repram')?.result
+      if (b === undefined || x === undefined || b.reqPerSec <= 0 || x.reqPerSec <= 0) continue
+      ratio.push(`${fmt(x.reqPerSec / b.reqPerSec, 2)}×`)
+      // µs of server CPU per request: CPU % × 10,000 / (req/s).
+      const us = (r: { serverCpu: number, reqPerSec: number }): number => r.serverCpu * 10_000 / r.reqPerSec
+      cpu.push(`${fmt(us(x), 1)}/${fmt(us(b), 1)}`)
+    }
+    if (ratio.length > 0) lines.push(`${phase.toUpperCase()} per round, REPRAM / baseline: ${ratio.join(', ')}; server CPU µs per request (REPRAM/baseline): ${cpu.join(', ')}`)
+  }
+  return lines
 }
 
 function throughputTable (sums: Summary[], phases: PhaseName[], servers: ServerName[]): Table {

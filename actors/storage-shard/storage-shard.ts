@@ -23,6 +23,8 @@ const BTree = (createRequire(import.meta.url)('sorted-btree') as typeof import('
  */
 export const COMPACT_VALUE_MAX = ARENA_MAX_VALUE
 
+const EMPTY = new Uint8Array(0)
+
 /** A stored entry: the record plus its position in the expiry heap. */
 export class Entry implements RepramRecord, ArenaOwner {
   heapIndex = -1
@@ -35,11 +37,8 @@ export class Entry implements RepramRecord, ArenaOwner {
   slot = -1
   /** The value's owner number in its segment; -1 once released (or never in the arena). */
   private idx = -1
-  /**
-   * The value: the arena segment holding it while the entry is stored, else a latin1
-   * string (one char per byte) or bytes of its own.
-   */
-  private data: string | Uint8Array | Segment
+  /** The value: the arena segment holding it, or (empty or over {@link COMPACT_VALUE_MAX}) bytes of its own. */
+  private data: Uint8Array | Segment
   private readonly length: number
   constructor (
     readonly key: string,
@@ -48,29 +47,22 @@ export class Entry implements RepramRecord, ArenaOwner {
     readonly expiresAt: number,
     readonly writeId: string,
     /** Where this write may live (canonical); undefined: anywhere. Shared, never copied: the set is immutable. */
-    readonly jurisdictions?: readonly string[],
-    /** The shard's arena; without one, small values are kept as strings. */
-    arena?: ValueArena
+    readonly jurisdictions: readonly string[] | undefined,
+    /** The shard's arena, which takes the value when it is small. */
+    arena: ValueArena
   ) {
     const n = value.byteLength
     this.length = n
-    if (n > 0 && n <= COMPACT_VALUE_MAX) {
-      if (arena !== undefined) {
-        this.data = ''
-        arena.put(this, value)
-      } else this.data = Buffer.from(value.buffer, value.byteOffset, n).toString('latin1')
-    } else if (n === 0) this.data = ''
+    this.data = EMPTY
+    if (n > 0 && n <= COMPACT_VALUE_MAX) arena.put(this, value)
     // A view into a bigger buffer (a socket chunk, a gossip batch) would pin all of it.
-    else this.data = value.byteOffset === 0 && n === value.buffer.byteLength ? value : value.slice()
+    else if (n > 0) this.data = value.byteOffset === 0 && n === value.buffer.byteLength ? value : value.slice()
   }
 
-  /** The value bytes. Compact values are copied out on each call: callers own the result. */
+  /** The value bytes. Values in the arena are copied out on each call: callers own the result. */
   get value (): Uint8Array {
     const d = this.data
-    if (d instanceof Segment) return d.read(this.slot, this.length)
-    if (typeof d !== 'string') return d
-    const b = Buffer.from(d, 'latin1')
-    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
+    return d instanceof Segment ? d.read(this.slot, this.length) : d
   }
 
   /** Size of the value in bytes, without copying it. */
@@ -82,8 +74,7 @@ export class Entry implements RepramRecord, ArenaOwner {
   get firstByte (): number {
     if (this.length === 0) return -1
     const d = this.data
-    if (d instanceof Segment) return d.byteAt(this.slot)
-    return typeof d === 'string' ? d.charCodeAt(0) : d[0]
+    return d instanceof Segment ? d.byteAt(this.slot) : d[0]
   }
 
   /**

@@ -45,7 +45,8 @@ serveChild<ClusterNodeReady>(async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'repram-bench-'))
   const node = await lib.createRepramNode({
     network: true,
-    config: { listen: ['/ip4/127.0.0.1/tcp/0'], peers: cfg.peers, mdns: false, dataDir, rateLimit: 0, logLevel: 'warn', maxStorageMb: 4096, ...cfg.extra }
+    // 2 GiB: far above what a run writes, and within 1.5 × of the default heap (no start-up warning).
+    config: { listen: ['/ip4/127.0.0.1/tcp/0'], peers: cfg.peers, mdns: false, dataDir, rateLimit: 0, logLevel: 'warn', maxStorageMb: 2048, ...cfg.extra }
   })
   node.on('record:stored', e => {
     if (e.origin === 'remote' && e.key.startsWith('lag/')) arrivals.set(e.key, now())

@@ -16,13 +16,6 @@ import { ARENA_MAX_VALUE, Segment, ValueArena, type ArenaOwner } from './value-a
  */
 const BTree = (createRequire(import.meta.url)('sorted-btree') as typeof import('sorted-btree')).default
 
-/**
- * Values up to this size are copied into the shard's {@link ValueArena} (off the V8
- * heap, never copied by the collector); bigger ones keep a buffer of their own. Reads
- * copy values out into a fresh buffer.
- */
-export const COMPACT_VALUE_MAX = ARENA_MAX_VALUE
-
 const EMPTY = new Uint8Array(0)
 
 /** A stored entry: the record plus its position in the expiry heap. */
@@ -37,7 +30,7 @@ export class Entry implements RepramRecord, ArenaOwner {
   slot = -1
   /** The value's owner number in its segment; -1 once released (or never in the arena). */
   private idx = -1
-  /** The value: the arena segment holding it, or (empty or over {@link COMPACT_VALUE_MAX}) bytes of its own. */
+  /** The value: the arena segment holding it, or (empty or over {@link ARENA_MAX_VALUE}) bytes of its own. */
   private data: Uint8Array | Segment
   private readonly length: number
   constructor (
@@ -54,7 +47,7 @@ export class Entry implements RepramRecord, ArenaOwner {
     const n = value.byteLength
     this.length = n
     this.data = EMPTY
-    if (n > 0 && n <= COMPACT_VALUE_MAX) arena.put(this, value)
+    if (n > 0 && n <= ARENA_MAX_VALUE) arena.put(this, value)
     // A view into a bigger buffer (a socket chunk, a gossip batch) would pin all of it.
     else if (n > 0) this.data = value.byteOffset === 0 && n === value.buffer.byteLength ? value : value.slice()
   }

@@ -41,7 +41,7 @@ export type DirectRoutes = (req: IncomingMessage, res: ServerResponse) => boolea
 const FIXED_FLAT: readonly string[] = Object.entries(FIXED_HEADERS).flat()
 
 /** The headers of a reply, fixed ones first; a route header of the same name replaces the fixed one. */
-function replyHeaders (own: Record<string, string>): string[] {
+export function replyHeaders (own: Record<string, string>): string[] {
   const out = FIXED_FLAT.slice()
   for (const k in own) {
     if (Object.hasOwn(FIXED_HEADERS, k)) return Object.entries({ ...FIXED_HEADERS, ...own }).flat()

@@ -4,10 +4,11 @@
  */
 import { Counter, Gauge, collectDefaultMetrics, type Registry } from 'prom-client'
 import type { EventEmitter } from 'node:events'
+import type { NodeStats } from './node.js'
 
-/** What the metrics read of a node (a structural subset, so this file does not import the node). */
+/** What the metrics read of a node (a structural subset: only the type of its stats is imported). */
 interface MeteredNode extends Pick<EventEmitter, 'on'> {
-  stats: () => Promise<{ records: number, bytes: number, capacityBytes: number, arenaBytes?: number }>
+  stats: () => Promise<NodeStats>
 }
 
 /** The storage metrics of a node. */
@@ -29,9 +30,9 @@ export interface NodeMetrics {
 /** Registers node metrics (and process metrics) on `registry`. */
 export function createNodeMetrics (node: MeteredNode, registry: Registry): NodeMetrics {
   collectDefaultMetrics({ register: registry, prefix: 'repram_' })
-  let last: Promise<{ records: number, bytes: number, capacityBytes: number, arenaBytes?: number }> | undefined
+  let last: Promise<NodeStats> | undefined
   // One stats round-trip per scrape, shared by the four gauges.
-  const stats = async (): Promise<{ records: number, bytes: number, capacityBytes: number, arenaBytes?: number }> => {
+  const stats = async (): Promise<NodeStats> => {
     last ??= node.stats().finally(() => { setImmediate(() => { last = undefined }) })
     return await last
   }
@@ -39,7 +40,7 @@ export function createNodeMetrics (node: MeteredNode, registry: Registry): NodeM
     records: new Gauge({ name: 'repram_records', help: 'Live records stored on this node', registers: [registry], async collect () { this.set((await stats()).records) } }),
     bytes: new Gauge({ name: 'repram_bytes_stored', help: 'Bytes of keys plus values stored on this node', registers: [registry], async collect () { this.set((await stats()).bytes) } }),
     capacity: new Gauge({ name: 'repram_capacity_bytes', help: 'Storage capacity of this node in bytes', registers: [registry], async collect () { this.set((await stats()).capacityBytes) } }),
-    arena: new Gauge({ name: 'repram_value_arena_bytes', help: 'Bytes of the off-heap segments holding values up to 16 KiB', registers: [registry], async collect () { this.set((await stats()).arenaBytes ?? 0) } }),
+    arena: new Gauge({ name: 'repram_value_arena_bytes', help: 'Bytes of the off-heap segments holding values up to 16 KiB', registers: [registry], async collect () { this.set((await stats()).arenaBytes) } }),
     expirations: new Counter({ name: 'repram_expirations_total', help: 'Records deleted because their TTL ran out', registers: [registry] }),
     writes: new Counter({ name: 'repram_writes_total', help: 'Records stored, by origin', labelNames: ['origin'] as const, registers: [registry] }),
     actorCrashes: new Counter({ name: 'repram_actor_crashes_total', help: 'Messages an actor threw on (the asker is failed at once; the actor resumes, resets or stops by its policy)', labelNames: ['actor'] as const, registers: [registry] }),

@@ -286,6 +286,11 @@ function ratios (sums: Summary[]): Record<string, { best: number, median: number
   return out
 }
 
+/** µs of server CPU per request: CPU % × 10,000 / (req/s). */
+function cpuPerRequestUs (r: PhaseResult): number {
+  return r.serverCpu * 10_000 / r.reqPerSec
+}
+
 /**
  * REPRAM / baseline per round and phase, and their server CPU per request: on a shared
  * machine one round can swing by a tenth or more, so the spread is printed, not only the
@@ -303,9 +308,7 @@ export function roundRatios (runs: readonly RunRecord[], phases: readonly PhaseN
       const x = runs.find(r => r.phase === phase && r.round === round && r.server === 'repram')?.result
       if (b === undefined || x === undefined || b.reqPerSec <= 0 || x.reqPerSec <= 0) continue
       ratio.push(`${fmt(x.reqPerSec / b.reqPerSec, 2)}×`)
-      // µs of server CPU per request: CPU % × 10,000 / (req/s).
-      const us = (r: { serverCpu: number, reqPerSec: number }): number => r.serverCpu * 10_000 / r.reqPerSec
-      cpu.push(`${fmt(us(x), 1)}/${fmt(us(b), 1)}`)
+      cpu.push(`${fmt(cpuPerRequestUs(x), 1)}/${fmt(cpuPerRequestUs(b), 1)}`)
     }
     if (ratio.length > 0) lines.push(`${phase.toUpperCase()} per round, REPRAM / baseline: ${ratio.join(', ')}; server CPU µs per request (REPRAM/baseline): ${cpu.join(', ')}`)
   }

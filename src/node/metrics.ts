@@ -4,11 +4,13 @@
  */
 import { Counter, Gauge, collectDefaultMetrics, type Registry } from 'prom-client'
 import type { EventEmitter } from 'node:events'
-import type { NodeStats } from './node.js'
 
-/** What the metrics read of a node (a structural subset: only the type of its stats is imported). */
+/** A node's storage figures, as its `stats()` gives them. */
+type StorageStats = { records: number, bytes: number, capacityBytes: number, arenaBytes: number }
+
+/** What the metrics read of a node (a structural subset, so this file does not import the node). */
 interface MeteredNode extends Pick<EventEmitter, 'on'> {
-  stats: () => Promise<NodeStats>
+  stats: () => Promise<StorageStats>
 }
 
 /** The storage metrics of a node. */
@@ -30,9 +32,9 @@ export interface NodeMetrics {
 /** Registers node metrics (and process metrics) on `registry`. */
 export function createNodeMetrics (node: MeteredNode, registry: Registry): NodeMetrics {
   collectDefaultMetrics({ register: registry, prefix: 'repram_' })
-  let last: Promise<NodeStats> | undefined
+  let last: Promise<StorageStats> | undefined
   // One stats round-trip per scrape, shared by the four gauges.
-  const stats = async (): Promise<NodeStats> => {
+  const stats = async (): Promise<StorageStats> => {
     last ??= node.stats().finally(() => { setImmediate(() => { last = undefined }) })
     return await last
   }

@@ -16,7 +16,8 @@
  * their batches differ in size and the idle cost is spread over different write counts;
  * the equal-rate run compares them at one rate.
  *
- * Prints one table; writes `cluster.md` and `cluster.json` to the results directory.
+ * Prints one table, then per size the median over rounds of each compared figure (see
+ * {@link roundSummary}); writes `cluster.md` and `cluster.json` to the results directory.
  *
  * @example
  * npm run load -- cluster                                  # 3 nodes
@@ -164,11 +165,70 @@ export async function run (ctx: ScenarioContext): Promise<void> {
   }
   const header = `cluster: ${connections} connections, ${duration} s per run, 1 KiB values, R=3, PUTs through node 1, all nodes on this machine${Object.keys(extra).length > 0 ? `, config ${JSON.stringify(extra)}` : ''}${lib === '' ? '' : `, library from ${lib}`}`
   const loadLine = `load average ${loadBefore.map(x => x.toFixed(2)).join(' ')} → ${loadAfter.map(x => x.toFixed(2)).join(' ')} (${from})`
-  process.stdout.write(`${header}\n${renderText(t)}\n${loadLine}\n`)
+  const summary = roundSummary(results, rate)
+  const summaryText = summary.length === 0 ? '' : `${summary.join('\n')}\n`
+  process.stdout.write(`${header}\n${renderText(t)}\n${summaryText}${loadLine}\n`)
   await writeResults(await ctx.resultsDir(), {
-    'cluster.md': `# cluster\n\n${header}\n\n${renderMarkdown(t)}\n\n${loadLine}\n`,
+    'cluster.md': `# cluster\n\n${header}\n\n${renderMarkdown(t)}\n\n${summary.map(l => `- ${l}`).join('\n')}${summary.length === 0 ? '' : '\n\n'}${loadLine}\n`,
     'cluster.json': JSON.stringify({ duration, connections, from, extra, lib, results, loadavg: { before: loadBefore, after: loadAfter } }, null, 2) + '\n'
   })
+}
+
+/** The median of `xs` (mean of the middle two when even); NaN when empty. */
+export function median (xs: readonly number[]): number {
+  const v = xs.filter(x => Number.isFinite(x)).sort((a, b) => a - b)
+  if (v.length === 0) return NaN
+  const m = v.length >> 1
+  return v.length % 2 === 1 ? v[m] : (v[m - 1] + v[m]) / 2
+}
+
+/** The figures of one size that the issue 15 targets compare with the first size. */
+type SizeFigures = Pick<SizeResult, 'nodes' | 'round' | 'writes201PerSec' | 'cpuMsPerWrite' | 'half' | 'equal'>
+
+/**
+ * One line per size after the first, over every round of the run: the median of each
+ * figure across rounds, its ratio to the first size's median, and the spread of the
+ * per-round ratios (each round against the first size in the same round). This host's
+ * CPU time for identical work drifts by tens of percent from one minute to the next, so
+ * a single round's ratio is a noisy estimate; the median over interleaved rounds is the
+ * run's figure, and the spread shows how far single rounds wander.
+ */
+export function roundSummary (results: readonly SizeFigures[], rate: number): string[] {
+  if (results.length === 0) return []
+  const base = results[0].nodes
+  const rounds = new Set(results.map(r => r.round)).size
+  const perNode = (r: SizeFigures): number => r.cpuMsPerWrite / r.nodes
+  const eqPerNode = (r: SizeFigures): number => r.equal === undefined ? NaN : r.equal.cpuMsPerWrite / r.nodes
+  const of = (n: number): SizeFigures[] => results.filter(r => r.nodes === n)
+  const baseIn = (round: number): SizeFigures | undefined => results.find(b => b.nodes === base && b.round === round)
+  const ratio = (x: number): string => Number.isFinite(x) ? `${x.toFixed(2)}×` : '-'
+  const spread = (rs: SizeFigures[], f: (r: SizeFigures) => number): string => {
+    const xs: number[] = []
+    for (const r of rs) {
+      const b = baseIn(r.round)
+      if (b === undefined) continue
+      const x = f(r) / f(b)
+      if (Number.isFinite(x)) xs.push(x)
+    }
+    if (xs.length === 0) return '-'
+    return `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`
+  }
+  const figure = (label: string, rs: SizeFigures[], bs: SizeFigures[], f: (r: SizeFigures) => number): string =>
+    `${label} ${ratio(median(rs.map(f)) / median(bs.map(f)))} (rounds ${spread(rs, f)})`
+  const bs = of(base)
+  const lines: string[] = []
+  for (const n of [...new Set(results.map(r => r.nodes))]) {
+    if (n === base) continue
+    const rs = of(n)
+    const parts = [
+      figure('CPU per write per node', rs, bs, perNode),
+      figure('writes/s', rs, bs, r => r.writes201PerSec),
+      ...(rs.some(r => r.equal !== undefined) ? [figure(`CPU per write per node at ${rate}/s`, rs, bs, eqPerNode)] : []),
+      `half-load p99 ${median(rs.map(r => r.half.p99)).toFixed(1)} ms (rounds ${Math.min(...rs.map(r => r.half.p99)).toFixed(1)}–${Math.max(...rs.map(r => r.half.p99)).toFixed(1)})`
+    ]
+    lines.push(`${n} vs ${base} nodes, median of ${rounds} round${rounds === 1 ? '' : 's'}: ${parts.join('; ')}`)
+  }
+  return lines
 }
 
 /** CPU (user + system) of every node between two usage samples, µs. */

@@ -7,7 +7,7 @@
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
 import { memory } from '@libp2p/memory'
-import { noise } from '@chainsafe/libp2p-noise'
+import { lightNoise } from './noise.js'
 import { guardedYamux } from './muxer.js'
 import { coalescing } from './coalesce.js'
 import { identify } from '@libp2p/identify'
@@ -144,7 +144,8 @@ export async function createRepramLibp2p (config: RepramConfig, opts: CreateRepr
     logger: libp2pLogger(),
     addresses: { listen: [...config.listen, ...pub.listen], appendAnnounce: config.announce },
     transports,
-    connectionEncrypters: [noise()],
+    // noise, minus a freshly built RangeError per received chunk (noise.ts).
+    connectionEncrypters: [lightNoise()],
     streamMuxers: [guardedYamux()],
     connectionProtector: config.clusterSecret !== undefined ? preSharedKey({ psk: pskFromSecret(config.clusterSecret), timeout: config.dialTimeoutMs }) : undefined,
     peerDiscovery,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { median, roundSummary } from '../../simulations/load/scenarios/cluster.js'
+import { roundSummary } from '../../simulations/load/scenarios/cluster.js'
+import { median } from '../../simulations/load/lib/report.js'
 
 type Figures = Parameters<typeof roundSummary>[0][number]
 

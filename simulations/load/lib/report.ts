@@ -36,3 +36,11 @@ export async function writeResults (dir: string, files: Record<string, string>):
 export const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US')
 /** Fixed decimals. */
 export const fmt = (n: number, d = 1): string => Number.isFinite(n) ? n.toFixed(d) : '-'
+
+/** The median of `xs` (the mean of the middle two when even), non-finite values left out; NaN when none is left. */
+export function median (xs: readonly number[]): number {
+  const v = xs.filter(x => Number.isFinite(x)).sort((a, b) => a - b)
+  if (v.length === 0) return NaN
+  const m = v.length >> 1
+  return v.length % 2 === 1 ? v[m] : (v[m - 1] + v[m]) / 2
+}

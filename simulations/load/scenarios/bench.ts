@@ -29,7 +29,7 @@ import { join } from 'node:path'
 import { pinProcess, startChild, runChild, type ChildHandle } from '../lib/children.js'
 import { runPhase, type PhaseResult, type Workload, type LoadShape } from '../lib/load.js'
 import { wrkAvailable } from '../lib/wrk.js'
-import { fmt, fmtInt, renderMarkdown, renderText, writeResults, type Table } from '../lib/report.js'
+import { fmt, fmtInt, median, renderMarkdown, renderText, writeResults, type Table } from '../lib/report.js'
 import { renderProfileSummary, summarizeProfileFile, type ProfileSummary } from '../lib/cpuprofile.js'
 import type { ScenarioContext, ScenarioOptions } from '../lib/scenario.js'
 import type { ServerConfig, ServerReady } from '../servers/common.js'
@@ -251,12 +251,6 @@ async function warm (ctx: ScenarioContext, c: ChildHandle<ServerReady>, s: Serve
   ctx.log(`warming ${s} for ${warmupS} s`)
   const per = Math.max(1, Math.round(warmupS / phases.length))
   for (const p of phases) await runPhase(urlOf(c), c, workload(p, keys, valueSize, `${tag}/`), { connections, durationS: per, generator: 'autocannon' }, ctx.signal)
-}
-
-function median (xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length === 0 ? NaN : s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2
 }
 
 function summarize (runs: RunRecord[]): Summary[] {

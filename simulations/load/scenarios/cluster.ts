@@ -31,7 +31,7 @@ import type { ChildUsage } from '../lib/child-harness.js'
 import { getJson } from '../lib/cli-cluster.js'
 import { join } from 'node:path'
 import { renderProfileSummary, summarizeProfileFile } from '../lib/cpuprofile.js'
-import { fmt, fmtInt, renderMarkdown, renderText, writeResults, type Table } from '../lib/report.js'
+import { fmt, fmtInt, median, renderMarkdown, renderText, writeResults, type Table } from '../lib/report.js'
 import type { ScenarioContext, ScenarioOptions } from '../lib/scenario.js'
 import type { ClusterNodeConfig, ClusterNodeReady } from '../servers/cluster-node.js'
 
@@ -172,14 +172,6 @@ export async function run (ctx: ScenarioContext): Promise<void> {
     'cluster.md': `# cluster\n\n${header}\n\n${renderMarkdown(t)}\n\n${summary.map(l => `- ${l}`).join('\n')}${summary.length === 0 ? '' : '\n\n'}${loadLine}\n`,
     'cluster.json': JSON.stringify({ duration, connections, from, extra, lib, results, loadavg: { before: loadBefore, after: loadAfter } }, null, 2) + '\n'
   })
-}
-
-/** The median of `xs` (mean of the middle two when even); NaN when empty. */
-export function median (xs: readonly number[]): number {
-  const v = xs.filter(x => Number.isFinite(x)).sort((a, b) => a - b)
-  if (v.length === 0) return NaN
-  const m = v.length >> 1
-  return v.length % 2 === 1 ? v[m] : (v[m - 1] + v[m]) / 2
 }
 
 /** The figures of one size that the issue 15 targets compare with the first size. */

@@ -23,10 +23,11 @@ describe('membership timing', () => {
     expect(announceIntervalMs(ttl)).toBe(want)
   })
   it.each([
-    // memberTtl, ping, members → interval: one ping interval per 10 members, capped at memberTtl/3
-    [60_000, 5000, 2, 5000], [60_000, 5000, 9, 5000], [60_000, 5000, 10, 10_000], [60_000, 5000, 29, 15_000],
-    [60_000, 5000, 99, 20_000], [60_000, 300, 2, 300], [5000, 300, 50, 1666], [30, 5, 0, 10]
-  ])('announces every ping interval per 10 members, at most memberTtl/3: memberTtl %i, ping %i, %i members → %i ms', (ttl, ping, members, want) => {
+    // memberTtl, ping, members → interval: one ping interval per 3 nodes (members + itself), capped at memberTtl/3
+    [60_000, 5000, 2, 5000], [60_000, 5000, 3, 10_000], [60_000, 5000, 5, 10_000], [60_000, 5000, 6, 15_000],
+    [60_000, 5000, 8, 15_000], [60_000, 5000, 9, 20_000], [60_000, 5000, 99, 20_000], [60_000, 300, 2, 300],
+    [60_000, 300, 6, 900], [5000, 300, 50, 1666], [30, 5, 0, 10]
+  ])('announces every ping interval per 3 nodes, at most memberTtl/3: memberTtl %i, ping %i, %i members → %i ms', (ttl, ping, members, want) => {
     expect(announceIntervalMs(ttl, ping, members)).toBe(want)
   })
 

@@ -35,3 +35,17 @@ export const SYNC_PROTOCOL = '/repram/sync/1.0.0'
 
 /** Pulls of values above the gossip inline threshold, one stream per value, sent in chunks. */
 export const BLOB_PROTOCOL = '/repram/blob/1.0.0'
+
+/**
+ * No ping fails, and so no connection is aborted for it, in less than this: a busy peer is
+ * not a dead one (libp2p's connection monitor has the same floor).
+ */
+export const PING_TIMEOUT_FLOOR_MS = 5000
+
+/**
+ * libp2p's connection monitor pings every connection this many ping intervals apart.
+ * Members are pinged every interval over their replicate stream (transport.ts); the
+ * monitor's slower pings find dead connections to anyone else (relays, DHT peers,
+ * strangers). Each of its pings opens a new stream from both ends of a connection.
+ */
+export const CONNECTION_MONITOR_INTERVALS = 6

@@ -7,7 +7,6 @@ import type { Connection, Libp2p, Libp2pEvents, PeerId, PrivateKey, Stream, Stre
 import type { ConnectionManager, Registrar, AddressManager } from '@libp2p/interface-internal'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { GossipSub } from '@libp2p/gossipsub'
-import type { Ping } from '@libp2p/ping'
 import type { RendezvousRouting } from './rendezvous.js'
 import { RELAY_HOP_PROTOCOL, type PublicSource, type RelayKeeperHost } from './public.js'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -25,8 +24,6 @@ export interface NetHost {
   newStream(peer: PeerId, protocol: string, opts: { signal: AbortSignal, maxOutboundStreams: number }): Promise<Stream>
   dial(target: PeerId | Multiaddr | Multiaddr[], opts: { signal: AbortSignal }): Promise<Connection>
   getConnections(peer?: PeerId): Connection[]
-  /** libp2p ping when the node has the service; undefined otherwise. */
-  ping?: (peer: PeerId, opts: { signal: AbortSignal }) => Promise<number>
   /** Content routing (the DHT) for the enclave rendezvous, when the node has a DHT service. */
   contentRouting?: RendezvousRouting
   /** What status reads of the public network (addresses, DHT, relay). */
@@ -81,7 +78,6 @@ function findPubsub (services: Record<string, unknown>, name: string): GossipSub
 /** Adapts a full libp2p node (created by us or passed in `createRepramNode({ libp2p })`). */
 export function hostFromLibp2p (libp2p: Libp2p<Record<string, unknown>>, pubsubService: string): NetHost {
   const services = libp2p.services as Record<string, unknown>
-  const pinger = services.ping as Ping | undefined
   return {
     peerId: libp2p.peerId,
     pubsub: findPubsub(services, pubsubService),
@@ -96,7 +92,6 @@ export function hostFromLibp2p (libp2p: Libp2p<Record<string, unknown>>, pubsubS
     },
     dial: async (target, opts) => await libp2p.dial(target, opts),
     getConnections: (peer) => libp2p.getConnections(peer),
-    ping: pinger != null && typeof pinger.ping === 'function' ? async (peer, opts) => await pinger.ping(peer, opts) : undefined,
     contentRouting: routingOf(services, libp2p.contentRouting as never),
     publicSource: publicSource(() => libp2p.getMultiaddrs(), (libp2p as unknown as { components?: { addressManager?: AddressManagerLike } }).components?.addressManager, services, () => libp2p.getConnections().map(c => c.remoteAddr)),
     relayKeeper: relayKeeperHost(libp2p)
@@ -134,15 +129,14 @@ export interface HostComponents {
 }
 
 /**
- * Adapts the components of a libp2p service. Other services (gossipsub, ping) are read
- * from the components by name: libp2p registers every service as a component.
+ * Adapts the components of a libp2p service. Other services (gossipsub, the DHT, the relay)
+ * are read from the components by name: libp2p registers every service as a component.
  */
-export function hostFromComponents (components: HostComponents, pubsubService: string, pingService = 'ping'): NetHost {
+export function hostFromComponents (components: HostComponents, pubsubService: string): NetHost {
   const lookup = (name: string): unknown => {
     try { return (components as unknown as Record<string, unknown>)[name] } catch { return undefined }
   }
   const pubsub = findPubsub({ [pubsubService]: lookup(pubsubService) }, pubsubService)
-  const pinger = lookup(pingService) as Ping | undefined
   return {
     peerId: components.peerId,
     privateKey: components.privateKey,
@@ -158,7 +152,6 @@ export function hostFromComponents (components: HostComponents, pubsubService: s
     },
     dial: async (target, opts) => await components.connectionManager.openConnection(target, opts),
     getConnections: (peer) => components.connectionManager.getConnections(peer),
-    ping: pinger != null && typeof pinger.ping === 'function' ? async (peer, opts) => await pinger.ping(peer, opts) : undefined,
     publicSource: publicSource(() => components.addressManager.getAddresses(), components.addressManager as AddressManagerLike, { dht: lookup('dht'), relay: lookup('relay') }, () => components.connectionManager.getConnections().map(c => c.remoteAddr))
   }
 }

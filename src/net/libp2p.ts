@@ -27,6 +27,7 @@ import { libp2pLogger } from './libp2p-logger.js'
 import { gossipThresholds } from './reputation.js'
 import { directFirstSorter, publicParts } from './public.js'
 import { dnsFromServers } from './dns.js'
+import { CONNECTION_MONITOR_INTERVALS, PING_TIMEOUT_FLOOR_MS } from './constants.js'
 
 /** Services of a REPRAM libp2p node. */
 export type RepramLibp2pServices = {
@@ -156,10 +157,14 @@ export async function createRepramLibp2p (config: RepramConfig, opts: CreateRepr
       // With the relay transport: a direct address before any relayed one (public.ts).
       addressSorter: config.relayClient || config.dcutr ? directFirstSorter : undefined
     },
-    // Membership reads each connection's RTT from the monitor instead of pinging again.
-    // A ping slower than this aborts the connection: no sooner than a ping interval (a busy
-    // peer is not a dead one; libp2p's floor is 5 s).
-    connectionMonitor: { pingInterval: config.pingIntervalMs, pingTimeout: { minTimeout: Math.max(5000, config.pingIntervalMs) } },
+    // Members are pinged every interval on their replicate stream (transport.ts); the
+    // monitor, whose every ping opens a stream from both ends, finds dead connections to
+    // anyone else at a slower pace. A ping slower than this aborts the connection: no
+    // sooner than a ping interval (a busy peer is not a dead one; libp2p's floor is 5 s).
+    connectionMonitor: {
+      pingInterval: config.pingIntervalMs * CONNECTION_MONITOR_INTERVALS,
+      pingTimeout: { minTimeout: Math.max(PING_TIMEOUT_FLOOR_MS, config.pingIntervalMs) }
+    },
     connectionGater: opts.connectionGater,
     // /dnsaddr bootstrap addresses: the configured DNS servers, else the system's (dns.ts).
     dns: dnsFromServers(config.dnsServers),
@@ -167,8 +172,8 @@ export async function createRepramLibp2p (config: RepramConfig, opts: CreateRepr
     metrics: opts.registry !== undefined ? prometheusMetrics({ registry: opts.registry, collectDefaultMetrics: false }) : undefined,
     services: {
       identify: identify(),
-      // One outbound ping stream per connection by default: the DHT's routing table, membership
-      // and the connection monitor ping the same peer at once, and a refused ping keeps a
+      // One outbound ping stream per connection by default: the DHT's routing table and the
+      // connection monitor ping the same peer at once, and a refused ping keeps a
       // peer out of the DHT's routing table for good (TooManyOutboundProtocolStreamsError).
       ping: ping({ maxOutboundStreams: 8, maxInboundStreams: 8 }),
       pubsub: gossipsub(gossipsubOptions(config, opts.appScore)),

@@ -1,5 +1,5 @@
 /**
- * `/repram/replicate/1.0.0`: direct replication, value pulls, pings-free liveness and
+ * `/repram/replicate/1.0.0`: direct replication, value pulls, membership pings and
  * graceful leaves. A client keeps one reused stream per peer and pipelines
  * length-prefixed {@link ReplicateRequest} frames on it; writes queued in the same tick
  * share one frame. The server answers each frame with a {@link ReplicateResponse}
@@ -312,6 +312,12 @@ export async function serveReplicateStream (stream: Stream, from: string, init: 
         Promise.resolve(init.handler.members?.(from) ?? []).then(members => reply({ id, results: [], members }), () => reply({ id, results: [], members: [] }))
         continue
       }
+      if (req.writes.length === 0 && req.fetch === undefined) {
+        // A ping (or the handshake): answered at once, with no deadline or work to track.
+        account?.release(frameBytes)
+        reply({ id, results: [] })
+        continue
+      }
       active++
       inFrames += frameBytes
       const n = req.writes.length
@@ -324,9 +330,7 @@ export async function serveReplicateStream (stream: Stream, from: string, init: 
       // Only `id`, `n` and the writes (handed over) are kept: the decoded request is not.
       const work = req.fetch !== undefined
         ? init.handler.fetch(req.fetch.key, req.fetch.writeId).then(record => ({ id, results: [], record }))
-        : n === 0
-          ? Promise.resolve({ id, results: [] })
-          : init.handler.writes(req.writes, from, signal).then(results => ({ id, results }))
+        : init.handler.writes(req.writes, from, signal).then(results => ({ id, results }))
       work.then(reply, () => reply({ id, results: Array.from({ length: n }, () => WriteResult.FAILED) })).finally(() => {
         clearTimeout(timer)
         inWork.delete(frame)

@@ -2,7 +2,7 @@
  * `repram(init)`: a js-libp2p service factory, so another libp2p application embeds a
  * REPRAM node next to its own protocols, sharing its peer id, connections and gossipsub
  * (DESIGN §3). The host node must have a gossipsub service (named `pubsub` unless told
- * otherwise); a `ping` service is used for health when present.
+ * otherwise). Members are pinged on REPRAM's replicate protocol: no `ping` service is needed.
  *
  * @example
  * import { createLibp2p } from 'libp2p'
@@ -29,7 +29,11 @@ export interface RepramServiceInit {
   config?: RepramConfig | RepramConfigInput
   /** Name of the host's gossipsub service. @default 'pubsub' */
   pubsubService?: string
-  /** Name of the host's ping service. @default 'ping' */
+  /**
+   * Not read: members are pinged on REPRAM's replicate protocol, so the host's ping service
+   * is not needed. Kept so that code passing it still compiles.
+   * @deprecated
+   */
   pingService?: string
   /** Time source for records. @default systemClock */
   clock?: Clock
@@ -56,7 +60,7 @@ export class RepramService implements Startable {
   /** Runs after every other service started, so gossipsub is up. */
   async afterStart (): Promise<void> {
     if (this.current !== undefined) return
-    const host = hostFromComponents(this.components, this.init.pubsubService ?? DEFAULT_PUBSUB_SERVICE, this.init.pingService)
+    const host = hostFromComponents(this.components, this.init.pubsubService ?? DEFAULT_PUBSUB_SERVICE)
     this.current = await startRepramNode({
       config: this.init.config,
       clock: this.init.clock,

@@ -25,7 +25,7 @@ import type { KnownPeer, MembershipTransport, PingOptions } from '../../actors/m
 import type { InboundTransport } from '../../actors/inbound-writes/index.js'
 import { ANNOUNCE_MAX_ADDRS } from '../../actors/gossip-peer/index.js'
 import { PEER_EXCHANGE_MAX } from '../../actors/membership/index.js'
-import { BLOB_PROTOCOL, FRAME_OVERHEAD_BYTES, REPLICATE_PROTOCOL, SYNC_PROTOCOL } from './constants.js'
+import { BLOB_PROTOCOL, FRAME_OVERHEAD_BYTES, PING_TIMEOUT_FLOOR_MS, REPLICATE_PROTOCOL, SYNC_PROTOCOL } from './constants.js'
 import { ReplicateClient } from './replicate.js'
 import { BlobClient, BlobError } from './blob.js'
 import { PeerBudgets } from './budget.js'
@@ -111,34 +111,46 @@ export class Libp2pTransport implements CoordinatorTransport, MembershipTranspor
 
   // ---- membership ------------------------------------------------------------------------
 
-  /** RTT to `id`; undefined when `dial` is false and no connection is open. */
+  /**
+   * RTT to `id`; undefined when `dial` is false and no connection is open.
+   *
+   * The ping is an empty frame on the replicate stream this node keeps to the peer (the
+   * one writes use; opened, and dialled, when there is none), answered by the peer's
+   * replicate server. libp2p's ping, and its connection monitor, open a new stream for every
+   * ping from both ends of a connection: multistream-select, a peer-store update under a
+   * write lock, timers. At 7 nodes, idle, that was a quarter of a node's CPU.
+   *
+   * A ping unanswered within the ping timeout (the longest of `pingIntervalMs`,
+   * `dialTimeoutMs` and {@link PING_TIMEOUT_FLOOR_MS}) fails and aborts the connections it
+   * went over, as libp2p's connection monitor does: a silent peer is redialled, not waited on.
+   */
   async ping (id: string, opts: PingOptions): Promise<number | undefined> {
     const peer = this.peerId(id)
     if (peer === undefined || this.closed) throw new Error('cannot ping')
-    // libp2p's connection monitor already pings every open connection (and aborts one
-    // whose ping fails): while such a connection is open, its last RTT is our answer and
-    // no stream is opened. Without an open, monitored connection we ping, which dials.
     const conns = this.host.getConnections(peer).filter(conn => conn.status === 'open')
-    for (const conn of conns) {
-      if (typeof conn.rtt === 'number' && Number.isFinite(conn.rtt)) {
-        this.reputation.reward(id, 'ping_ok')
-        return conn.rtt
-      }
-    }
     if (!opts.dial && conns.length === 0) return undefined
-    // A ping may take up to a dial: a short interval must not turn a busy peer unhealthy.
-    const signal = AbortSignal.timeout(Math.max(this.config.pingIntervalMs, this.config.dialTimeoutMs))
+    let timer: NodeJS.Timeout | undefined
+    const timedOut = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new PingTimeoutError()), this.pingTimeoutMs)
+    })
     try {
-      // libp2p's ping dials, and its dial never reuses a relayed (limited) connection: over
-      // one, ping on our own replicate stream instead of opening another relayed connection.
-      const relayedOnly = conns.length > 0 && conns.every(conn => conn.limits !== undefined)
-      const rtt = this.host.ping !== undefined && !relayedOnly ? await this.host.ping(peer, { signal }) : await this.client(id).ping()
+      const rtt = await Promise.race([this.client(id).ping(), timedOut])
       this.reputation.reward(id, 'ping_ok')
       return rtt
     } catch (err) {
-      if (!this.closed) this.reputation.penalise(id, 'ping_failed')
+      if (!this.closed) {
+        this.reputation.penalise(id, 'ping_failed')
+        if (err instanceof PingTimeoutError) for (const conn of this.host.getConnections(peer)) conn.abort(err)
+      }
       throw err
+    } finally {
+      clearTimeout(timer)
     }
+  }
+
+  /** How long a ping waits for its answer (see {@link ping}). */
+  get pingTimeoutMs (): number {
+    return Math.max(PING_TIMEOUT_FLOOR_MS, this.config.pingIntervalMs, this.config.dialTimeoutMs)
   }
 
   async dial (addr: string): Promise<string> {
@@ -347,6 +359,12 @@ export class Libp2pTransport implements CoordinatorTransport, MembershipTranspor
     }
     return cl
   }
+}
+
+/** A ping that got no answer within the ping timeout. */
+export class PingTimeoutError extends Error {
+  override readonly name = 'PingTimeoutError'
+  constructor () { super('ping timed out') }
 }
 
 /** Largest answer to a handshake frame (an empty response is a few bytes). */

@@ -181,6 +181,38 @@ describe('SeenCache', () => {
     expect(c.size).toBe(2)
     expect(c.has('a')).toBe(false)
   })
+
+  it('agrees with a plain list over 20,000 adds through expiry, the size bound and its queue\'s compaction', () => {
+    let now = 0
+    const ttl = 2000
+    const max = 150
+    const c = new SeenCache(ttl, max, () => now)
+    // The reference: ids with their expiry, oldest first, pruned and bounded the same way.
+    let ref: Array<[string, number]> = []
+    let seed = 7
+    const rand = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return Math.floor(seed / 65536) % n }
+    let atBound = 0
+    let expired = 0
+    for (let i = 0; i < 20_000; i++) {
+      // Bursts (many ids in one ms, so the bound bites) and gaps (so ids expire).
+      now += rand(10) === 0 ? rand(400) : rand(2)
+      const id = `w${rand(6000)}`
+      const before = ref.length
+      ref = ref.filter(([, exp]) => exp > now)
+      if (ref.length < before) expired++
+      const fresh = !ref.some(([r]) => r === id)
+      if (fresh) {
+        ref.push([id, now + ttl])
+        if (ref.length > max) { ref.shift(); atBound++ }
+      }
+      expect(c.add(id)).toBe(fresh)
+      expect(c.size).toBe(ref.length)
+    }
+    for (let k = 0; k < 6000; k++) expect(c.has(`w${k}`)).toBe(ref.some(([r]) => r === `w${k}`))
+    // The run went through both ways of dropping the oldest, many times over the queue's 1,024-id compaction.
+    expect(atBound).toBeGreaterThan(500)
+    expect(expired).toBeGreaterThan(500)
+  })
 })
 
 describe('checkWrite', () => {

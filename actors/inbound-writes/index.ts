@@ -164,10 +164,12 @@ export function spawnInboundWrites (parent: Parameters<typeof spawn>[0], init: I
         }
         // any-signal, cleared when the batch is done: AbortSignal.any over the node-long halt
         // signal leaves a WeakRef in its dependants per batch in Node 20 (nodejs/node#55351;
-        // a soak's heap grew by ~120 of them a second).
+        // a soak's heap grew by ~120 of them a second). Only pulls use it: a batch of inline
+        // values (nearly all of them) makes none (it cost 2 % of a replica's CPU).
         // Not a signal: a caller's bug, refused at once (the actor's supervision reports it).
         if (msg.signal !== undefined && !(msg.signal instanceof AbortSignal)) throw new TypeError('writes: signal is not an AbortSignal')
-        const combined = msg.signal === undefined ? undefined : anySignal([msg.signal, init.signal])
+        const pulls = msg.writes.some(w => w.size !== undefined)
+        const combined = msg.signal === undefined || !pulls ? undefined : anySignal([msg.signal, init.signal])
         const signal = combined ?? init.signal
         const { via, from, replyTo } = msg
         const n = msg.writes.length

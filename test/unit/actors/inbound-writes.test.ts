@@ -11,6 +11,7 @@ import type { WriteOutcome } from '../../../actors/storage-shard/index.js'
 import { ManualClock } from '../../../src/clock.js'
 import type { RepramRecord } from '../../../src/record.js'
 import { WriteResult, type Write } from '../../../src/wire/pb/repram.js'
+import { until } from '../../helpers/until.js'
 import type { WriteLimits } from '../../../src/wire/write.js'
 
 const T0 = 1_700_000_000_000
@@ -42,12 +43,14 @@ function inbound (stopping = new AbortController()): {
   owners: string[]
   /** The announcements as the transport got them. */
   pulled: Write[]
+  /** The signal each pull got. */
+  signals: AbortSignal[]
   counts: string[]
   /** The outcome `merge` answers next (stored by default). */
   outcome: (next: (r: RepramRecord) => WriteOutcome | Promise<WriteOutcome>) => void
   /** Peers whose pulls succeed. */
   holders: Set<string>
-  send: (writes: Write[], via: InboundVia, from?: string) => Promise<WriteResult[]>
+  send: (writes: Write[], via: InboundVia, from?: string, signal?: AbortSignal) => Promise<WriteResult[]>
   view: (members: Holder[]) => void
 } {
   system = start()
@@ -56,6 +59,7 @@ function inbound (stopping = new AbortController()): {
   const pulls: string[] = []
   const owners: string[] = []
   const pulled: Write[] = []
+  const signals: AbortSignal[] = []
   const counts: string[] = []
   const holders = new Set<string>()
   let next: (r: RepramRecord) => WriteOutcome | Promise<WriteOutcome> = stored
@@ -64,7 +68,10 @@ function inbound (stopping = new AbortController()): {
     clock,
     merge: async (r) => { merged.push(r); return await next(r) },
     transport: {
-      pull: async (peer, w, _signal, owner) => {
+      pull: async (peer, w, signal, owner) => {
+        signals.push(signal)
+        // A peer named 'slow' answers only by failing when the pull's signal aborts.
+        if (peer === 'slow') await new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }))
         pulls.push(peer)
         owners.push(owner)
         pulled.push(w)
@@ -77,10 +84,10 @@ function inbound (stopping = new AbortController()): {
     crashed: () => {},
     random: () => 0
   })
-  const send = async (writes: Write[], via: InboundVia, from = 'sender'): Promise<WriteResult[]> =>
-    await new Promise((resolve, reject) => dispatch(ref, { type: 'writes', writes, from, via, replyTo: replyChannel(resolve, reject) }))
+  const send = async (writes: Write[], via: InboundVia, from = 'sender', signal?: AbortSignal): Promise<WriteResult[]> =>
+    await new Promise((resolve, reject) => dispatch(ref, { type: 'writes', writes, from, via, signal, replyTo: replyChannel(resolve, reject) }))
   const view = (members: Holder[]): void => dispatch(ref, { type: 'view', members })
-  return { ref, merged, pulls, owners, pulled, counts, outcome: (f) => { next = f }, holders, send, view }
+  return { ref, merged, pulls, owners, pulled, signals, counts, outcome: (f) => { next = f }, holders, send, view }
 }
 
 describe('InboundWrites', () => {
@@ -296,6 +303,27 @@ describe('InboundWrites', () => {
     expect(a.pulls).toEqual([])
     expect(a.merged).toEqual([])
     expect(a.counts).toEqual(['gossip:pull_failed'])
+  })
+
+  it('ends the pulls of a frame whose signal aborts (its deadline), and answers FAILED', async () => {
+    const a = inbound()
+    const frame = new AbortController()
+    const answer = a.send([announced(), write()], 'replicate', 'slow', frame.signal)
+    await until(() => a.signals.length === 1)
+    expect(a.signals[0].aborted).toBe(false)
+    frame.abort(new Error('frame deadline passed'))
+    expect(await answer).toEqual([WriteResult.FAILED, WriteResult.HELD])
+    expect(a.signals[0].aborted).toBe(true)
+    expect(a.counts).toEqual(['replicate:stored', 'replicate:pull_failed'])
+  })
+
+  it('answers a frame of inline values whatever its signal, and merges them', async () => {
+    const a = inbound()
+    const frame = new AbortController()
+    frame.abort(new Error('frame deadline passed'))
+    // Only pulls read the frame's signal: inline values are merged at once.
+    expect(await a.send([write(), write()], 'replicate', 'sender', frame.signal)).toEqual([WriteResult.HELD, WriteResult.HELD])
+    expect(a.signals).toEqual([])
   })
 
   it('answers FAILED after halt, without merging', async () => {

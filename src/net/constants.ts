@@ -43,6 +43,15 @@ export const BLOB_PROTOCOL = '/repram/blob/1.0.0'
 export const PING_TIMEOUT_FLOOR_MS = 5000
 
 /**
+ * How long a ping waits for its answer, membership's and libp2p's connection monitor's
+ * alike: the longest of the ping interval, the dial timeout (a ping may have to dial) and
+ * {@link PING_TIMEOUT_FLOOR_MS}.
+ */
+export function pingTimeoutMs (timing: { pingIntervalMs: number, dialTimeoutMs: number }): number {
+  return Math.max(PING_TIMEOUT_FLOOR_MS, timing.pingIntervalMs, timing.dialTimeoutMs)
+}
+
+/**
  * libp2p's connection monitor pings every connection this many ping intervals apart.
  * Members are pinged every interval over their replicate stream (transport.ts); the
  * monitor's slower pings find dead connections to anyone else (relays, DHT peers,

@@ -27,7 +27,7 @@ import { libp2pLogger } from './libp2p-logger.js'
 import { gossipThresholds } from './reputation.js'
 import { directFirstSorter, publicParts } from './public.js'
 import { dnsFromServers } from './dns.js'
-import { CONNECTION_MONITOR_INTERVALS, PING_TIMEOUT_FLOOR_MS } from './constants.js'
+import { CONNECTION_MONITOR_INTERVALS, pingTimeoutMs } from './constants.js'
 
 /** Services of a REPRAM libp2p node. */
 export type RepramLibp2pServices = {
@@ -159,11 +159,11 @@ export async function createRepramLibp2p (config: RepramConfig, opts: CreateRepr
     },
     // Members are pinged every interval on their replicate stream (transport.ts); the
     // monitor, whose every ping opens a stream from both ends, finds dead connections to
-    // anyone else at a slower pace. A ping slower than this aborts the connection: no
-    // sooner than a ping interval (a busy peer is not a dead one; libp2p's floor is 5 s).
+    // anyone else at a slower pace. A ping slower than membership's ping timeout aborts the
+    // connection (a busy peer is not a dead one).
     connectionMonitor: {
       pingInterval: config.pingIntervalMs * CONNECTION_MONITOR_INTERVALS,
-      pingTimeout: { minTimeout: Math.max(PING_TIMEOUT_FLOOR_MS, config.pingIntervalMs) }
+      pingTimeout: { minTimeout: pingTimeoutMs(config) }
     },
     connectionGater: opts.connectionGater,
     // /dnsaddr bootstrap addresses: the configured DNS servers, else the system's (dns.ts).

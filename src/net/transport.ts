@@ -25,7 +25,7 @@ import type { KnownPeer, MembershipTransport, PingOptions } from '../../actors/m
 import type { InboundTransport } from '../../actors/inbound-writes/index.js'
 import { ANNOUNCE_MAX_ADDRS } from '../../actors/gossip-peer/index.js'
 import { PEER_EXCHANGE_MAX } from '../../actors/membership/index.js'
-import { BLOB_PROTOCOL, FRAME_OVERHEAD_BYTES, PING_TIMEOUT_FLOOR_MS, REPLICATE_PROTOCOL, SYNC_PROTOCOL } from './constants.js'
+import { BLOB_PROTOCOL, FRAME_OVERHEAD_BYTES, REPLICATE_PROTOCOL, SYNC_PROTOCOL, pingTimeoutMs } from './constants.js'
 import { ReplicateClient } from './replicate.js'
 import { BlobClient, BlobError } from './blob.js'
 import { PeerBudgets } from './budget.js'
@@ -120,8 +120,7 @@ export class Libp2pTransport implements CoordinatorTransport, MembershipTranspor
    * ping from both ends of a connection: multistream-select, a peer-store update under a
    * write lock, timers. At 7 nodes, idle, that was a quarter of a node's CPU.
    *
-   * A ping unanswered within the ping timeout (the longest of `pingIntervalMs`,
-   * `dialTimeoutMs` and {@link PING_TIMEOUT_FLOOR_MS}) fails and aborts the connections it
+   * A ping unanswered within the ping timeout ({@link pingTimeoutMs}) fails and aborts the connections it
    * went over, as libp2p's connection monitor does: a silent peer is redialled, not waited on.
    */
   async ping (id: string, opts: PingOptions): Promise<number | undefined> {
@@ -150,7 +149,7 @@ export class Libp2pTransport implements CoordinatorTransport, MembershipTranspor
 
   /** How long a ping waits for its answer (see {@link ping}). */
   get pingTimeoutMs (): number {
-    return Math.max(PING_TIMEOUT_FLOOR_MS, this.config.pingIntervalMs, this.config.dialTimeoutMs)
+    return pingTimeoutMs(this.config)
   }
 
   async dial (addr: string): Promise<string> {

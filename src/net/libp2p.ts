@@ -79,6 +79,17 @@ export function meshDegrees (D: number): { D: number, Dlo: number, Dhi: number, 
 }
 
 /** Gossipsub settings shared by standalone nodes (embedding apps choose their own). */
+/**
+ * libp2p's connection monitor: members are pinged every interval on their replicate stream
+ * (transport.ts); the monitor, whose every ping opens a stream from both ends, finds dead
+ * connections to anyone else {@link CONNECTION_MONITOR_INTERVALS} ping intervals apart. A
+ * ping slower than membership's ping timeout aborts the connection (a busy peer is not a
+ * dead one).
+ */
+export function connectionMonitorOptions (config: Pick<RepramConfig, 'pingIntervalMs' | 'dialTimeoutMs'>): { pingInterval: number, pingTimeout: { minTimeout: number } } {
+  return { pingInterval: config.pingIntervalMs * CONNECTION_MONITOR_INTERVALS, pingTimeout: { minTimeout: pingTimeoutMs(config) } }
+}
+
 export function gossipsubOptions (config: RepramConfig, appScore?: (peerId: string) => number): Parameters<typeof gossipsub>[0] {
   const topics = [topicFor(config.network, config.enclave)]
   if (config.jurisdiction !== undefined) topics.push(jurisdictionTopic(config.network, config.enclave, config.jurisdiction))
@@ -157,14 +168,7 @@ export async function createRepramLibp2p (config: RepramConfig, opts: CreateRepr
       // With the relay transport: a direct address before any relayed one (public.ts).
       addressSorter: config.relayClient || config.dcutr ? directFirstSorter : undefined
     },
-    // Members are pinged every interval on their replicate stream (transport.ts); the
-    // monitor, whose every ping opens a stream from both ends, finds dead connections to
-    // anyone else at a slower pace. A ping slower than membership's ping timeout aborts the
-    // connection (a busy peer is not a dead one).
-    connectionMonitor: {
-      pingInterval: config.pingIntervalMs * CONNECTION_MONITOR_INTERVALS,
-      pingTimeout: { minTimeout: pingTimeoutMs(config) }
-    },
+    connectionMonitor: connectionMonitorOptions(config),
     connectionGater: opts.connectionGater,
     // /dnsaddr bootstrap addresses: the configured DNS servers, else the system's (dns.ts).
     dns: dnsFromServers(config.dnsServers),

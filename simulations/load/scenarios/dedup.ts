@@ -45,8 +45,8 @@ function timed (n: number, fn: (i: number) => void): number {
 }
 
 /** One round: the three phases on a fresh cache, and the bare Map on the same ids. */
-function round (Seen: CacheClass, adds: number, round: number): Record<string, number> {
-  const ids = Array.from({ length: 3 * adds }, (_, i) => `${round.toString(36)}-${i.toString(36)}-0123456789abcdef`)
+function round (Seen: CacheClass, adds: number, index: number): Record<string, number> {
+  const ids = Array.from({ length: 3 * adds }, (_, i) => `${index.toString(36)}-${i.toString(36)}-0123456789abcdef`)
   let now = 0
   const cache = new Seen(SEEN_WRITE_TTL_MS, SEEN_WRITE_MAX, () => now)
   const fill = Math.min(adds, SEEN_WRITE_MAX)

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { dispatch, type Ref } from 'nact'
 import { MembershipTable, activeRank, spawnMembership, type KnownPeer, type Member, type MembershipEvent, type MembershipMsg, type MembershipTransport, type PingOptions } from '../../../actors/membership/index.js'
 import { ManualClock } from '../../../src/clock.js'
-import { fastMessageId, gossipsubOptions, meshDegrees } from '../../../src/net/libp2p.js'
+import { connectionMonitorOptions, fastMessageId, gossipsubOptions, meshDegrees } from '../../../src/net/libp2p.js'
 import { libp2pLogger } from '../../../src/net/libp2p-logger.js'
 import { validateConfig, profileDefaults } from '../../../src/config.js'
 import { until } from '../../helpers/until.js'
@@ -218,6 +218,14 @@ describe('gossipsub settings', () => {
     expect(fastMessageId({ from, seqno: new Uint8Array([9]) })).toBe(fastMessageId({ from: from.slice(), seqno: new Uint8Array([9]) }))
     expect(fastMessageId({ from, seqno: new Uint8Array([9]) })).not.toBe(fastMessageId({ from, seqno: new Uint8Array([8]) }))
     expect(fastMessageId({ seqno: new Uint8Array([9]) })).toBe('')
+  })
+})
+
+describe('connection monitor settings', () => {
+  it('pings every connection 6 ping intervals apart (members are pinged on their replicate stream) with membership\'s ping timeout', () => {
+    expect(connectionMonitorOptions(profileDefaults())).toEqual({ pingInterval: 30_000, pingTimeout: { minTimeout: 5000 } })
+    expect(connectionMonitorOptions({ pingIntervalMs: 300, dialTimeoutMs: 1000 })).toEqual({ pingInterval: 1800, pingTimeout: { minTimeout: 5000 } })
+    expect(connectionMonitorOptions({ pingIntervalMs: 20_000, dialTimeoutMs: 1000 })).toEqual({ pingInterval: 120_000, pingTimeout: { minTimeout: 20_000 } })
   })
 })
 
